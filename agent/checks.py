@@ -1,0 +1,168 @@
+"""Validators: the slices of cheese after the parser. They add flags; they never drop or change a row.
+
+Each check looks at the source independently of how the row was read, so a parser bug, an LLM
+invention or a layout we have not seen shows up as a flag a human can follow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+
+from agent.errors import ParseError
+from agent.fields import OWNER_CODES, TRANSACTION_TYPES, is_ticker, parse_amount
+from agent.models import Filing, Flag, Transaction
+from agent.pdf import Document
+
+# A transaction date followed by its notification date, as any table row prints them.
+DATE_PAIR = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}/\d{1,2}/\d{4}(?![\d/])")
+# Grounded text fields: their printed words must be on the cited pages.
+TEXT_FIELDS = ("asset_name", "description", "subholding_of", "location", "comments", "filing_status")
+
+
+def normalize_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+def printed_dates(iso: str) -> list[str]:
+    """The ways the form prints a date: 06/08/2016, 06/8/2016, 6/08/2016, 6/8/2016."""
+    value = date.fromisoformat(iso)
+    months = {f"{value.month:02d}", str(value.month)}
+    days = {f"{value.day:02d}", str(value.day)}
+    return [f"{m}/{d}/{value.year}" for m in months for d in days]
+
+
+class PageIndex:
+    """The text of each page, prepared once for grounding lookups."""
+
+    def __init__(self, document: Document):
+        self._text = {page.number: normalize_space(page.text) for page in document.pages}
+        self._upper = {number: text.upper() for number, text in self._text.items()}
+        self._tokens = {number: Counter(text.upper().split()) for number, text in self._text.items()}
+
+    def contains(self, pages: list[int], value: str, ignore_case: bool = False) -> bool:
+        """True when the value's words stand on one of the pages: as one run, or (wrapped cells,
+        where reading order interleaves columns) each word present."""
+        wanted = normalize_space(value)
+        if not wanted:
+            return True
+        for number in pages:
+            haystack = self._upper.get(number, "") if ignore_case else self._text.get(number, "")
+            needle = wanted.upper() if ignore_case else wanted
+            if needle in haystack:
+                return True
+        tokens = Counter(wanted.upper().split())
+        merged: Counter = Counter()
+        for number in pages:
+            merged |= self._tokens.get(number, Counter())
+        return all(merged[token] >= count for token, count in tokens.items())
+
+
+def ground_row(row: Transaction, index: PageIndex) -> list[Flag]:
+    """Grounding: every value the row states must be printed on the pages it cites."""
+    pages = sorted({box.page for box in row.boxes} | {row.page})
+    problems: list[str] = []
+    for name in TEXT_FIELDS:
+        if not index.contains(pages, getattr(row, name)):
+            problems.append(name)
+    if row.ticker and not index.contains(pages, f"({row.ticker})", ignore_case=True):
+        problems.append("ticker")
+    if row.asset_type and not index.contains(pages, f"[{row.asset_type}]", ignore_case=True):
+        problems.append("asset_type")
+    if row.owner and not index.contains(pages, row.owner):
+        problems.append("owner")
+    if row.transaction_type and not index.contains(pages, row.transaction_type):
+        problems.append("transaction_type")
+    for name in ("transaction_date", "notification_date"):
+        iso = getattr(row, name)
+        if iso and not any(index.contains(pages, printed) for printed in printed_dates(iso)):
+            problems.append(name)
+    if row.amount and not index.contains(pages, row.amount):
+        problems.append("amount")
+    if row.amount_min is not None and not _bounds_match_label(row):
+        problems.append("amount_bounds")
+    return [Flag(f"ungrounded:{name}", f"row {row.row_number}: {name} is not printed on page(s) "
+                 f"{', '.join(map(str, pages))}", row.row_number) for name in problems]
+
+
+def _bounds_match_label(row: Transaction) -> bool:
+    """amount_min/amount_max are derived from the printed label and must say what it says."""
+    try:
+        amount = parse_amount(row.amount)
+    except ParseError:
+        return False
+    maximum = None if amount.maximum is None else float(amount.maximum)
+    return row.amount_min == float(amount.minimum) and row.amount_max == maximum
+
+
+def cross_check_row(row: Transaction) -> list[Flag]:
+    """Checks of a row against the form's rules: allowed codes, date order, brackets, ticker shape."""
+    flags: list[Flag] = []
+
+    def flag(code: str, message: str) -> None:
+        flags.append(Flag(code, f"row {row.row_number}: {message}", row.row_number))
+
+    if row.transaction_type not in TRANSACTION_TYPES:
+        flag("transaction_type_unknown", f"type {row.transaction_type!r} is not one of P, S, S (partial), E")
+    if row.owner and row.owner not in OWNER_CODES:
+        flag("owner_unknown", f"owner {row.owner!r} is not SP, JT, DC or blank")
+    if row.transaction_date and row.notification_date and row.notification_date < row.transaction_date:
+        flag("notification_before_transaction",
+             f"notified {row.notification_date}, before the transaction on {row.transaction_date}")
+    if row.amount:
+        try:
+            amount = parse_amount(row.amount)
+        except ParseError:
+            amount = None
+        if amount and not amount.exact and not amount.is_bracket:
+            flag("amount_not_bracket", f"{row.amount!r} is not one of the form's value brackets")
+    if row.ticker and not is_ticker(row.ticker):
+        flag("ticker_shape", f"{row.ticker!r} does not look like a ticker")
+    if not row.asset_name:
+        flag("missing:asset_name", "no asset name")
+    return flags
+
+
+def duplicate_flags(rows: list[Transaction]) -> list[Flag]:
+    """Two rows read from the same place on the page are one row counted twice.
+
+    (Identical rows printed on separate lines are separate trades: filings do list those.)
+    """
+    seen: dict[tuple, int] = {}
+    flags = []
+    for row in rows:
+        if not row.boxes:
+            continue
+        key = tuple(row.boxes)
+        if key in seen:
+            flags.append(Flag("duplicate_row", f"row {row.row_number} was read from the same place as row {seen[key]}",
+                              row.row_number))
+        else:
+            seen[key] = row.row_number
+    return flags
+
+
+def count_date_pairs(document: Document) -> int:
+    return sum(len(DATE_PAIR.findall(page.text)) for page in document.pages)
+
+
+def validate_filing(filing: Filing, document: Document) -> Filing:
+    """Run every check on a parsed filing; flags go on the rows and on the filing."""
+    index = PageIndex(document)
+    for row in filing.transactions:
+        row.flags.extend(ground_row(row, index))
+        row.flags.extend(cross_check_row(row))
+    for flag in duplicate_flags(filing.transactions):
+        filing.transactions[flag.row_number - 1].flags.append(flag)
+    if filing.layout in ("house_ptr", "house_ptr_legacy"):
+        pairs = count_date_pairs(document)
+        if pairs != len(filing.transactions):
+            filing.flags.append(Flag("row_count_mismatch",
+                                     f"{len(filing.transactions)} rows read but the pages print {pairs} date pairs"))
+    if filing.image_only_pages and filing.layout != "scanned":
+        pages = ", ".join(map(str, filing.image_only_pages))
+        filing.flags.append(Flag("pages_need_ocr", f"page(s) {pages} have no text layer; their rows are not read"))
+    if filing.layout == "unknown" and document.pages:
+        filing.flags.append(Flag("layout_unknown", "no House PTR transaction table header was found"))
+    return filing

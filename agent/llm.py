@@ -1,0 +1,221 @@
+"""The LLM behind one method: `stream(messages, tools=..., response_format=...)`.
+
+Any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp's server) through the `openai` package.
+Retries with backoff on 429, 5xx, timeouts and dropped connections are ours, so the trace can show them.
+The API key is read from the environment, Streamlit secrets or the sidebar, and is never logged: every
+message that leaves this module is scrubbed of it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping, Protocol
+from urllib.parse import urlparse
+
+import openai
+
+from agent.errors import LLMError
+
+DEFAULT_MODEL = "gpt-4o-mini"
+# USD per million tokens (input, output), for the run's cost estimate. Unknown models give no estimate.
+PRICES_PER_MILLION = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1": (2.00, 8.00),
+}
+_KEY_SHAPE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{8,}|[A-Za-z0-9_\-]{32,})\b")
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """Where the LLM is. `api_key` never appears in repr, logs or traces."""
+
+    api_key: str = field(default="", repr=False)
+    base_url: str = ""
+    model: str = DEFAULT_MODEL
+    timeout: float = 30.0
+    max_retries: int = 3
+    backoff: float = 1.0  # seconds before the first retry; doubles each time
+
+    @property
+    def configured(self) -> bool:
+        """A key (OpenAI) or a base URL (a local server, which may need no key) makes the LLM brain available."""
+        return bool(self.api_key or self.base_url)
+
+    @property
+    def is_local(self) -> bool:
+        host = urlparse(self.base_url).hostname or ""
+        return host in ("localhost", "127.0.0.1", "::1") or host.endswith(".local")
+
+    @classmethod
+    def from_sources(cls, env: Mapping[str, str] = os.environ, secrets: Mapping[str, str] | None = None,
+                     **overrides) -> "LLMConfig":
+        """Read OPENAI_API_KEY, OPENAI_BASE_URL and OPENAI_MODEL: explicit overrides (the sidebar) first,
+        then Streamlit secrets, then the environment."""
+        secrets = secrets or {}
+
+        def pick(name: str, default: str = "") -> str:
+            return str(secrets.get(name) or env.get(name) or default).strip()
+
+        values = {"api_key": pick("OPENAI_API_KEY"), "base_url": pick("OPENAI_BASE_URL"),
+                  "model": pick("OPENAI_MODEL", DEFAULT_MODEL)}
+        values.update({key: value for key, value in overrides.items() if value not in (None, "")})
+        return cls(**values)
+
+    def scrub(self, text: str) -> str:
+        """Remove the key, and anything shaped like a key, from a message."""
+        if self.api_key:
+            text = text.replace(self.api_key, "[redacted]")
+        return _KEY_SHAPE.sub("[redacted]", text)
+
+    def estimated_cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        if self.is_local:
+            return 0.0
+        prices = PRICES_PER_MILLION.get(self.model)
+        if prices is None:
+            return None
+        return (prompt_tokens * prices[0] + completion_tokens * prices[1]) / 1_000_000
+
+
+@dataclass(frozen=True)
+class ToolCallRequest:
+    id: str
+    name: str
+    arguments: str  # JSON text as the model wrote it (may be malformed)
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    content: str
+    tool_calls: tuple[ToolCallRequest, ...] = ()
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish_reason: str = ""
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Yielded by `stream` before it waits and tries again."""
+
+    attempt: int
+    wait: float
+    reason: str
+
+
+class ToolsUnsupported(LLMError):
+    """The server refused tool calling or structured output: use the next, simpler mode."""
+
+
+class ChatModel(Protocol):
+    def stream(self, messages: list[dict], *, tools: list[dict] | None = None,
+               response_format: dict | None = None) -> Iterator[str | Retry | ChatReply]:
+        """Yield text deltas as they arrive, Retry notices, and finally one ChatReply."""
+
+
+class StreamEndedEarly(Exception):
+    """The server closed a streamed response without a finish reason (a truncated answer)."""
+
+
+_RETRYABLE = (StreamEndedEarly, openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError, openai.APIConnectionError)
+
+
+class OpenAIChat:
+    """ChatModel over the official client; temperature 0, streaming, our own bounded retries."""
+
+    def __init__(self, config: LLMConfig, sleep=time.sleep):
+        self.config = config
+        self._sleep = sleep
+        self._client = openai.OpenAI(api_key=config.api_key or "not-needed", base_url=config.base_url or None,
+                                     timeout=config.timeout, max_retries=0)
+        self._stream_usage = True  # some local servers reject stream_options
+
+    def stream(self, messages, *, tools=None, response_format=None):
+        for attempt in range(1, self.config.max_retries + 2):
+            try:
+                reply = yield from self._once(messages, tools, response_format)
+                yield reply
+                return
+            except _RETRYABLE as exc:
+                reason = self._describe(exc)
+                if attempt > self.config.max_retries:
+                    raise LLMError(f"LLM endpoint failed after {attempt} attempts: {reason}") from None
+                wait = self._wait_for(exc, attempt)
+                yield Retry(attempt, wait, reason)
+                self._sleep(wait)
+            except openai.BadRequestError as exc:
+                message = self._describe(exc)
+                if self._stream_usage and "stream_options" in message:
+                    self._stream_usage = False
+                    continue
+                if (tools and "tool" in message.lower()) or (response_format and "response_format" in message):
+                    raise ToolsUnsupported(message) from None
+                raise LLMError(f"LLM endpoint refused the request: {message}") from None
+            except openai.APIError as exc:
+                raise LLMError(f"LLM endpoint error: {self._describe(exc)}") from None
+            except (json.JSONDecodeError, ValueError) as exc:
+                raise LLMError(f"LLM endpoint sent an unreadable response ({type(exc).__name__})") from None
+
+    def _once(self, messages, tools, response_format):
+        request = {"model": self.config.model, "messages": messages, "temperature": 0, "stream": True}
+        if self._stream_usage:
+            request["stream_options"] = {"include_usage": True}
+        if tools:
+            request["tools"] = tools
+        if response_format:
+            request["response_format"] = response_format
+        content: list[str] = []
+        calls: dict[int, dict] = {}
+        usage = None
+        finish = ""
+        for chunk in self._client.chat.completions.create(**request):
+            if chunk.usage:
+                usage = chunk.usage
+            for choice in chunk.choices:
+                delta = choice.delta
+                if delta.content:
+                    content.append(delta.content)
+                    yield delta.content
+                for call in delta.tool_calls or ():
+                    slot = calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
+                    slot["id"] = call.id or slot["id"]
+                    if call.function:
+                        slot["name"] += call.function.name or ""
+                        slot["arguments"] += call.function.arguments or ""
+                finish = choice.finish_reason or finish
+        if not finish:
+            raise StreamEndedEarly("the response stream ended before the model finished")
+        text = "".join(content)
+        prompt_tokens = usage.prompt_tokens if usage else _estimate_tokens(json.dumps(messages))
+        completion_tokens = usage.completion_tokens if usage else _estimate_tokens(text)
+        return ChatReply(text, tuple(ToolCallRequest(c["id"], c["name"], c["arguments"]) for _, c in sorted(calls.items())),
+                         prompt_tokens, completion_tokens, finish)
+
+    def _wait_for(self, exc: Exception, attempt: int) -> float:
+        wait = self.config.backoff * 2 ** (attempt - 1)
+        response = getattr(exc, "response", None)
+        if response is not None:
+            try:
+                wait = max(wait, float(response.headers.get("retry-after", 0)))
+            except ValueError:
+                pass
+        return min(wait, 30.0)
+
+    def _describe(self, exc: Exception) -> str:
+        status = getattr(exc, "status_code", None)
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        return self.config.scrub(f"{status} {message}" if status else message)
+
+
+def _estimate_tokens(text: str) -> int:
+    """About four characters a token: used only when a server reports no usage."""
+    return max(1, len(text) // 4)

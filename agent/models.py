@@ -1,0 +1,177 @@
+"""The typed records every layer passes along: transactions with provenance, filings, file outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+# The CSV schema, in order. Everything here is either printed on the filing or derived from it
+# (amount_min/amount_max from the amount label, option_* from the description, checks from validators).
+CSV_COLUMNS: tuple[str, ...] = (
+    "source_file", "filing_id", "filer_name", "filer_status", "state_district", "signed_date", "row_id",
+    "owner", "asset_name", "ticker", "asset_type", "transaction_type", "transaction_date",
+    "notification_date", "amount", "amount_min", "amount_max", "cap_gains_over_200", "filing_status",
+    "description", "subholding_of", "location", "comments", "option_type", "option_contracts",
+    "option_strike", "option_expiration", "page", "checks",
+)
+# Further columns in the DataFrame and JSON: where the row stands and how it was read.
+EXTRA_COLUMNS: tuple[str, ...] = (
+    "row_number", "option_action", "option_shares", "boxes", "source_lines", "extracted_by",
+)
+
+FileStatus = Literal["ok", "flagged", "needs_ocr", "failed"]
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on a page, in PDF points from the top-left corner (pdfplumber's convention)."""
+
+    page: int  # 1-based
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    def to_dict(self) -> dict:
+        return {"page": self.page, "x0": round(self.x0, 1), "top": round(self.top, 1),
+                "x1": round(self.x1, 1), "bottom": round(self.bottom, 1)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Box":
+        return cls(int(data["page"]), data["x0"], data["top"], data["x1"], data["bottom"])
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A validation finding. Rows are flagged, never dropped."""
+
+    code: str  # e.g. "ungrounded:ticker", "notification_before_transaction"
+    message: str
+    row_number: int | None = None  # None for a filing-level flag
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Flag":
+        return cls(data["code"], data["message"], data.get("row_number"))
+
+
+@dataclass
+class Transaction:
+    """One row of a PTR's transaction table, as printed, plus values derived from it."""
+
+    row_number: int  # 1-based position in the filing
+    owner: str = ""
+    asset_name: str = ""
+    ticker: str = ""
+    asset_type: str = ""
+    transaction_type: str = ""
+    transaction_date: str = ""  # ISO
+    notification_date: str = ""  # ISO
+    amount: str = ""
+    amount_min: float | None = None
+    amount_max: float | None = None
+    cap_gains_over_200: bool | None = None  # None: the form has no such column
+    row_id: str = ""  # the transaction ID printed in the ID column (amended filings)
+    filing_status: str = ""
+    description: str = ""
+    subholding_of: str = ""
+    location: str = ""
+    comments: str = ""
+    option_type: str = ""
+    option_contracts: int | None = None
+    option_strike: float | None = None
+    option_expiration: str = ""
+    option_action: str = ""
+    option_shares: int | None = None
+    page: int = 0
+    boxes: list[Box] = field(default_factory=list)
+    source_lines: list[str] = field(default_factory=list)
+    extracted_by: str = "parser"  # parser | llm | ocr
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def checks(self) -> str:
+        return ";".join(flag.code for flag in self.flags)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["boxes"] = [box.to_dict() for box in self.boxes]
+        data["flags"] = [flag.to_dict() for flag in self.flags]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Transaction":
+        values = dict(data)
+        values["boxes"] = [Box.from_dict(box) for box in values.get("boxes", [])]
+        values["flags"] = [Flag.from_dict(flag) for flag in values.get("flags", [])]
+        return cls(**values)
+
+
+@dataclass
+class Filing:
+    """A parsed filing: header fields, transactions, and filing-level flags."""
+
+    source_file: str
+    sha256: str
+    pages: int
+    layout: str  # house_ptr | house_ptr_legacy | scanned | unknown
+    filing_id: str = ""
+    filer_name: str = ""
+    filer_status: str = ""
+    state_district: str = ""
+    signed_date: str = ""
+    amendment: bool = False  # derived: some row's Filing Status reads "Amended"
+    transactions: list[Transaction] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    image_only_pages: list[int] = field(default_factory=list)
+
+    @property
+    def all_flags(self) -> list[Flag]:
+        return self.flags + [flag for row in self.transactions for flag in row.flags]
+
+    @property
+    def flagged_rows(self) -> int:
+        return sum(1 for row in self.transactions if row.flags)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["transactions"] = [row.to_dict() for row in self.transactions]
+        data["flags"] = [flag.to_dict() for flag in self.flags]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Filing":
+        values = dict(data)
+        values["transactions"] = [Transaction.from_dict(row) for row in values.get("transactions", [])]
+        values["flags"] = [Flag.from_dict(flag) for flag in values.get("flags", [])]
+        return cls(**values)
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one input file: its filing when readable, or the reason it was not."""
+
+    source_file: str
+    status: FileStatus
+    reason: str = ""
+    filing: Filing | None = None
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return len(self.filing.transactions) if self.filing else 0
+
+    @property
+    def flagged_rows(self) -> int:
+        return self.filing.flagged_rows if self.filing else 0
+
+    def to_dict(self) -> dict:
+        return {"source_file": self.source_file, "status": self.status, "reason": self.reason,
+                "filing": self.filing.to_dict() if self.filing else None, "seconds": round(self.seconds, 4)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FileOutcome":
+        filing = Filing.from_dict(data["filing"]) if data.get("filing") else None
+        return cls(data["source_file"], data["status"], data.get("reason", ""), filing, data.get("seconds", 0.0))
