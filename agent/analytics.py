@@ -17,9 +17,10 @@ import numbers
 import re
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-from typing import ClassVar, Literal, Mapping, Sequence
+from typing import ClassVar, Literal
 
 import pandas as pd
 
@@ -46,12 +47,12 @@ ASSET_TYPE_NAMES = {
 }
 
 DATA_LIMITS: tuple[str, ...] = (
-    "Amounts are ranges, not prices: the forms disclose value brackets, so every dollar figure is an "
-    "estimate from bracket midpoints, shown with its low-high range.",
-    f"Trades are disclosed up to {STOCK_ACT_LIMIT_DAYS} days late (the STOCK Act deadline), sometimes "
-    "later, so this is a delayed view of the trading, never a live one.",
-    "Only what the filings disclose: prices, gains and losses, and holdings that were never traded "
-    "are not on these forms.",
+    ("Amounts are ranges, not prices: the forms disclose value brackets, so every dollar figure is an "
+     "estimate from bracket midpoints, shown with its low-high range."),
+    (f"Trades are disclosed up to {STOCK_ACT_LIMIT_DAYS} days late (the STOCK Act deadline), sometimes "
+     "later, so this is a delayed view of the trading, never a live one."),
+    ("Only what the filings disclose: prices, gains and losses, and holdings that were never traded "
+     "are not on these forms."),
 )
 DISCLAIMER = "_These are options to consider, not investment advice._"
 
@@ -129,7 +130,7 @@ def prepare_trades(transactions: pd.DataFrame) -> pd.DataFrame:
     return trades
 
 
-# --- Rendering numbers (the summary and the grounding check share these) -------------------------
+# --- Rendering numbers (metric texts print with these; the grounding check accepts what they print) --
 
 def _dollars(value: float) -> str:
     return f"${value:,.0f}"
@@ -155,7 +156,10 @@ def _ratio(part: float, whole: float) -> float:
 # --- Metrics -------------------------------------------------------------------------------------
 
 class Metric(ABC):
-    """A metric: its values (the dataclass fields), a human `label`, its `formula` and its `text`."""
+    """A metric: its values (the dataclass fields), a human `label`, its `formula` and its `text`.
+
+    Subclasses are frozen dataclasses that set `label` and `formula` as class attributes.
+    """
 
     label: ClassVar[str]
     formula: ClassVar[str]
@@ -186,15 +190,14 @@ class DollarRange:
         return f"{_dollars(self.midpoint)} (range {_dollars(self.low)} to {high}{note})"
 
 
-def _dollar_range(trades: pd.DataFrame) -> DollarRange:
-    priced = trades[trades["amount_min"].notna()]
-    open_brackets = int(priced["open_bracket"].sum())
-    return DollarRange(
-        midpoint=float(priced["midpoint"].sum()),
-        low=float(priced["amount_min"].sum()),
-        high=None if open_brackets else float(priced["amount_max"].sum()),
-        open_brackets=open_brackets,
-    )
+_RANGE_COLUMNS = ["midpoint", "amount_min", "amount_max", "open_bracket"]
+
+
+def _dollar_range(sums: Mapping) -> DollarRange:
+    """A DollarRange from the sums of _RANGE_COLUMNS (sums skip the missing bounds of unreadable amounts)."""
+    open_brackets = int(sums["open_bracket"])
+    return DollarRange(float(sums["midpoint"]), float(sums["amount_min"]),
+                       None if open_brackets else float(sums["amount_max"]), open_brackets)
 
 
 @dataclass(frozen=True)
@@ -205,13 +208,17 @@ class Tally:
     volume: float = 0.0
 
 
-def _tally(trades: pd.DataFrame) -> Tally:
-    return Tally(len(trades), float(trades["midpoint"].sum()))
+def _tally(trades: pd.DataFrame, rows: pd.Series) -> Tally:
+    """The trades where the boolean series `rows` is true (a mask, cheaper than a filtered frame)."""
+    return Tally(int(rows.sum()), float(trades["midpoint"][rows].sum()))
+
+
+BALANCE_SIDES = ("purchase", "sale", "exchange")
 
 
 def _by_side(trades: pd.DataFrame) -> tuple[Tally, Tally, Tally]:
     """Purchases, sales (full and partial) and exchanges."""
-    return tuple(_tally(trades[trades["side"] == side]) for side in ("purchase", "sale", "exchange"))
+    return tuple(_tally(trades, trades["side"] == side) for side in BALANCE_SIDES)
 
 
 @dataclass(frozen=True)
@@ -231,10 +238,12 @@ class Coverage(Metric):
             return "no trades"
         filers = ", ".join(self.filers) if len(self.filers) <= 3 else _counted(len(self.filers), "filer")
         period = f", {self.first_trade} to {self.last_trade}" if self.first_trade else ""
-        return f"{_counted(self.trades, 'trade')} in {_counted(self.filings, 'filing')} by {filers or 'unnamed filers'}{period}"
+        return (f"{_counted(self.trades, 'trade')} in {_counted(self.filings, 'filing')} "
+                f"by {filers or 'unnamed filers'}{period}")
 
 
 def coverage(trades: pd.DataFrame) -> Coverage:
+    """How many trades, in how many filings, by whom, over which dates."""
     filings = trades["filing_id"].where(trades["filing_id"] != "", trades["source_file"])
     filers = sorted(set(trades["filer_name"]) - {""})
     dated = trades["traded_on"].dropna()
@@ -270,11 +279,14 @@ class VolumeEstimate(Metric):
 
 
 def volume_estimate(trades: pd.DataFrame) -> VolumeEstimate:
-    total = _dollar_range(trades)
+    """Estimated volume in total and per position, each with its bracket range."""
+    total = _dollar_range(trades[_RANGE_COLUMNS].sum())
+    grouped = trades.groupby("position")
+    sums, counts, sectors = grouped[_RANGE_COLUMNS].sum().to_dict("index"), grouped.size(), grouped["sector"].first()
     positions = [
-        PositionVolume(str(name), str(rows["sector"].iloc[0]), len(rows), _dollar_range(rows),
-                       _ratio(rows["midpoint"].sum(), total.midpoint))
-        for name, rows in trades.groupby("position")
+        PositionVolume(str(name), str(sectors[name]), int(counts[name]), _dollar_range(sums[name]),
+                       _ratio(sums[name]["midpoint"], total.midpoint))
+        for name in sums
     ]
     positions.sort(key=lambda position: (-position.volume.midpoint, position.position))
     return VolumeEstimate(total, tuple(positions), int(trades["amount_min"].isna().sum()))
@@ -316,14 +328,20 @@ class BuySellBalance(Metric):
 
 
 def buy_sell_balance(trades: pd.DataFrame) -> BuySellBalance:
-    dated = trades[trades["traded_on"].notna()]
-    month_of = dated["traded_on"].dt.to_period("M")
+    """Purchases, sales and exchanges in total and month by month."""
+    month_of = trades["traded_on"].dt.to_period("M")
+    dated = int(month_of.notna().sum())
+    per_month = month_of.value_counts()
+    by_side = trades.groupby([month_of, trades["side"]])["midpoint"].agg(["size", "sum"])
+    tallies = {key: Tally(int(count), float(volume))
+               for key, count, volume in zip(by_side.index, by_side["size"], by_side["sum"])}
     months = [
-        MonthActivity(str(month), *_by_side(dated[month_of == month]), trades=int((month_of == month).sum()))
-        for month in (pd.period_range(month_of.min(), month_of.max(), freq="M") if len(dated) else [])
+        MonthActivity(str(month), *(tallies.get((month, side), Tally()) for side in BALANCE_SIDES),
+                      trades=int(per_month.get(month, 0)))
+        for month in (pd.period_range(month_of.min(), month_of.max(), freq="M") if dated else [])
     ]
-    return BuySellBalance(tuple(months), *_by_side(trades), trades_per_month=_ratio(len(dated), len(months)),
-                          undated_trades=len(trades) - len(dated))
+    return BuySellBalance(tuple(months), *_by_side(trades), trades_per_month=_ratio(dated, len(months)),
+                          undated_trades=len(trades) - dated)
 
 
 @dataclass(frozen=True)
@@ -343,6 +361,7 @@ class Turnover(Metric):
 
 
 def turnover(trades: pd.DataFrame) -> Turnover:
+    """Sales volume over purchase volume."""
     purchases, sales, _ = _by_side(trades)
     value = _ratio(sales.volume, purchases.volume) if purchases.volume else None
     return Turnover(value, sales.volume, purchases.volume)
@@ -359,7 +378,8 @@ class Concentration(Metric):
     label = "Concentration"
     formula = (f"top-{TOP_POSITIONS} share = midpoint volume of the {TOP_POSITIONS} largest positions / all; "
                "HHI = Σ (position volume / all)², from 1/n for n equal positions to 1 for a single one; "
-               "sector HHI likewise over the volume with a known sector")
+               "sector HHI likewise over the volume with a known sector (fund categories such as 'Broad market "
+               "ETF' count as sectors)")
     top_positions: tuple[str, ...]
     top_share: float
     position_hhi: float
@@ -378,10 +398,11 @@ class Concentration(Metric):
 
 
 def concentration(trades: pd.DataFrame) -> Concentration:
+    """How much of the volume sits in few positions and few sectors."""
     by_position = trades.groupby("position")["midpoint"].sum()
     # Largest first; the stable sort keeps ties in name order, as volume_estimate does.
     by_position = by_position[by_position > 0].sort_values(ascending=False, kind="stable")
-    by_sector = trades[trades["sector"] != UNKNOWN_SECTOR].groupby("sector")["midpoint"].sum()
+    by_sector = trades.groupby("sector")["midpoint"].sum().drop(UNKNOWN_SECTOR, errors="ignore")
     by_sector = by_sector[by_sector > 0]
     top = by_position.head(TOP_POSITIONS)
     return Concentration(
@@ -407,10 +428,10 @@ class MixShare:
 
 def _mix(trades: pd.DataFrame, column: str) -> tuple[MixShare, ...]:
     total_volume = trades["midpoint"].sum()
+    groups = trades.groupby(column)["midpoint"].agg(["size", "sum"])
     shares = [
-        MixShare(str(name), len(rows), _ratio(len(rows), len(trades)), float(rows["midpoint"].sum()),
-                 _ratio(rows["midpoint"].sum(), total_volume))
-        for name, rows in trades.groupby(column)
+        MixShare(str(name), int(count), _ratio(count, len(trades)), float(volume), _ratio(volume, total_volume))
+        for name, count, volume in zip(groups.index, groups["size"], groups["sum"])
     ]
     return tuple(sorted(shares, key=lambda share: (-share.volume, -share.trades, share.name)))
 
@@ -449,6 +470,7 @@ class SectorExposure(Mix):
 
 
 def sector_exposure(trades: pd.DataFrame) -> SectorExposure:
+    """Volume and trades per sector, 'unknown' included."""
     return SectorExposure(_mix(trades, "sector"))
 
 
@@ -460,6 +482,7 @@ class OwnerMix(Mix):
 
 
 def owner_mix(trades: pd.DataFrame) -> OwnerMix:
+    """Volume and trades per owner: self, spouse, joint, dependent child."""
     return OwnerMix(_mix(trades, "owner_group"))
 
 
@@ -470,6 +493,7 @@ class AssetTypeMix(Mix):
 
 
 def asset_type_mix(trades: pd.DataFrame) -> AssetTypeMix:
+    """Volume and trades per asset-type code."""
     return AssetTypeMix(_mix(trades, "asset_group"))
 
 
@@ -502,14 +526,16 @@ class OptionActivity(Metric):
 
 
 def option_activity(trades: pd.DataFrame) -> OptionActivity:
-    options = trades[trades["is_option"]]
-    bought = (options["side"] == "purchase") | (options["option_action"] == "purchased")
-    days = options.loc[bought, "days_to_expiry"].dropna()
+    """Share of volume in options, calls against puts, time to expiry at purchase, exercises."""
+    options = trades["is_option"]
+    bought = options & ((trades["side"] == "purchase") | (trades["option_action"] == "purchased"))
+    days = trades.loc[bought, "days_to_expiry"].dropna()
+    all_options = _tally(trades, options)
     return OptionActivity(
-        trades=len(options),
-        volume_share=_ratio(options["midpoint"].sum(), trades["midpoint"].sum()),
-        calls=_tally(options[options["option_type"] == "call"]),
-        puts=_tally(options[options["option_type"] == "put"]),
+        trades=all_options.trades,
+        volume_share=_ratio(all_options.volume, trades["midpoint"].sum()),
+        calls=_tally(trades, options & (trades["option_type"] == "call")),
+        puts=_tally(trades, options & (trades["option_type"] == "put")),
         median_days_to_expiry=float(days.median()) if len(days) else None,
         leaps=int((days >= LEAPS_MIN_DAYS).sum()),
         short_dated=int((days < LEAPS_MIN_DAYS).sum()),
@@ -530,8 +556,9 @@ class CryptoExposure(Metric):
 
 
 def crypto_exposure(trades: pd.DataFrame) -> CryptoExposure:
-    crypto = trades[trades["is_crypto"]]
-    return CryptoExposure(len(crypto), _ratio(crypto["midpoint"].sum(), trades["midpoint"].sum()))
+    """Trades and share of volume in cryptocurrency and crypto ETFs."""
+    crypto = _tally(trades, trades["is_crypto"])
+    return CryptoExposure(crypto.trades, _ratio(crypto.volume, trades["midpoint"].sum()))
 
 
 @dataclass(frozen=True)
@@ -563,7 +590,9 @@ class HoldingBehaviour(Metric):
 
 
 def _round_trips(trades: pd.DataFrame) -> list[RoundTrip]:
-    dated = trades[trades["traded_on"].notna() & trades["side"].isin(["purchase", "sale"])]
+    """Each sale matched to the earliest purchase of its instrument still open (see HoldingBehaviour)."""
+    dated = trades.loc[trades["traded_on"].notna() & trades["side"].isin(["purchase", "sale"]),
+                       ["instrument", "side", "traded_on", "partial_sale"]]
     # Stable: trades of one day keep the filing's order, so a purchase listed first precedes the sale.
     dated = dated.sort_values("traded_on", kind="stable")
     trips = []
@@ -582,6 +611,7 @@ def _round_trips(trades: pd.DataFrame) -> list[RoundTrip]:
 
 
 def holding_behaviour(trades: pd.DataFrame) -> HoldingBehaviour:
+    """Partial sales and round trips, with the days between purchase and sale."""
     trips = _round_trips(trades)
     days = pd.Series([trip.days for trip in trips], dtype=float)
     return HoldingBehaviour(int(trades["partial_sale"].sum()), tuple(trips),
@@ -612,6 +642,7 @@ class DisclosureTimeliness(Metric):
 
 
 def disclosure_timeliness(trades: pd.DataFrame) -> DisclosureTimeliness:
+    """How long after each trade it was disclosed, against the STOCK Act's 45 days."""
     delays = trades["delay_days"].dropna()
     late = int((delays > STOCK_ACT_LIMIT_DAYS).sum())
     summary = ((float(delays.median()), float(delays.quantile(0.9)), float(delays.max()))
@@ -638,6 +669,7 @@ class TradingMetrics:
     asset_types: AssetTypeMix
 
     def all(self) -> tuple[Metric, ...]:
+        """The metrics in display order."""
         return tuple(getattr(self, field.name) for field in fields(self))
 
 
@@ -699,7 +731,7 @@ class InvestorProfile:
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> "InvestorProfile":
+    def from_dict(cls, data: Mapping) -> InvestorProfile:
         return cls(**data)
 
 
@@ -732,11 +764,15 @@ def _risk_fit(metrics: TradingMetrics, tolerance: RiskLevel) -> FitVerdict:
     if options.trades:
         expiry = (f"; median {_number(options.median_days_to_expiry)} days to expiry at purchase"
                   if options.median_days_to_expiry is not None else "")
-        option_reason = (f"{_percent(options.volume_share)} of volume is options ({_counted(options.calls.trades, 'call')}, "
-                         f"{_counted(options.puts.trades, 'put')}{expiry}): leveraged, {_points(option_points)}.")
+        option_reason = (f"{_percent(options.volume_share)} of volume is options "
+                         f"({_counted(options.calls.trades, 'call')}, {_counted(options.puts.trades, 'put')}{expiry}): "
+                         f"leveraged, {_points(option_points)}.")
     else:
         option_reason = f"No option trades: {_points(0)}."
     spread = "concentrated" if concentration_points else "spread out"
+    concentration_reason = (
+        f"Ticker HHI {tickers.position_hhi:.2f}, the top {len(tickers.top_positions)} positions holding "
+        f"{_percent(tickers.top_share)} of volume: {spread}, {_points(concentration_points)}.")
     if steps < 0:
         fit = f"more cautious than a {tolerance}-risk profile allows, so it fits."
     elif steps == 0:
@@ -745,8 +781,7 @@ def _risk_fit(metrics: TradingMetrics, tolerance: RiskLevel) -> FitVerdict:
         fit = f"suits a {level}-risk profile, not a {tolerance}-risk one."
     return FitVerdict("risk", VERDICTS[max(steps, 0)], (
         option_reason,
-        f"Ticker HHI {tickers.position_hhi:.2f}, the top {len(tickers.top_positions)} positions "
-        f"holding {_percent(tickers.top_share)} of volume: {spread}, {_points(concentration_points)}.",
+        concentration_reason,
         f"Crypto is {_percent(crypto.volume_share)} of volume: {_points(crypto_points)}.",
         f"Risk score {score} of 4 reads as {level} risk: {fit}",
     ))
@@ -766,12 +801,14 @@ def _horizon_fit(metrics: TradingMetrics, wanted: Horizon) -> FitVerdict:
     evidence: list[tuple[Horizon, str]] = []
     if holding.median_holding_days is not None:
         horizon = _horizon_of(holding.median_holding_days)
-        evidence.append((horizon, f"{_counted(len(holding.round_trips), 'round trip')} with a median "
-                                  f"{_number(holding.median_holding_days)} days from purchase to sale: {horizon} horizon."))
+        reason = (f"{_counted(len(holding.round_trips), 'round trip')} with a median "
+                  f"{_number(holding.median_holding_days)} days from purchase to sale: {horizon} horizon.")
+        evidence.append((horizon, reason))
     if options.median_days_to_expiry is not None:
         horizon = _horizon_of(options.median_days_to_expiry)
-        evidence.append((horizon, f"Options bought a median {_number(options.median_days_to_expiry)} days before "
-                                  f"expiry ({options.leaps} LEAPS, {options.short_dated} short-dated): {horizon} horizon."))
+        reason = (f"Options bought a median {_number(options.median_days_to_expiry)} days before expiry "
+                  f"({options.leaps} LEAPS, {options.short_dated} short-dated): {horizon} horizon.")
+        evidence.append((horizon, reason))
     if not evidence:
         return FitVerdict("horizon", "partly", (
             "No round trips or option expiries in these filings, so the holding period cannot be judged.",))

@@ -155,7 +155,7 @@ def validate_filing(filing: Filing, document: Document) -> Filing:
         row.flags.extend(cross_check_row(row))
     for flag in duplicate_flags(filing.transactions):
         filing.transactions[flag.row_number - 1].flags.append(flag)
-    if filing.layout in ("house_ptr", "house_ptr_legacy"):
+    if filing.layout in ("house_ptr", "house_ptr_legacy", "llm_read"):
         pairs = count_date_pairs(document)
         if pairs != len(filing.transactions):
             filing.flags.append(Flag("row_count_mismatch",

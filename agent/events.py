@@ -146,7 +146,7 @@ class FileFinished(Event):
     rows: int = 0
     flagged_rows: int = 0
     reason: str = ""
-    outcome: dict = field(default_factory=dict)  # the FileOutcome, so a trace can be replayed
+    file_outcome: dict = field(default_factory=dict)  # the FileOutcome, so a trace can be replayed
 
     @property
     def headline(self) -> str:

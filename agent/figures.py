@@ -11,7 +11,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from agent.analytics import (
-    LEAPS_MIN_DAYS, STOCK_ACT_LIMIT_DAYS, MixShare, asset_type_mix, owner_mix, prepare_trades,
+    LEAPS_MIN_DAYS,
+    STOCK_ACT_LIMIT_DAYS,
+    MixShare,
+    asset_type_mix,
+    owner_mix,
+    prepare_trades,
     volume_estimate,
 )
 
@@ -36,7 +41,8 @@ def _no_data(title: str) -> go.Figure:
 
 
 def _marker_sizes(midpoints: pd.Series, largest: float) -> list[float]:
-    """Area grows with midpoint volume (so the diameter with its square root); unpriced trades get the smallest marker."""
+    """Marker area grows with midpoint volume (the diameter with its square root); an unpriced trade gets the
+    smallest marker."""
     if not largest or math.isnan(largest):
         return [SMALLEST_MARKER] * len(midpoints)
     return [SMALLEST_MARKER if math.isnan(value)
@@ -83,7 +89,8 @@ def volume_by_ticker_figure(transactions: pd.DataFrame, limit: int = 20) -> go.F
                  "array": [0.0 if position.volume.high is None else position.volume.high - midpoint
                            for position, midpoint in zip(positions, midpoints)],
                  "arrayminus": [midpoint - position.volume.low for position, midpoint in zip(positions, midpoints)]},
-        hovertext=[f"{position.position}: {position.volume.text}, {position.trades} trade(s)" for position in positions],
+        hovertext=[f"{position.position}: {position.volume.text}, {position.trades} trade(s)"
+                   for position in positions],
         hoverinfo="text",
     ))
     figure.update_layout(title=f"{title} (largest {len(positions)})", yaxis_title="US dollars (estimate)",

@@ -50,7 +50,8 @@ class LLMExtraction:
     accepted: list[Transaction] = field(default_factory=list)
     rejections: list[str] = field(default_factory=list)
     calls: int = 0
-    tokens: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 def _final_reply(stream) -> ChatReply:
@@ -142,7 +143,7 @@ def extract_rows_with_llm(llm: ChatModel, document: Document, page: int, first_r
     result = LLMExtraction(calls=1)
     page_text = document.pages[page - 1].text
     reply = ask_for_rows(llm, page_text)
-    result.tokens = reply.tokens
+    result.prompt_tokens, result.completion_tokens = reply.prompt_tokens, reply.completion_tokens
     try:
         payload = json.loads(_strip_code_fence(reply.content))
     except json.JSONDecodeError:

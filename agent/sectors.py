@@ -9,10 +9,10 @@ the table is extended by hand, never guessed.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
 SECTORS_CSV = Path(__file__).parent / "data" / "sectors.csv"
 

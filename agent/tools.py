@@ -43,8 +43,10 @@ class RunContext:
     filings: dict[str, Filing] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
-    llm_tokens: int = 0
+    # LLM use by tools (the brain counts its own calls)
     llm_calls: int = 0
+    llm_prompt_tokens: int = 0
+    llm_completion_tokens: int = 0
 
     def document(self, name: str) -> Document:
         if name not in self.files:
@@ -156,7 +158,10 @@ def extract_with_llm(ctx: RunContext, file: str, page: int) -> ToolResult:
     filing = ctx.filings.setdefault(file, Filing(file, document.sha256, len(document.pages), layout="unknown"))
     result = extract_rows_with_llm(ctx.llm, document, page, first_row_number=len(filing.transactions) + 1)
     ctx.llm_calls += result.calls
-    ctx.llm_tokens += result.tokens
+    ctx.llm_prompt_tokens += result.prompt_tokens
+    ctx.llm_completion_tokens += result.completion_tokens
+    if result.accepted:
+        filing.layout = "llm_read"
     filing.transactions.extend(result.accepted)
     data = {"file": file, "page": page, "proposed": result.proposed, "accepted": len(result.accepted),
             "rejected": result.rejections}

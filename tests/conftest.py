@@ -29,3 +29,23 @@ def shared_filings() -> Path:
             pytest.fail(f"{SHARED_FILINGS} is missing: CI must have ../shared/filings beside the project")
         pytest.skip(f"real filings not found at {SHARED_FILINGS} (they live in ../shared/filings beside the project)")
     return SHARED_FILINGS
+
+
+@pytest.fixture
+def fake_llm():
+    """The OpenAI-compatible fake server; every scripted reply must be used by the end of the test."""
+    from tests.fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        yield server
+        server.assert_all_consumed()
+
+
+def llm_config_for(server, **overrides):
+    """An LLMConfig pointing at the fake server, with retries quick enough for tests."""
+    from agent.llm import LLMConfig
+
+    values = {"api_key": "sk-test-0123456789abcdefghij", "base_url": server.base_url, "model": "fake-model",
+              "timeout": 2.0, "max_retries": 2, "backoff": 0.01}
+    values.update(overrides)
+    return LLMConfig(**values)

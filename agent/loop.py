@@ -1,0 +1,244 @@
+"""The ReAct loop: a generator of events. `Agent.events(files)` yields each finished step as it
+happens; `Agent.run(files)` collects them into a RunResult. A RunResult can be rebuilt from the
+events alone (`RunResult.from_events`), which is how history replays a run without re-running it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from agent.brains import FINISH, Brain, FileState, LLMBrain, OfflineBrain
+from agent.events import (
+    EPHEMERAL_TYPES,
+    Check,
+    ErrorEvent,
+    Event,
+    FileFinished,
+    FileStarted,
+    FinalAnswer,
+    Observation,
+    Plan,
+    RunFinished,
+    RunStarted,
+    Thought,
+    ToolCall,
+)
+from agent.extract import outcome_for
+from agent.llm import LLMConfig, OpenAIChat
+from agent.models import FileOutcome, Filing
+from agent.pdf import sha256_of
+from agent.report import run_summary
+from agent.tools import REGISTRY, InputFile, RunContext, ToolRegistry, ToolResult
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_steps: int = 12  # tool calls per file
+    time_budget: float = 600.0  # seconds for the whole run
+
+
+@dataclass
+class RunResult:
+    """A finished (or stopped) run: every file's outcome, the summary, the full trace."""
+
+    outcomes: list[FileOutcome]
+    events: list[Event]
+    summary: str = ""
+    outcome: str = "completed"
+    brain: str = "offline"
+
+    @property
+    def filings(self) -> list[Filing]:
+        return [outcome.filing for outcome in self.outcomes if outcome.filing]
+
+    @property
+    def finished(self) -> RunFinished | None:
+        return next((event for event in reversed(self.events) if isinstance(event, RunFinished)), None)
+
+    @classmethod
+    def from_events(cls, events: Iterable[Event]) -> "RunResult":
+        kept = [event for event in events if event.type not in EPHEMERAL_TYPES]
+        outcomes = [FileOutcome.from_dict(event.file_outcome) for event in kept
+                    if isinstance(event, FileFinished) and event.file_outcome]
+        summary = next((event.text for event in reversed(kept) if isinstance(event, FinalAnswer)), "")
+        started = next((event for event in kept if isinstance(event, RunStarted)), None)
+        finished = next((event for event in reversed(kept) if isinstance(event, RunFinished)), None)
+        return cls(outcomes, kept, summary, finished.outcome if finished else "interrupted",
+                   started.brain if started else "offline")
+
+
+def brain_for(config: LLMConfig | None) -> Brain:
+    """The LLM brain when an endpoint is configured, otherwise the offline brain (which says why)."""
+    if config is not None and config.configured:
+        return LLMBrain(OpenAIChat(config), config)
+    return OfflineBrain()
+
+
+class Agent:
+    def __init__(self, brain: Brain | None = None, registry: ToolRegistry = REGISTRY, limits: Limits = Limits(),
+                 clock: Callable[[], float] = time.time):
+        self.brain = brain or OfflineBrain()
+        self.registry = registry
+        self.limits = limits
+        self.clock = clock
+        self._step = 0
+
+    def run(self, files: list[InputFile]) -> RunResult:
+        return RunResult.from_events(self.events(files))
+
+    def _stamp(self, event: Event, file: str, started: float) -> Event:
+        """Number the event, and give it its file, start time and duration."""
+        self._step += 1
+        event.step = self._step
+        event.file = event.file or file
+        event.started_at = started
+        event.duration = max(0.0, self.clock() - started)
+        return event
+
+    def _relay(self, generator, file: str):
+        """Run a brain generator: stamp and pass on its events; return its value."""
+        started = self.clock()
+        while True:
+            try:
+                event = next(generator)
+            except StopIteration as stop:
+                return stop.value, started
+            if event.type not in EPHEMERAL_TYPES:
+                yield self._stamp(event, file, started)
+                started = self.clock()
+            else:
+                event.file = event.file or file
+                yield event
+
+    def events(self, files: list[InputFile]) -> Iterator[Event]:
+        self._step = 0
+        run_started = self.clock()
+        ctx = RunContext({item.name: item for item in files}, llm=getattr(self.brain, "llm", None))
+        record = ctx.events.append
+
+        def emit(event: Event, file: str = "", started: float | None = None) -> Event:
+            stamped = self._stamp(event, file, self.clock() if started is None else started)
+            record(stamped)
+            return stamped
+
+        yield emit(RunStarted(brain=self.brain.name, model=self.brain.model, files=list(ctx.files),
+                              note=self.brain.note))
+        plan, plan_started = yield from self._collect(self._relay(self.brain.plan(ctx), ""), record)
+        yield emit(plan, "", plan_started)
+
+        run_outcome = "completed"
+        outcomes: list[FileOutcome] = []
+        for index, item in enumerate(files, start=1):
+            if self.clock() - run_started > self.limits.time_budget:
+                run_outcome = "time_budget"
+                outcome = FileOutcome(item.name, "failed", f"not processed: the run's time budget of "
+                                      f"{self.limits.time_budget:.0f} s ran out")
+                outcomes.append(outcome)
+                yield emit(_finished_event(outcome), item.name)
+                continue
+            yield emit(FileStarted(index=index, total=len(files), sha256=sha256_of(item.data), size=len(item.data)),
+                       item.name)
+            started = self.clock()
+            try:
+                limit_hit, stop_reason = yield from self._file_steps(ctx, item.name, emit, record)
+                outcome = self._outcome(ctx, item.name, stop_reason, self.clock() - started)
+            except Exception as exc:  # a bug costs this file, never the run
+                outcome = FileOutcome(item.name, "failed", f"internal error ({type(exc).__name__}: {exc})",
+                                      seconds=self.clock() - started)
+                limit_hit = None
+                yield emit(ErrorEvent(message=outcome.reason, recoverable=True), item.name)
+            if limit_hit and run_outcome == "completed":
+                run_outcome = limit_hit
+            outcomes.append(outcome)
+            yield emit(_finished_event(outcome), item.name, started)
+
+        summary = run_summary(outcomes, run_outcome)
+        yield emit(FinalAnswer(text=summary))
+        usage = _usage(self.brain, ctx)
+        yield emit(RunFinished(outcome=run_outcome, files=len(outcomes), rows=sum(o.rows for o in outcomes),
+                               flagged_rows=sum(o.flagged_rows for o in outcomes), **usage), "", run_started)
+
+    def _collect(self, relayed, record):
+        """Pass on a relayed brain generator's events (recording the kept ones) and return its value."""
+        while True:
+            try:
+                event = next(relayed)
+            except StopIteration as stop:
+                return stop.value
+            if event.type not in EPHEMERAL_TYPES:
+                record(event)
+            yield event
+
+    def _file_steps(self, ctx: RunContext, file: str, emit, record):
+        """Think, act, observe until the brain finishes the file or a limit stops it.
+        Returns (the limit hit or None, why the file stopped or '')."""
+        state = FileState(file)
+        seen_calls: set[str] = set()
+        while True:
+            decision, thought_started = yield from self._collect(
+                self._relay(self.brain.next_step(ctx, state), file), record)
+            if decision.thought:
+                yield emit(Thought(text=decision.thought, tokens=decision.tokens), file, thought_started)
+            if decision.tool == FINISH:
+                break
+            signature = f"{decision.tool}:{decision.arguments!r}"
+            if signature in seen_calls:
+                reason = f"stopped: the same call {decision.tool}({decision.arguments}) was repeated"
+                yield emit(ErrorEvent(message=reason, recoverable=False), file)
+                return "repeated_call", reason
+            if len(state.steps) >= self.limits.max_steps:
+                reason = f"stopped: the limit of {self.limits.max_steps} steps per file was reached"
+                yield emit(ErrorEvent(message=reason, recoverable=False), file)
+                return "max_steps", reason
+            seen_calls.add(signature)
+            arguments = decision.arguments if isinstance(decision.arguments, dict) else {"raw": decision.arguments}
+            yield emit(ToolCall(tool=decision.tool, arguments=arguments), file)
+            started = self.clock()
+            result = self.registry.call(ctx, decision.tool, decision.arguments)
+            state.steps.append((decision, result))
+            yield emit(Observation(tool=decision.tool, summary=result.summary, size=result.size, ok=result.ok,
+                                   error=result.error), file, started)
+            for check in _checks_of(result):
+                yield emit(check, file, started)
+        yield from self._collect(self._relay(self.brain.reflect(ctx, state), file), record)
+        return None, ""
+
+    def _outcome(self, ctx: RunContext, file: str, stop_reason: str, seconds: float) -> FileOutcome:
+        filing = ctx.filings.get(file)
+        if filing is None:
+            document = ctx.documents.get(file)
+            if document is None:  # never opened: the inspection's error says why
+                error = next((event.error for event in reversed(ctx.events)
+                              if isinstance(event, Observation) and event.file == file and not event.ok), "")
+                error = error.removeprefix(f"{file}: ")
+                return FileOutcome(file, "failed", stop_reason or error or "the file was not read", seconds=seconds)
+            filing = Filing(file, document.sha256, len(document.pages),
+                            layout="scanned" if len(document.image_only_pages) == len(document.pages) else "unknown",
+                            image_only_pages=document.image_only_pages)
+        outcome = outcome_for(filing, seconds)
+        if stop_reason:
+            outcome.status = "flagged" if outcome.status == "ok" else outcome.status
+            outcome.reason = "; ".join(filter(None, [stop_reason, outcome.reason]))
+        return outcome
+
+
+def _finished_event(outcome: FileOutcome) -> FileFinished:
+    return FileFinished(file=outcome.source_file, status=outcome.status, rows=outcome.rows,
+                        flagged_rows=outcome.flagged_rows, reason=outcome.reason, file_outcome=outcome.to_dict())
+
+
+def _checks_of(result: ToolResult) -> list[Check]:
+    return [Check(name=check["name"], passed=check["passed"], detail=check["detail"], flagged_rows=check["rows"])
+            for check in result.data.get("checks", [])] if result.ok else []
+
+
+def _usage(brain: Brain, ctx: RunContext) -> dict:
+    """LLM calls and tokens of the brain and of the tools, with the cost estimate."""
+    if not isinstance(brain, LLMBrain):
+        return {"llm_calls": 0, "total_tokens": 0, "estimated_cost_usd": None}
+    prompt = brain.prompt_tokens + ctx.llm_prompt_tokens
+    completion = brain.completion_tokens + ctx.llm_completion_tokens
+    return {"llm_calls": brain.calls + ctx.llm_calls, "total_tokens": prompt + completion,
+            "estimated_cost_usd": brain.config.estimated_cost(prompt, completion)}
