@@ -6,7 +6,9 @@ import csv
 import io
 import json
 import math
+import numbers
 
+import numpy as np
 import pandas as pd
 
 from agent.models import CSV_COLUMNS, EXTRA_COLUMNS, Filing, Transaction
@@ -54,11 +56,12 @@ def csv_cell(value) -> str:
     """Render one value for CSV: numbers stay numbers, text that a spreadsheet would run is neutralized."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        value = float(value)
         return str(int(value)) if value.is_integer() else repr(value)
     text = str(value)
     if text.startswith(FORMULA_PREFIXES):
@@ -74,6 +77,12 @@ def to_csv(rows: list[dict]) -> str:
     for row in rows:
         writer.writerow([csv_cell(row[column]) for column in CSV_COLUMNS])
     return buffer.getvalue()
+
+
+def records_of_frame(frame: pd.DataFrame) -> list[dict]:
+    """Rows of a (filtered) transactions DataFrame as plain records, missing values as None."""
+    return [{key: (None if value is pd.NA else value) for key, value in row.items()}
+            for row in frame.astype(object).to_dict("records")]
 
 
 def filings_csv(filings: list[Filing]) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Protocol
 
 from agent.brains import FINISH, Brain, FileState, LLMBrain, OfflineBrain
 from agent.events import (
@@ -76,13 +76,25 @@ def brain_for(config: LLMConfig | None) -> Brain:
     return OfflineBrain()
 
 
+class OutcomeCache(Protocol):
+    """Checked outcomes by content hash (the run store implements it)."""
+
+    def cached_outcome(self, sha256: str) -> FileOutcome | None: ...
+
+    def cache_outcome(self, sha256: str, outcome: FileOutcome) -> None: ...
+
+
+CACHEABLE = ("ok", "flagged", "needs_ocr")
+
+
 class Agent:
     def __init__(self, brain: Brain | None = None, registry: ToolRegistry = REGISTRY, limits: Limits = Limits(),
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, cache: OutcomeCache | None = None):
         self.brain = brain or OfflineBrain()
         self.registry = registry
         self.limits = limits
         self.clock = clock
+        self.cache = cache
         self._step = 0
 
     def run(self, files: list[InputFile]) -> RunResult:
@@ -138,9 +150,17 @@ class Agent:
                 outcomes.append(outcome)
                 yield emit(_finished_event(outcome), item.name)
                 continue
-            yield emit(FileStarted(index=index, total=len(files), sha256=sha256_of(item.data), size=len(item.data)),
-                       item.name)
+            digest = sha256_of(item.data)
+            yield emit(FileStarted(index=index, total=len(files), sha256=digest, size=len(item.data)), item.name)
             started = self.clock()
+            cached = self.cache.cached_outcome(digest) if self.cache else None
+            if cached is not None:
+                outcome = _renamed(cached, item.name)
+                outcomes.append(outcome)
+                yield emit(Thought(text=f"Same bytes (sha256 {digest[:12]}…) as a file read before: its checked "
+                                   "results are served from the cache, with no second extraction."), item.name)
+                yield emit(_finished_event(outcome), item.name, started)
+                continue
             try:
                 limit_hit, stop_reason = yield from self._file_steps(ctx, item.name, emit, record)
                 outcome = self._outcome(ctx, item.name, stop_reason, self.clock() - started)
@@ -151,6 +171,8 @@ class Agent:
                 yield emit(ErrorEvent(message=outcome.reason, recoverable=True), item.name)
             if limit_hit and run_outcome == "completed":
                 run_outcome = limit_hit
+            if self.cache and outcome.status in CACHEABLE and not limit_hit:
+                self.cache.cache_outcome(digest, outcome)
             outcomes.append(outcome)
             yield emit(_finished_event(outcome), item.name, started)
 
@@ -222,6 +244,14 @@ class Agent:
             outcome.status = "flagged" if outcome.status == "ok" else outcome.status
             outcome.reason = "; ".join(filter(None, [stop_reason, outcome.reason]))
         return outcome
+
+
+def _renamed(outcome: FileOutcome, name: str) -> FileOutcome:
+    """A cached outcome under the name this upload has."""
+    outcome.source_file = name
+    if outcome.filing:
+        outcome.filing.source_file = name
+    return outcome
 
 
 def _finished_event(outcome: FileOutcome) -> FileFinished:

@@ -7,9 +7,10 @@ first and last character, which is all the column logic of the parsers needs.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
-import io
 import re
+import statistics
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -137,12 +138,113 @@ def _read_checkboxes(page: pdfium.PdfPage, height: float) -> list[Checkbox]:
     return list(boxes.values())
 
 
+# Filings made with an older Georgia font (about 2016-2022) have a faulty text layer: some capitals
+# come out as their lower-case letter ("aIa group" for "AIA Group", "FIlINg STaTuS"), while real
+# lower case in the same font comes out right, so only the glyph shapes tell them apart. Modern
+# forms print their labels as U+FFFE glyphs instead and never show this symptom: an all-caps run
+# broken by a lower-case letter (a plural such as "ETFs" does not count).
+_CASE_SYMPTOM = re.compile(r"\b[A-Z]{2,}(?!s\b)[a-z]")
+# Where each lower-case letter stands, so a glyph standing at cap height can only be a capital.
+# i, j and t are left alone: their lower-case forms reach about as high as a capital.
+_X_HEIGHT_LETTERS = frozenset("acemnorsuvwxz")
+_DESCENDER_LETTERS = frozenset("gpqy")
+_ASCENDER_LETTERS = frozenset("bdfhkl")
+_CAP_HEIGHT_LETTERS = frozenset("ABCDEFGHIKLMNOPRSTUVWXYZ")  # J and Q descend in some fonts
+# Tolerances, as fractions of the font's cap height: round capitals overshoot it by about 3%; a
+# lower-case x-height letter stands near 70%, an ascender 6-15% above it, a descender 20% below
+# the baseline. Georgia's ascenders are 9% above its capitals.
+_CAP_HEIGHT_TOLERANCE = 0.05
+_BASELINE_TOLERANCE = 0.08
+_MIN_ASCENDER_GAP = 0.06
+_MIN_CAPITALS_MEASURED = 3
+
+
+@dataclass(frozen=True)
+class _Glyph:
+    """A letter's tight box against its baseline, in units of its font size, so sizes compare."""
+
+    index: int
+    letter: str
+    font: str
+    top: float
+    bottom: float
+
+
+def _letter_glyphs(textpage: pdfium.PdfTextPage, text: str) -> list[_Glyph]:
+    name = ctypes.create_string_buffer(128)
+    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+    glyphs = []
+    for index, letter in enumerate(text):
+        if not ("a" <= letter <= "z" or "A" <= letter <= "Z"):
+            continue
+        size = pdfium.raw.FPDFText_GetFontSize(textpage.raw, index)
+        if size <= 0 or not pdfium.raw.FPDFText_GetFontInfo(textpage.raw, index, name, len(name), None):
+            continue
+        pdfium.raw.FPDFText_GetCharOrigin(textpage.raw, index, ctypes.byref(origin_x), ctypes.byref(origin_y))
+        _, bottom, _, top = textpage.get_charbox(index)
+        glyphs.append(_Glyph(index, letter, name.value.decode(errors="replace"),
+                             (top - origin_y.value) / size, (bottom - origin_y.value) / size))
+    return glyphs
+
+
+def _cap_heights(glyphs: list[_Glyph]) -> dict[str, float]:
+    """Each font's cap height, from the capitals the text layer does give as capitals."""
+    tops: dict[str, list[float]] = {}
+    for glyph in glyphs:
+        if glyph.letter in _CAP_HEIGHT_LETTERS:
+            tops.setdefault(glyph.font, []).append(glyph.top)
+    return {font: statistics.median(values) for font, values in tops.items()
+            if len(values) >= _MIN_CAPITALS_MEASURED}
+
+
+def _ascender_heights(glyphs: list[_Glyph]) -> dict[str, float]:
+    """Each font's ascender height: the highest lower-case b, d, f, h, k or l (capitals given as these
+    stand lower, at cap height, in fonts where ascenders and capitals can be told apart at all)."""
+    heights: dict[str, float] = {}
+    for glyph in glyphs:
+        if glyph.letter in _ASCENDER_LETTERS:
+            heights[glyph.font] = max(heights.get(glyph.font, glyph.top), glyph.top)
+    return heights
+
+
+def _is_hidden_capital(glyph: _Glyph, cap_height: float, ascender_height: float | None) -> bool:
+    """A lower-case letter whose glyph stands on the baseline at cap height is a capital, where the
+    lower-case form of that letter stands elsewhere (x-height, below the baseline, or clearly above
+    the capitals)."""
+    on_baseline = glyph.bottom >= -_BASELINE_TOLERANCE * cap_height
+    at_cap_height = abs(glyph.top - cap_height) <= _CAP_HEIGHT_TOLERANCE * cap_height
+    if not (on_baseline and at_cap_height):
+        return False
+    if glyph.letter in _X_HEIGHT_LETTERS or glyph.letter in _DESCENDER_LETTERS:
+        return True
+    return (glyph.letter in _ASCENDER_LETTERS and ascender_height is not None
+            and ascender_height >= (1 + _MIN_ASCENDER_GAP) * cap_height)
+
+
+def restore_capitals(textpage: pdfium.PdfTextPage, text: str) -> str:
+    """The page text with the capitals that the text layer gives as lower case put back, judged by
+    glyph geometry; same length and indices, so char boxes stay aligned. Pages without the symptom,
+    and fonts whose cap height cannot be measured, are returned unchanged."""
+    if not _CASE_SYMPTOM.search(text):
+        return text
+    glyphs = _letter_glyphs(textpage, text)
+    cap_heights = _cap_heights(glyphs)
+    ascender_heights = _ascender_heights(glyphs)
+    letters = list(text)
+    for glyph in glyphs:
+        cap_height = cap_heights.get(glyph.font)
+        if glyph.letter.islower() and cap_height and _is_hidden_capital(
+                glyph, cap_height, ascender_heights.get(glyph.font)):
+            letters[glyph.index] = glyph.letter.upper()
+    return "".join(letters)
+
+
 def _read_page(page: pdfium.PdfPage, number: int) -> PageText:
     width, height = page.get_size()
     textpage = page.get_textpage()
     try:
         # PDFium ends lines with \r\n; its char indices count both, so offsets stay aligned.
-        raw = textpage.get_text_range()
+        raw = restore_capitals(textpage, textpage.get_text_range())
         words = []
         for match in _WORD.finditer(raw):
             left, first_bottom, _, first_top = textpage.get_charbox(match.start(), loose=True)
@@ -171,17 +273,3 @@ def read_document(data: bytes, source: str) -> Document:
     finally:
         document.close()
     return Document(source, sha256_of(data), pages)
-
-
-def render_page_png(data: bytes, page_number: int, scale: float = 1.5) -> bytes:
-    """Render one page (1-based) as PNG bytes, for the source view."""
-    document = open_pdf(data, "document")
-    try:
-        page = document[page_number - 1]
-        image = page.render(scale=scale).to_pil()
-        page.close()
-    finally:
-        document.close()
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()

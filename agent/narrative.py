@@ -1,0 +1,44 @@
+"""The risk-profile narrative. Offline: the deterministic summary. LLM mode: the model writes prose from
+the metrics' own text (numbers passed in, never recomputed), and the prose is used only if every number
+in it appears among the metrics; otherwise the deterministic summary stands, and the caller is told why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from agent.analytics import DISCLAIMER, FitVerdict, TradingMetrics, narrative_is_grounded, summary_text
+from agent.errors import LLMError
+from agent.llm import ChatModel, ChatReply
+
+NARRATIVE_PROMPT = (
+    "You write a short, plain-English summary (at most 150 words) of a politician's disclosed trading for an "
+    "investor, from the metrics and fit verdicts given. Use only numbers that appear in them, exactly as written; "
+    "do not compute new ones. Present options, never advice. Do not repeat the disclaimer."
+)
+
+
+@dataclass(frozen=True)
+class Narrative:
+    text: str
+    source: str  # llm | offline
+    note: str = ""  # why the offline text stands, when the LLM was asked
+    tokens: int = 0
+
+
+def write_narrative(metrics: TradingMetrics, verdicts: Sequence[FitVerdict] = (),
+                    llm: ChatModel | None = None) -> Narrative:
+    offline = summary_text(metrics, verdicts)
+    if llm is None:
+        return Narrative(offline, "offline")
+    facts = "\n".join([f"- {metric.label}: {metric.text}" for metric in metrics.all()]
+                      + [f"- Fit, {v.dimension}: {v.verdict}. {' '.join(v.reasons)}" for v in verdicts])
+    messages = [{"role": "system", "content": NARRATIVE_PROMPT}, {"role": "user", "content": facts}]
+    try:
+        reply = next(item for item in llm.stream(messages) if isinstance(item, ChatReply))
+    except (LLMError, StopIteration) as exc:
+        return Narrative(offline, "offline", f"the LLM could not write it ({exc}); the computed summary stands")
+    if not narrative_is_grounded(reply.content, metrics, verdicts):
+        return Narrative(offline, "offline", "the LLM's text used a number that is not in the metrics; the "
+                         "computed summary stands", reply.tokens)
+    return Narrative(f"{reply.content.strip()}\n\n{DISCLAIMER}", "llm", tokens=reply.tokens)

@@ -1,0 +1,211 @@
+"""Run history in SQLite: runs, their events as they happen, the uploaded files, a content-hash cache
+of file outcomes, and the investor profile.
+
+Everything is scoped by a workspace (a random token the app keeps in the page's URL), so two people
+using one server never see each other's runs or files. Events are written as the run goes, so a run
+cut short by a crash or restart is found again, marked interrupted, and can be re-run from its stored
+files without uploading them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from agent.errors import TradeTraceError
+from agent.events import EPHEMERAL_TYPES, Event, event_from_dict
+from agent.loop import RunResult
+from agent.models import FileOutcome
+from agent.pdf import sha256_of
+from agent.tools import InputFile
+
+def _extraction_version() -> str:
+    """A hash of the code that decides what a file's outcome is: cached outcomes from other code are not served."""
+    digest = hashlib.sha256()
+    for name in ("pdf.py", "ptr.py", "fields.py", "checks.py", "extract.py", "models.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+EXTRACTION_VERSION = _extraction_version()
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    workspace TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    finished_at REAL,
+    status TEXT NOT NULL,            -- running | completed | interrupted | max_steps | time_budget | ...
+    brain TEXT NOT NULL,
+    model TEXT NOT NULL DEFAULT '',
+    rows INTEGER NOT NULL DEFAULT 0,
+    flagged_rows INTEGER NOT NULL DEFAULT 0,
+    summary TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS runs_by_workspace ON runs (workspace, created_at);
+CREATE TABLE IF NOT EXISTS run_files (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (run_id, position)
+);
+CREATE TABLE IF NOT EXISTS run_events (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE IF NOT EXISTS outcome_cache (
+    sha256 TEXT NOT NULL,
+    version TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    PRIMARY KEY (sha256, version)
+);
+CREATE TABLE IF NOT EXISTS profiles (
+    workspace TEXT PRIMARY KEY,
+    profile TEXT NOT NULL,
+    saved_at REAL NOT NULL
+);
+"""
+
+
+class StoreError(TradeTraceError):
+    """History could not be read or written (disk full, read-only folder, damaged database)."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: str
+    created_at: float
+    finished_at: float | None
+    status: str
+    brain: str
+    model: str
+    rows: int
+    flagged_rows: int
+    summary: str
+    files: list[dict]  # name, sha256, size
+
+
+class RunStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as db:
+                db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the history database at {self.path}: {exc}") from None
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """One short connection per operation: safe across Streamlit's threads; commits or rolls back whole."""
+        try:
+            db = sqlite3.connect(self.path, timeout=10)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the history database at {self.path}: {exc}") from None
+        try:
+            db.execute("PRAGMA foreign_keys = ON")
+            with db:
+                yield db
+        except sqlite3.Error as exc:
+            raise StoreError(f"history not saved ({exc}); the results stay in this session and can be "
+                             "downloaded") from None
+        finally:
+            db.close()
+
+    # --- runs --------------------------------------------------------------------------------------
+
+    def start_run(self, workspace: str, run_id: str, brain: str, model: str, files: list[InputFile]) -> None:
+        with self._connect() as db:
+            db.execute("INSERT INTO runs (id, workspace, created_at, status, brain, model) VALUES (?, ?, ?, ?, ?, ?)",
+                       (run_id, workspace, time.time(), "running", brain, model))
+            db.executemany("INSERT INTO run_files VALUES (?, ?, ?, ?, ?, ?)",
+                           [(run_id, position, item.name, sha256_of(item.data), len(item.data), item.data)
+                            for position, item in enumerate(files)])
+
+    def append_events(self, run_id: str, events: Iterable[Event]) -> None:
+        kept = [event for event in events if event.type not in EPHEMERAL_TYPES]
+        with self._connect() as db:
+            start = db.execute("SELECT COALESCE(MAX(seq), 0) FROM run_events WHERE run_id = ?", (run_id,)).fetchone()[0]
+            db.executemany("INSERT INTO run_events VALUES (?, ?, ?)",
+                           [(run_id, start + offset, json.dumps(event.to_dict(), ensure_ascii=False))
+                            for offset, event in enumerate(kept, start=1)])
+
+    def finish_run(self, run_id: str, result: RunResult) -> None:
+        rows = sum(outcome.rows for outcome in result.outcomes)
+        flagged = sum(outcome.flagged_rows for outcome in result.outcomes)
+        with self._connect() as db:
+            db.execute("UPDATE runs SET finished_at = ?, status = ?, rows = ?, flagged_rows = ?, summary = ? "
+                       "WHERE id = ?", (time.time(), result.outcome, rows, flagged, result.summary, run_id))
+
+    def mark_interrupted(self, started_before: float) -> int:
+        """Runs still 'running' from before this process started were cut short by a crash or restart."""
+        with self._connect() as db:
+            cursor = db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND created_at < ?",
+                                (started_before,))
+            return cursor.rowcount
+
+    def list_runs(self, workspace: str) -> list[RunRecord]:
+        with self._connect() as db:
+            runs = db.execute("SELECT id, created_at, finished_at, status, brain, model, rows, flagged_rows, summary "
+                              "FROM runs WHERE workspace = ? ORDER BY created_at DESC", (workspace,)).fetchall()
+            files = db.execute("SELECT run_id, name, sha256, size FROM run_files WHERE run_id IN "
+                               "(SELECT id FROM runs WHERE workspace = ?) ORDER BY run_id, position",
+                               (workspace,)).fetchall()
+        by_run: dict[str, list[dict]] = {}
+        for run_id, name, sha256, size in files:
+            by_run.setdefault(run_id, []).append({"name": name, "sha256": sha256, "size": size})
+        return [RunRecord(*row, files=by_run.get(row[0], [])) for row in runs]
+
+    def load_events(self, workspace: str, run_id: str) -> list[Event]:
+        with self._connect() as db:
+            rows = db.execute("SELECT e.event FROM run_events e JOIN runs r ON r.id = e.run_id "
+                              "WHERE r.workspace = ? AND e.run_id = ? ORDER BY e.seq", (workspace, run_id)).fetchall()
+        return [event_from_dict(json.loads(row[0])) for row in rows]
+
+    def load_result(self, workspace: str, run_id: str) -> RunResult:
+        """A stored run as the loop would have returned it, rebuilt from its events."""
+        return RunResult.from_events(self.load_events(workspace, run_id))
+
+    def load_files(self, workspace: str, run_id: str) -> list[InputFile]:
+        with self._connect() as db:
+            rows = db.execute("SELECT f.name, f.data FROM run_files f JOIN runs r ON r.id = f.run_id "
+                              "WHERE r.workspace = ? AND f.run_id = ? ORDER BY f.position",
+                              (workspace, run_id)).fetchall()
+        return [InputFile(name, bytes(data)) for name, data in rows]
+
+    def delete_run(self, workspace: str, run_id: str) -> bool:
+        with self._connect() as db:
+            return db.execute("DELETE FROM runs WHERE workspace = ? AND id = ?", (workspace, run_id)).rowcount == 1
+
+    # --- cache and profile -------------------------------------------------------------------------
+
+    def cached_outcome(self, sha256: str) -> FileOutcome | None:
+        with self._connect() as db:
+            row = db.execute("SELECT outcome FROM outcome_cache WHERE sha256 = ? AND version = ?",
+                             (sha256, EXTRACTION_VERSION)).fetchone()
+        return FileOutcome.from_dict(json.loads(row[0])) if row else None
+
+    def cache_outcome(self, sha256: str, outcome: FileOutcome) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO outcome_cache VALUES (?, ?, ?)",
+                       (sha256, EXTRACTION_VERSION, json.dumps(outcome.to_dict(), ensure_ascii=False)))
+
+    def save_profile(self, workspace: str, profile: dict) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO profiles VALUES (?, ?, ?)", (workspace, json.dumps(profile), time.time()))
+
+    def load_profile(self, workspace: str) -> dict | None:
+        with self._connect() as db:
+            row = db.execute("SELECT profile FROM profiles WHERE workspace = ?", (workspace,)).fetchone()
+        return json.loads(row[0]) if row else None

@@ -1,0 +1,193 @@
+"""What every page shares: the session's workspace and results, the store, the LLM settings, the
+filters, and how events are shown. Logic lives in agent/; this module only wires widgets to it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from agent.analytics import InvestorProfile
+from agent.events import Event
+from agent.export import to_dataframe
+from agent.llm import LLMConfig
+from agent.loop import RunResult
+from agent.store import RunStore, StoreError
+from agent.tools import InputFile
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES_DIR = ROOT / "samples"
+PROCESS_STARTED = time.time()
+ICONS = {"run_started": "🚀", "plan": "🗺️", "file_started": "📄", "thought": "💭", "tool_call": "🛠️",
+         "observation": "👁️", "check": "✅", "reflection": "🔁", "file_finished": "🏁", "final_answer": "📝",
+         "error": "⚠️", "run_finished": "🏁"}
+STATUS_STATE = {"ok": "complete", "flagged": "complete", "needs_ocr": "error", "failed": "error"}
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("TRADETRACE_DATA_DIR", ROOT / "data"))
+
+
+@st.cache_resource
+def _store(path: str) -> RunStore:
+    store = RunStore(Path(path))
+    store.mark_interrupted(started_before=PROCESS_STARTED)
+    return store
+
+
+def store() -> RunStore | None:
+    """The run history, or None (with the reason shown once) when it cannot be opened."""
+    try:
+        return _store(str(data_dir() / "history.sqlite3"))
+    except StoreError as exc:
+        st.session_state.setdefault("store_error", str(exc))
+        return None
+
+
+def workspace() -> str:
+    """This browser's private workspace: a random token kept in the page URL (?w=...), so a reload or a
+    restart finds the same history and nobody else's."""
+    token = st.query_params.get("w", "")
+    if not (token and len(token) == 32 and token.isalnum()):
+        token = secrets.token_hex(16)
+        st.query_params["w"] = token
+    return token
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+def current_result() -> RunResult | None:
+    return st.session_state.get("result")
+
+
+def set_result(result: RunResult, files: list[InputFile], run_id: str) -> None:
+    st.session_state["result"] = result
+    st.session_state["files"] = {item.name: item.data for item in files}
+    st.session_state["run_id"] = run_id
+
+
+def transactions_frame() -> pd.DataFrame:
+    result = current_result()
+    return to_dataframe(result.filings if result else [])
+
+
+def llm_config() -> LLMConfig:
+    """Sidebar values first, then Streamlit secrets, then the environment. The key stays in this session."""
+    try:
+        secret_values = {key: st.secrets[key] for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL")
+                         if key in st.secrets}
+    except FileNotFoundError:
+        secret_values = {}
+    settings = st.session_state.get("llm_settings", {})
+    return LLMConfig.from_sources(secrets=secret_values, api_key=settings.get("api_key"),
+                                  base_url=settings.get("base_url"), model=settings.get("model"))
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        st.subheader("Brain")
+        settings = st.session_state.setdefault("llm_settings", {"use_llm": False})
+        settings["use_llm"] = st.toggle("Use an LLM (OpenAI-compatible)", value=settings["use_llm"],
+                                        help="Off: the offline brain does the whole job, with no key.")
+        if settings["use_llm"]:
+            settings["base_url"] = st.text_input("Endpoint (base URL)", value=settings.get("base_url", ""),
+                                                 placeholder="empty for OpenAI; http://localhost:11434/v1 for Ollama")
+            settings["model"] = st.text_input("Model", value=settings.get("model", "") or "gpt-4o-mini")
+            key = st.text_input("API key", type="password", value="",
+                                placeholder="kept in this session only" if not settings.get("api_key") else "saved",
+                                help="Never stored, logged or shown again. Empty keeps the one you gave.")
+            if key:
+                settings["api_key"] = key
+            config = llm_config()
+            st.caption(f"LLM brain: {config.model} at {config.base_url or 'api.openai.com'}" if config.configured
+                       else "No key or endpoint yet: runs use the offline brain.")
+        else:
+            st.caption("Offline brain: deterministic parser, validators and critic. No key needed.")
+        if st.session_state.get("store_error"):
+            st.warning(st.session_state["store_error"])
+
+
+def use_llm() -> bool:
+    return bool(st.session_state.get("llm_settings", {}).get("use_llm")) and llm_config().configured
+
+
+def event_markdown(event: Event) -> str:
+    """One trace line: icon, what happened, how long it took (and tokens in LLM mode)."""
+    extra = f" · {event.duration:.2f} s" if event.duration >= 0.005 else ""
+    if event.tokens:
+        extra += f" · {event.tokens} tokens"
+    return f"{ICONS.get(event.type, '•')} **{event.step}.** {event.headline}{extra}"
+
+
+def render_trace(result: RunResult) -> None:
+    """A finished run's trace, file by file, as it was shown live."""
+    by_file: dict[str, list[Event]] = {}
+    for event in result.events:
+        by_file.setdefault(event.file, []).append(event)
+    for event in by_file.get("", [])[:2]:
+        st.markdown(event_markdown(event))
+    for outcome in result.outcomes:
+        label = f"{outcome.source_file}: {outcome.status.replace('_', ' ')}, {outcome.rows} row(s)"
+        with st.status(label, state=STATUS_STATE[outcome.status], expanded=False):
+            for event in by_file.get(outcome.source_file, []):
+                st.markdown(event_markdown(event))
+    for event in by_file.get("", [])[2:]:
+        st.markdown(event_markdown(event))
+
+
+FILTER_KEYS = ("filer", "ticker", "owner", "transaction_type", "asset_type")
+
+
+def filtered_frame(frame: pd.DataFrame, where=st.sidebar) -> pd.DataFrame:
+    """The filter controls (shared by the Transactions and Charts pages) and the rows they keep."""
+    if frame.empty:
+        return frame
+    saved = st.session_state.setdefault("filters", {})
+    with where.expander("Filters", expanded=True):
+        choices = {"filer": "filer_name", "ticker": "ticker", "owner": "owner", "transaction_type": "transaction_type",
+                   "asset_type": "asset_type"}
+        for name, column in choices.items():
+            options = sorted(frame[column].dropna().unique().tolist())
+            picked = st.multiselect(name.replace("_", " ").capitalize(), options,
+                                    default=[value for value in saved.get(name, []) if value in options],
+                                    format_func=lambda value: value or "(blank)", key=f"filter_{name}")
+            saved[name] = picked
+            if picked:
+                frame = frame[frame[column].isin(picked)]
+        dates = pd.to_datetime(frame["transaction_date"], errors="coerce")
+        if dates.notna().any():
+            low, high = dates.min().date(), dates.max().date()
+            chosen = st.date_input("Transaction dates", value=(low, high), min_value=low, max_value=high,
+                                   key="filter_dates")
+            if isinstance(chosen, tuple) and len(chosen) == 2:
+                keep = (dates >= pd.Timestamp(chosen[0])) & (dates <= pd.Timestamp(chosen[1]))
+                frame = frame[keep.fillna(False)]
+        saved["flagged_only"] = st.checkbox("Flagged rows only", value=saved.get("flagged_only", False),
+                                            key="filter_flagged")
+        if saved["flagged_only"]:
+            frame = frame[frame["checks"] != ""]
+    return frame
+
+
+def saved_profile() -> InvestorProfile | None:
+    """The investor profile of this workspace: this session's, else the one saved in history."""
+    if "profile" not in st.session_state:
+        history = store()
+        try:
+            stored = history.load_profile(workspace()) if history else None
+        except StoreError:
+            stored = None
+        st.session_state["profile"] = InvestorProfile.from_dict(stored) if stored else None
+    return st.session_state["profile"]
+
+
+def empty_state(message: str) -> None:
+    st.info(message)
+    st.page_link("pages/extract.py", label="Go to Extract", icon="📄")

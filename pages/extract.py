@@ -1,0 +1,134 @@
+"""Extract: upload filings (or try the samples), watch the agent work, see each file's outcome."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from agent.brains import LLMBrain, OfflineBrain
+from agent.llm import OpenAIChat
+from agent.loop import Agent, RunResult
+from agent.store import StoreError
+from agent.tools import InputFile
+from pages.common import (
+    SAMPLES_DIR,
+    STATUS_STATE,
+    current_result,
+    event_markdown,
+    llm_config,
+    new_run_id,
+    render_trace,
+    set_result,
+    store,
+    use_llm,
+    workspace,
+)
+
+st.title("Extract transactions")
+st.caption("House Periodic Transaction Reports in, validated and source-linked transactions out. "
+           "Every step of the agent is shown as it happens.")
+
+uploads = st.file_uploader("Drop PTR PDFs here", type=["pdf"], accept_multiple_files=True,
+                           help="The app checks each file's bytes itself; a broken file never stops the others.")
+left, right = st.columns(2)
+run_uploads = left.button("Run extraction", type="primary", disabled=not uploads, width="stretch")
+run_samples = right.button("Try the sample filings", width="stretch",
+                           help="Three generated filings of a fictional filer, shipped with the app.")
+
+
+def sample_files() -> list[InputFile]:
+    return [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES_DIR.glob("*.pdf"))]
+
+
+def make_agent() -> Agent:
+    history = store()
+    if use_llm():
+        config = llm_config()
+        brain = LLMBrain(OpenAIChat(config), config)
+    else:
+        brain = OfflineBrain() if not st.session_state.get("llm_settings", {}).get("use_llm") else OfflineBrain(
+            "The LLM toggle is on but no key or endpoint is set: the offline brain runs every step.")
+    return Agent(brain, cache=history)
+
+
+def save(action, *args) -> None:
+    """Write history; if the disk refuses, say so once and keep going (the results stay in the session)."""
+    history = store()
+    if history is None:
+        return
+    try:
+        action(history, *args)
+    except StoreError as exc:
+        st.session_state["store_error"] = str(exc)
+
+
+def run_live(files: list[InputFile]) -> RunResult:
+    agent = make_agent()
+    run_id = new_run_id()
+    save(lambda h: h.start_run(workspace(), run_id, agent.brain.name, agent.brain.model, files))
+    progress = st.progress(0.0, text=f"0 of {len(files)} file(s) done")
+    header = st.container()
+    box = None
+    streamed = ""
+    delta_line = None
+    events = []
+    for event in agent.events(files):
+        if event.type == "thought_delta":
+            streamed += event.text
+            if delta_line is None:
+                delta_line = (box or header).empty()
+            delta_line.markdown(f"💭 {streamed}▌")
+            continue
+        if delta_line is not None:
+            delta_line.empty()
+            delta_line, streamed = None, ""
+        events.append(event)
+        save(lambda h: h.append_events(run_id, [event]))
+        if event.type == "file_started":
+            box = st.status(f"{event.file}: working…", expanded=True)
+        target = box if box is not None and event.file else header
+        target.markdown(event_markdown(event))
+        if event.type == "file_finished" and box is not None:
+            box.update(label=f"{event.file}: {event.status.replace('_', ' ')}, {event.rows} row(s), "
+                             f"{event.flagged_rows} flagged", state=STATUS_STATE[event.status], expanded=False)
+            done = sum(1 for e in events if e.type == "file_finished")
+            progress.progress(done / len(files), text=f"{done} of {len(files)} file(s) done")
+            box = None
+    result = RunResult.from_events(events)
+    save(lambda h: h.finish_run(run_id, result))
+    set_result(result, files, run_id)
+    return result
+
+
+def outcome_table(result: RunResult) -> None:
+    st.dataframe(
+        [{"file": o.source_file, "status": o.status.replace("_", " "), "rows": o.rows, "flagged rows": o.flagged_rows,
+          "filer": o.filing.filer_name if o.filing else "", "filing ID": o.filing.filing_id if o.filing else "",
+          "details": o.reason} for o in result.outcomes],
+        hide_index=True, width="stretch")
+
+
+rerun_files = st.session_state.pop("rerun_files", None)  # sent from History
+if rerun_files:
+    files = rerun_files
+elif run_samples:
+    files = sample_files()
+else:
+    files = [InputFile(u.name, u.getvalue()) for u in uploads or []]
+if rerun_files or run_samples or run_uploads:
+    if not files:
+        st.error("No sample filings found in samples/: regenerate them with `python samples/make_samples.py`.")
+    else:
+        result = run_live(files)
+        st.success(result.summary.splitlines()[0])
+        outcome_table(result)
+elif (result := current_result()) is not None:
+    st.subheader("Last run")
+    st.markdown(result.summary)
+    outcome_table(result)
+    render_trace(result)
+else:
+    st.info("Upload one or more PTR PDFs, or try the bundled sample filings. No API key is needed: without one, "
+            "the offline brain does the whole job and says so in the trace.")
+
+if current_result() is not None:
+    st.page_link("pages/transactions.py", label="See the transactions", icon="📋")
