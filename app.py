@@ -7,12 +7,14 @@ from pages.common import sidebar, workspace
 st.set_page_config(page_title="TradeTrace", page_icon="📈", layout="wide")
 workspace()  # before any page: gives this browser its private history
 
+# Page files are named *_page.py so no URL matches a file stem: Streamlit's legacy pages/ mode (used for
+# a process's first run, and by AppTest) then always falls back to this script instead of running a page alone.
 navigation = st.navigation([
-    st.Page("pages/extract.py", title="Extract", icon="📄", default=True),
-    st.Page("pages/transactions.py", title="Transactions", icon="📋"),
-    st.Page("pages/charts.py", title="Charts", icon="📊"),
-    st.Page("pages/risk_profile.py", title="Risk profile", icon="🧭"),
-    st.Page("pages/history.py", title="History", icon="🗂️"),
+    st.Page("pages/extract_page.py", title="Extract", icon="📄", url_path="extract", default=True),
+    st.Page("pages/transactions_page.py", title="Transactions", icon="📋", url_path="transactions"),
+    st.Page("pages/charts_page.py", title="Charts", icon="📊", url_path="charts"),
+    st.Page("pages/risk_profile_page.py", title="Risk profile", icon="🧭", url_path="risk-profile"),
+    st.Page("pages/history_page.py", title="History", icon="🗂️", url_path="history"),
 ])
 sidebar()
 navigation.run()

@@ -137,8 +137,13 @@ def _dollars(value: float) -> str:
 
 
 def _percent(share: float) -> str:
+    """Whole percents, with a decimal near 0% and 100% so that neither is claimed when it is not exact."""
     percent = share * 100
-    return f"{percent:.1f}%" if 0 < abs(percent) < 1 else f"{percent:.0f}%"
+    if 0 < percent < 0.05:
+        return "<0.1%"
+    if 99.95 <= percent < 100:
+        return ">99.9%"
+    return f"{percent:.{1 if 0 < percent < 1 or 99 < percent < 100 else 0}f}%"
 
 
 def _number(value: float) -> str:

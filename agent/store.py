@@ -148,12 +148,11 @@ class RunStore:
             db.execute("UPDATE runs SET finished_at = ?, status = ?, rows = ?, flagged_rows = ?, summary = ? "
                        "WHERE id = ?", (time.time(), result.outcome, rows, flagged, result.summary, run_id))
 
-    def mark_interrupted(self, started_before: float) -> int:
-        """Runs still 'running' from before this process started were cut short by a crash or restart."""
+    def mark_interrupted(self) -> int:
+        """Call once when a process opens the store, before it starts runs: any run still 'running' then was
+        cut short by a crash or restart."""
         with self._connect() as db:
-            cursor = db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND created_at < ?",
-                                (started_before,))
-            return cursor.rowcount
+            return db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'").rowcount
 
     def list_runs(self, workspace: str) -> list[RunRecord]:
         with self._connect() as db:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 import uuid
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from agent.tools import InputFile
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = ROOT / "samples"
-PROCESS_STARTED = time.time()
 ICONS = {"run_started": "🚀", "plan": "🗺️", "file_started": "📄", "thought": "💭", "tool_call": "🛠️",
          "observation": "👁️", "check": "✅", "reflection": "🔁", "file_finished": "🏁", "final_answer": "📝",
          "error": "⚠️", "run_finished": "🏁"}
@@ -36,7 +34,7 @@ def data_dir() -> Path:
 @st.cache_resource
 def _store(path: str) -> RunStore:
     store = RunStore(Path(path))
-    store.mark_interrupted(started_before=PROCESS_STARTED)
+    store.mark_interrupted()  # opened once per process: runs still 'running' died with an earlier process
     return store
 
 
@@ -85,26 +83,30 @@ def llm_config() -> LLMConfig:
                          if key in st.secrets}
     except FileNotFoundError:
         secret_values = {}
-    settings = st.session_state.get("llm_settings", {})
-    return LLMConfig.from_sources(secrets=secret_values, api_key=settings.get("api_key"),
-                                  base_url=settings.get("base_url"), model=settings.get("model"))
+    return LLMConfig.from_sources(secrets=secret_values, api_key=st.session_state.get("llm_api_key"),
+                                  base_url=st.session_state.get("llm_base_url"),
+                                  model=st.session_state.get("llm_model"))
+
+
+def _keep_key() -> None:
+    """Move a typed key out of the widget, so it is never sent back to the page."""
+    st.session_state["llm_api_key"] = st.session_state.pop("llm_key_input", "") or st.session_state.get("llm_api_key")
+    st.session_state["llm_key_input"] = ""
 
 
 def sidebar() -> None:
     with st.sidebar:
         st.subheader("Brain")
-        settings = st.session_state.setdefault("llm_settings", {"use_llm": False})
-        settings["use_llm"] = st.toggle("Use an LLM (OpenAI-compatible)", value=settings["use_llm"],
-                                        help="Off: the offline brain does the whole job, with no key.")
-        if settings["use_llm"]:
-            settings["base_url"] = st.text_input("Endpoint (base URL)", value=settings.get("base_url", ""),
-                                                 placeholder="empty for OpenAI; http://localhost:11434/v1 for Ollama")
-            settings["model"] = st.text_input("Model", value=settings.get("model", "") or "gpt-4o-mini")
-            key = st.text_input("API key", type="password", value="",
-                                placeholder="kept in this session only" if not settings.get("api_key") else "saved",
-                                help="Never stored, logged or shown again. Empty keeps the one you gave.")
-            if key:
-                settings["api_key"] = key
+        st.toggle("Use an LLM (OpenAI-compatible)", key="llm_use",
+                  help="Off: the offline brain does the whole job, with no key.")
+        if st.session_state.get("llm_use"):
+            st.text_input("Endpoint (base URL)", key="llm_base_url",
+                          placeholder="empty for OpenAI; http://localhost:11434/v1 for Ollama")
+            st.text_input("Model", key="llm_model", placeholder="gpt-4o-mini")
+            st.text_input("API key", type="password", key="llm_key_input", on_change=_keep_key,
+                          placeholder="a key is set for this session" if st.session_state.get("llm_api_key")
+                          else "kept in this session only",
+                          help="Never stored, logged or shown again.")
             config = llm_config()
             st.caption(f"LLM brain: {config.model} at {config.base_url or 'api.openai.com'}" if config.configured
                        else "No key or endpoint yet: runs use the offline brain.")
@@ -115,7 +117,7 @@ def sidebar() -> None:
 
 
 def use_llm() -> bool:
-    return bool(st.session_state.get("llm_settings", {}).get("use_llm")) and llm_config().configured
+    return bool(st.session_state.get("llm_use")) and llm_config().configured
 
 
 def event_markdown(event: Event) -> str:
@@ -190,4 +192,4 @@ def saved_profile() -> InvestorProfile | None:
 
 def empty_state(message: str) -> None:
     st.info(message)
-    st.page_link("pages/extract.py", label="Go to Extract", icon="📄")
+    st.page_link("pages/extract_page.py", label="Go to Extract", icon="📄")

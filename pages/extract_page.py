@@ -45,7 +45,7 @@ def make_agent() -> Agent:
         config = llm_config()
         brain = LLMBrain(OpenAIChat(config), config)
     else:
-        brain = OfflineBrain() if not st.session_state.get("llm_settings", {}).get("use_llm") else OfflineBrain(
+        brain = OfflineBrain() if not st.session_state.get("llm_use") else OfflineBrain(
             "The LLM toggle is on but no key or endpoint is set: the offline brain runs every step.")
     return Agent(brain, cache=history)
 
@@ -96,6 +96,9 @@ def run_live(files: list[InputFile]) -> RunResult:
     result = RunResult.from_events(events)
     save(lambda h: h.finish_run(run_id, result))
     set_result(result, files, run_id)
+    if st.session_state.get("store_error"):
+        st.warning(f"{st.session_state['store_error']} The results below are complete; download them before "
+                   "closing the page.")
     return result
 
 
@@ -131,4 +134,4 @@ else:
             "the offline brain does the whole job and says so in the trace.")
 
 if current_result() is not None:
-    st.page_link("pages/transactions.py", label="See the transactions", icon="📋")
+    st.page_link("pages/transactions_page.py", label="See the transactions", icon="📋")

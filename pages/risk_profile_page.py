@@ -28,7 +28,7 @@ if current_result() is None or frame.empty:
     st.stop()
 
 profile = saved_profile() or InvestorProfile("medium", "medium")
-with st.form("profile"):
+with st.form("profile_form"):
     st.markdown("**Your profile** (remembered in this workspace)")
     left, right = st.columns(2)
     risk = left.select_slider("Risk tolerance", RISK_LEVELS, value=profile.risk_tolerance)

@@ -42,7 +42,7 @@ result = history.load_result(workspace(), run.id)
 buttons = st.columns(4)
 if buttons[0].button("Reopen", width="stretch", help="Make this the current run on every page."):
     set_result(result, history.load_files(workspace(), run.id), run.id)
-    st.switch_page("pages/transactions.py")
+    st.switch_page("pages/transactions_page.py")
 buttons[1].download_button("CSV", filings_csv(result.filings), f"run-{run.id[:8]}.csv", "text/csv",
                            width="stretch")
 buttons[2].download_button("Trace", to_jsonl(result.events), f"run-{run.id[:8]}.jsonl", "application/jsonl",
@@ -55,6 +55,6 @@ if buttons[3].button("Delete", width="stretch"):
 
 if st.button("Re-run these files", help="Run the stored files again, without uploading them."):
     st.session_state["rerun_files"] = history.load_files(workspace(), run.id)
-    st.switch_page("pages/extract.py")
+    st.switch_page("pages/extract_page.py")
 
 st.markdown(result.summary or run.summary or "_No summary: the run did not finish._")

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Set up (first time) and run every test, browser tests included. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/pytest ] || [ requirements-dev.txt -nt .venv/.installed-dev ] || [ requirements.txt -nt .venv/.installed-dev ]; then
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+    touch .venv/.installed-dev
+fi
+if [ ! -x /usr/bin/chromium ]; then
+    # The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "note: /usr/bin/chromium is missing; install it (sudo apt-get install chromium) for the browser tests" >&2
+    fi
+fi
+exec .venv/bin/python -m pytest "$@"
