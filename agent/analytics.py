@@ -114,7 +114,10 @@ def prepare_trades(transactions: pd.DataFrame) -> pd.DataFrame:
     trades["midpoint"] = ((low + high) / 2).where(high.notna(), low)
     trades["side"] = trades["transaction_type"].map(SIDES).fillna("").astype(str)
     trades["partial_sale"] = trades["transaction_type"] == "S (partial)"
-    trades["is_option"] = (trades["asset_type"] == "OP") | (trades["option_type"] != "")
+    # A stock row ([ST]) whose description tells of exercised options is a stock trade, not an option
+    # trade: the exercise is counted on its own, and the option's volume stays with option rows.
+    trades["is_option"] = (trades["asset_type"] == "OP") | (
+        (trades["option_type"] != "") & (trades["asset_type"] != "ST") & (trades["option_action"] != "exercised"))
     named = trades["ticker"].where(trades["ticker"] != "", trades["asset_name"])
     trades["position"] = named.where(named != "", "(unnamed)")
     trades["sector"] = trades["ticker"].map(sector_of).astype(str)
@@ -640,7 +643,7 @@ class DisclosureTimeliness(Metric):
     def text(self) -> str:
         if self.median_days is None:
             return "no trade has both dates"
-        return (f"median {_number(self.median_days)} days after the trade, 90th percentile "
+        return (f"median {_counted(self.median_days, 'day')} after the trade, 90th percentile "
                 f"{_number(self.p90_days)}, longest {_number(self.max_days)}; "
                 f"{_counted(self.late_trades, 'trade')} ({_percent(self.late_share)}) beyond the "
                 f"{STOCK_ACT_LIMIT_DAYS}-day STOCK Act limit")

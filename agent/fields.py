@@ -137,6 +137,11 @@ _EXPIRY = re.compile(
     re.IGNORECASE,
 )
 _SHARES = re.compile(r"\(([\d,]+)\s+shares\)", re.IGNORECASE)
+_SAYS_OPTION = re.compile(r"\boption", re.IGNORECASE)
+# Broker shorthand on [OP] rows: "C 300.00" (a call at $300), "CALL BERKSHIRE CL B NEW $300".
+_LETTER_AND_STRIKE = re.compile(r"\b([CP])\s+\$?(\d[\d,]*\.\d{2})\b")
+_KIND_THEN_PRICE = re.compile(r"\b(?:call|put)\b[^$\d]*\$\s?([\d,]+(?:\.\d+)?)", re.IGNORECASE)
+_OPTION_LETTERS = {"C": "call", "P": "put"}
 _ACTIONS = {"purchased": "purchased", "bought": "purchased", "sold": "sold", "exercised": "exercised"}
 
 
@@ -154,31 +159,60 @@ def _parse_expiry(text: str) -> date:
         raise ParseError("an expiration date", text, str(exc)) from None
 
 
-def parse_option_details(description: str) -> OptionDetails | None:
+def _expiration(description: str) -> date | None:
+    expiry = _EXPIRY.search(description)
+    if not expiry:
+        return None
+    try:
+        return _parse_expiry(expiry.group(1))
+    except ParseError:
+        return None
+
+
+def _money_in(match: re.Match | None, group: int) -> Decimal | None:
+    return Decimal(match.group(group).replace(",", "")) if match else None
+
+
+def _option_type(contracts: re.Match | None, kind: re.Match | None, shorthand: re.Match | None) -> str | None:
+    if contracts:
+        return contracts.group(2).lower()
+    if kind:
+        return kind.group(1).lower()
+    return _OPTION_LETTERS[shorthand.group(1)] if shorthand else None
+
+
+def _strike(description: str, shorthand: re.Match | None, is_option_asset: bool) -> Decimal | None:
+    strike = _money_in(_STRIKE.search(description), 1)
+    if strike is not None or not is_option_asset:
+        return strike
+    return _money_in(shorthand, 2) if shorthand else _money_in(_KIND_THEN_PRICE.search(description), 1)
+
+
+def parse_option_details(description: str, *, is_option_asset: bool = False) -> OptionDetails | None:
     """Read option facts from a description such as
     "Purchased 50 call options with a strike price of $150 and an expiration date of 1/16/26".
 
-    Returns None when the description does not speak of call or put options.
+    Returns None when the description does not speak of call or put options. On an option asset
+    (an [OP] row) the word "option" is not needed, and broker shorthand is read too: "CALL ... $300
+    EXP 01/17/25" (a call at $300 expiring 2025-01-17) and "C 300.00" / "P 95.50" (type and strike);
+    there, a description with no call, put, such a strike or an expiry still gives None.
     """
     kind = _KIND.search(description)
-    if not kind or not re.search(r"\boption", description, re.IGNORECASE):
+    expiration = _expiration(description)
+    shorthand = _LETTER_AND_STRIKE.search(description) if is_option_asset else None
+    if is_option_asset:
+        if not (kind or shorthand or expiration):
+            return None
+    elif not kind or not _SAYS_OPTION.search(description):
         return None
-    action = _ACTION.search(description)
     contracts = _CONTRACTS.search(description)
-    strike = _STRIKE.search(description)
-    expiry = _EXPIRY.search(description)
+    action = _ACTION.search(description)
     shares = _SHARES.search(description)
-    expiration = None
-    if expiry:
-        try:
-            expiration = _parse_expiry(expiry.group(1))
-        except ParseError:
-            expiration = None
     return OptionDetails(
         action=_ACTIONS[action.group(1).lower()] if action else None,
-        option_type=(contracts.group(2) if contracts else kind.group(1)).lower(),
+        option_type=_option_type(contracts, kind, shorthand),
         contracts=int(contracts.group(1).replace(",", "")) if contracts else None,
-        strike=Decimal(strike.group(1).replace(",", "")) if strike else None,
+        strike=_strike(description, shorthand, is_option_asset),
         expiration=expiration,
         shares=int(shares.group(1).replace(",", "")) if shares else None,
     )

@@ -148,8 +148,8 @@ def option_positions_figure(transactions: pd.DataFrame) -> go.Figure:
         if rows.empty:
             continue
         figure.add_trace(go.Scatter(
-            x=rows["expires_on"], y=rows["option_strike"], mode="markers+text", name=name,
-            text=rows["position"], textposition="top center",
+            x=rows["expires_on"], y=rows["option_strike"], mode="markers", name=name,
+            text=rows["position"],
             marker={"size": 12, "symbol": [OPTION_SYMBOLS.get(kind, "circle") for kind in rows["option_type"]]},
             customdata=rows[["option_type", "transaction_date", "days_to_expiry", "amount"]].to_numpy(),
             hovertemplate="%{text} %{customdata[0]} $%{y} expiring %{x|%Y-%m-%d}<br>traded %{customdata[1]}, "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Literal
 
 # The CSV schema, in order. Everything here is either printed on the filing or derived from it
@@ -96,7 +96,9 @@ class Transaction:
         return ";".join(flag.code for flag in self.flags)
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        # By hand rather than dataclasses.asdict: this runs for every row of every finished file.
+        data = {name: getattr(self, name) for name in _TRANSACTION_FIELDS}
+        data["source_lines"] = list(self.source_lines)
         data["boxes"] = [box.to_dict() for box in self.boxes]
         data["flags"] = [flag.to_dict() for flag in self.flags]
         return data
@@ -136,7 +138,8 @@ class Filing:
         return sum(1 for row in self.transactions if row.flags)
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in _FILING_FIELDS}
+        data["image_only_pages"] = list(self.image_only_pages)
         data["transactions"] = [row.to_dict() for row in self.transactions]
         data["flags"] = [flag.to_dict() for flag in self.flags]
         return data
@@ -147,6 +150,10 @@ class Filing:
         values["transactions"] = [Transaction.from_dict(row) for row in values.get("transactions", [])]
         values["flags"] = [Flag.from_dict(flag) for flag in values.get("flags", [])]
         return cls(**values)
+
+
+_TRANSACTION_FIELDS = tuple(f.name for f in fields(Transaction))
+_FILING_FIELDS = tuple(f.name for f in fields(Filing))
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 PDFium (through pypdfium2) is the hot path: its text and char boxes cost about as much as a bare
 text dump, several times less than pdfplumber's layout analysis. Each word gets the box of its
-first and last character, which is all the column logic of the parsers needs.
+first and last character, which is all the column logic of the parsers needs. Old filings whose
+text layer gives some capitals as lower case get them back from the glyphs' geometry first
+(`restore_capitals`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hashlib
 import re
 import statistics
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pypdfium2 as pdfium
 
@@ -139,57 +142,63 @@ def _read_checkboxes(page: pdfium.PdfPage, height: float) -> list[Checkbox]:
 
 
 # Filings made with an older Georgia font (about 2016-2022) have a faulty text layer: some capitals
-# come out as their lower-case letter ("aIa group" for "AIA Group", "FIlINg STaTuS"), while real
-# lower case in the same font comes out right, so only the glyph shapes tell them apart. Modern
-# forms print their labels as U+FFFE glyphs instead and never show this symptom: an all-caps run
-# broken by a lower-case letter (a plural such as "ETFs" does not count).
+# come out as their lower-case letter ("aIa group" for "AIA Group", "FIlINg STaTuS") while real lower
+# case in the same font comes out right, so only the glyphs' geometry tells them apart. The symptom
+# that turns the check on: an all-caps run broken by a lower-case letter ("FIlINg", "STaTuS", "PUb";
+# a plural such as "ETFs" does not count). Modern forms give their labels as U+FFFE instead.
 _CASE_SYMPTOM = re.compile(r"\b[A-Z]{2,}(?!s\b)[a-z]")
-# Where each lower-case letter stands, so a glyph standing at cap height can only be a capital.
-# i, j and t are left alone: their lower-case forms reach about as high as a capital.
+# Where a letter's lower-case form stands, against a capital standing on the baseline at cap height:
+# x-height letters stand lower, descenders reach below the baseline, ascenders stand higher (in most
+# fonts; measured on the page). i, j and t are left alone: their lower-case forms reach about as high
+# as a capital. J and Q do not measure the cap height: they descend in some fonts.
 _X_HEIGHT_LETTERS = frozenset("acemnorsuvwxz")
 _DESCENDER_LETTERS = frozenset("gpqy")
 _ASCENDER_LETTERS = frozenset("bdfhkl")
-_CAP_HEIGHT_LETTERS = frozenset("ABCDEFGHIKLMNOPRSTUVWXYZ")  # J and Q descend in some fonts
-# Tolerances, as fractions of the font's cap height: round capitals overshoot it by about 3%; a
-# lower-case x-height letter stands near 70%, an ascender 6-15% above it, a descender 20% below
-# the baseline. Georgia's ascenders are 9% above its capitals.
+_CAP_HEIGHT_LETTERS = frozenset("ABCDEFGHIKLMNOPRSTUVWXYZ")
+_MEASURED_LETTERS = _X_HEIGHT_LETTERS | _DESCENDER_LETTERS | _ASCENDER_LETTERS | _CAP_HEIGHT_LETTERS
+# Fractions of the font's cap height. Measured on the old Georgia filings: round capitals overshoot it
+# by up to 3%; x-height letters top out at 68-73% of it, descenders reach 30% below the baseline,
+# ascenders stand 6-9% above it (Bold and regular).
 _CAP_HEIGHT_TOLERANCE = 0.05
 _BASELINE_TOLERANCE = 0.08
 _MIN_ASCENDER_GAP = 0.06
-_MIN_CAPITALS_MEASURED = 3
+_MIN_CAPITALS_MEASURED = 3  # fewer, and the font's cap height is not trusted: its letters stay as given
 
 
-@dataclass(frozen=True)
-class _Glyph:
+class _Glyph(NamedTuple):
     """A letter's tight box against its baseline, in units of its font size, so sizes compare."""
 
     index: int
     letter: str
-    font: str
+    font: bytes
     top: float
     bottom: float
 
 
 def _letter_glyphs(textpage: pdfium.PdfTextPage, text: str) -> list[_Glyph]:
+    # Raw PDFium calls: this loop runs once per letter, and the wrappers would double its cost.
+    raw, handle = pdfium.raw, textpage.raw
     name = ctypes.create_string_buffer(128)
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
     glyphs = []
     for index, letter in enumerate(text):
-        if not ("a" <= letter <= "z" or "A" <= letter <= "Z"):
+        if letter not in _MEASURED_LETTERS:
             continue
-        size = pdfium.raw.FPDFText_GetFontSize(textpage.raw, index)
-        if size <= 0 or not pdfium.raw.FPDFText_GetFontInfo(textpage.raw, index, name, len(name), None):
+        size = raw.FPDFText_GetFontSize(handle, index)
+        if size <= 0 or not raw.FPDFText_GetFontInfo(handle, index, name, len(name), None):
             continue
-        pdfium.raw.FPDFText_GetCharOrigin(textpage.raw, index, ctypes.byref(origin_x), ctypes.byref(origin_y))
-        _, bottom, _, top = textpage.get_charbox(index)
-        glyphs.append(_Glyph(index, letter, name.value.decode(errors="replace"),
-                             (top - origin_y.value) / size, (bottom - origin_y.value) / size))
+        raw.FPDFText_GetCharBox(handle, index, left, right, bottom, top)
+        raw.FPDFText_GetCharOrigin(handle, index, origin_x, origin_y)
+        baseline = origin_y.value
+        glyphs.append(_Glyph(index, letter, name.value,
+                             (top.value - baseline) / size, (bottom.value - baseline) / size))
     return glyphs
 
 
-def _cap_heights(glyphs: list[_Glyph]) -> dict[str, float]:
+def _cap_heights(glyphs: list[_Glyph]) -> dict[bytes, float]:
     """Each font's cap height, from the capitals the text layer does give as capitals."""
-    tops: dict[str, list[float]] = {}
+    tops: dict[bytes, list[float]] = {}
     for glyph in glyphs:
         if glyph.letter in _CAP_HEIGHT_LETTERS:
             tops.setdefault(glyph.font, []).append(glyph.top)
@@ -197,10 +206,10 @@ def _cap_heights(glyphs: list[_Glyph]) -> dict[str, float]:
             if len(values) >= _MIN_CAPITALS_MEASURED}
 
 
-def _ascender_heights(glyphs: list[_Glyph]) -> dict[str, float]:
+def _ascender_heights(glyphs: list[_Glyph]) -> dict[bytes, float]:
     """Each font's ascender height: the highest lower-case b, d, f, h, k or l (capitals given as these
     stand lower, at cap height, in fonts where ascenders and capitals can be told apart at all)."""
-    heights: dict[str, float] = {}
+    heights: dict[bytes, float] = {}
     for glyph in glyphs:
         if glyph.letter in _ASCENDER_LETTERS:
             heights[glyph.font] = max(heights.get(glyph.font, glyph.top), glyph.top)
@@ -208,17 +217,17 @@ def _ascender_heights(glyphs: list[_Glyph]) -> dict[str, float]:
 
 
 def _is_hidden_capital(glyph: _Glyph, cap_height: float, ascender_height: float | None) -> bool:
-    """A lower-case letter whose glyph stands on the baseline at cap height is a capital, where the
-    lower-case form of that letter stands elsewhere (x-height, below the baseline, or clearly above
-    the capitals)."""
+    """A lower-case letter whose glyph stands on the baseline at cap height is a capital, wherever the
+    lower-case form of that letter cannot stand there."""
     on_baseline = glyph.bottom >= -_BASELINE_TOLERANCE * cap_height
     at_cap_height = abs(glyph.top - cap_height) <= _CAP_HEIGHT_TOLERANCE * cap_height
     if not (on_baseline and at_cap_height):
         return False
-    if glyph.letter in _X_HEIGHT_LETTERS or glyph.letter in _DESCENDER_LETTERS:
-        return True
-    return (glyph.letter in _ASCENDER_LETTERS and ascender_height is not None
-            and ascender_height >= (1 + _MIN_ASCENDER_GAP) * cap_height)
+    if glyph.letter in _ASCENDER_LETTERS:
+        # Only in fonts whose ascenders clearly overtop the capitals, and nearer the capitals' height.
+        return (ascender_height is not None and ascender_height >= (1 + _MIN_ASCENDER_GAP) * cap_height
+                and glyph.top < (cap_height + ascender_height) / 2)
+    return True  # x-height letters stand lower and descenders reach below the baseline
 
 
 def restore_capitals(textpage: pdfium.PdfTextPage, text: str) -> str:

@@ -370,7 +370,7 @@ def _iso_or_flag(row: Transaction, printed: str, field_name: str) -> str:
 
 
 def _add_option_details(row: Transaction) -> None:
-    details = parse_option_details(row.description) if row.description else None
+    details = parse_option_details(row.description, is_option_asset=row.asset_type == "OP") if row.description else None
     if details is None:
         return
     row.option_type = details.option_type or ""

@@ -22,9 +22,11 @@ from agent.llm_extract import extract_rows_with_llm
 from agent.llm import ChatModel
 from agent.models import Filing
 from agent.pdf import Document, read_document
-from agent.ptr import find_columns, group_lines, parse_ptr
+from agent.ptr import parse_ptr
 
-PAGE_TEXT_LIMIT = 8000  # characters of page text one tool result may carry to the LLM
+PAGE_TEXT_LIMIT = 8000
+# The PTR table header as the text layer prints it, in any of the fonts' casings ("iD owner asset ...").
+TABLE_HEADER = re.compile(r"^\s*ID\s+Owner\s+Asset\b", re.IGNORECASE | re.MULTILINE)  # characters of page text one tool result may carry to the LLM
 
 
 @dataclass
@@ -90,7 +92,7 @@ def inspect_pdf(ctx: RunContext, file: str) -> ToolResult:
         file: the file's name in this run.
     """
     document = ctx.document(file)
-    header_pages = [page.number for page in document.pages if find_columns(group_lines(page))]
+    header_pages = [page.number for page in document.pages if TABLE_HEADER.search(page.text)]
     image_only = document.image_only_pages
     if len(image_only) == len(document.pages):
         layout = "scanned"

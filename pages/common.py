@@ -49,12 +49,21 @@ def store() -> RunStore | None:
 
 def workspace() -> str:
     """This browser's private workspace: a random token kept in the page URL (?w=...), so a reload or a
-    restart finds the same history and nobody else's."""
+    restart finds the same history and nobody else's. Streamlit drops query parameters when the user
+    switches pages, so the session keeps the token too and puts it back in the URL."""
     token = st.query_params.get("w", "")
-    if not (token and len(token) == 32 and token.isalnum()):
+    if not _valid_token(token):
+        token = st.session_state.get("workspace", "")
+    if not _valid_token(token):
         token = secrets.token_hex(16)
+    st.session_state["workspace"] = token
+    if st.query_params.get("w") != token:
         st.query_params["w"] = token
     return token
+
+
+def _valid_token(token: str) -> bool:
+    return len(token) == 32 and token.isalnum()
 
 
 def new_run_id() -> str:
@@ -188,6 +197,16 @@ def saved_profile() -> InvestorProfile | None:
             stored = None
         st.session_state["profile"] = InvestorProfile.from_dict(stored) if stored else None
     return st.session_state["profile"]
+
+
+def money_range(low: float, high: float | None) -> str:
+    """A compact dollar range for metrics: "$4.86M – $5.21M" (an open top reads "+")."""
+    def short(value: float) -> str:
+        for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+            if abs(value) >= limit:
+                return f"${value / limit:.3g}{suffix}"
+        return f"${value:,.0f}"
+    return f"{short(low)} – {short(high)}" if high is not None else f"{short(low)} +"
 
 
 def empty_state(message: str) -> None:

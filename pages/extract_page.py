@@ -85,8 +85,12 @@ def run_live(files: list[InputFile]) -> RunResult:
         save(lambda h: h.append_events(run_id, [event]))
         if event.type == "file_started":
             box = st.status(f"{event.file}: working…", expanded=True)
-        target = box if box is not None and event.file else header
-        target.markdown(event_markdown(event))
+        if box is not None and event.file:
+            box.markdown(event_markdown(event))
+        elif any(e.type == "file_started" for e in events):
+            st.markdown(event_markdown(event))  # run-level events after the files: below their boxes
+        else:
+            header.markdown(event_markdown(event))
         if event.type == "file_finished" and box is not None:
             box.update(label=f"{event.file}: {event.status.replace('_', ' ')}, {event.rows} row(s), "
                              f"{event.flagged_rows} flagged", state=STATUS_STATE[event.status], expanded=False)

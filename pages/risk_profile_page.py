@@ -64,7 +64,7 @@ for metric in metrics.all():
     with st.expander(f"{metric.label}: {metric.text}"):
         st.markdown(f"Formula: `{metric.formula}`")
 
-st.subheader("Summary")
+st.divider()
 if use_llm() and st.button("Write the summary with the LLM"):
     narrative = write_narrative(metrics, verdicts, OpenAIChat(llm_config()))
     st.session_state["narrative"] = narrative

@@ -9,7 +9,14 @@ from agent.events import to_jsonl
 from agent.export import records_of_frame, to_csv
 from agent.report import markdown_report
 from agent.source_view import highlighted_page
-from pages.common import current_result, empty_state, filtered_frame, saved_profile, transactions_frame
+from pages.common import (
+    current_result,
+    empty_state,
+    filtered_frame,
+    money_range,
+    saved_profile,
+    transactions_frame,
+)
 
 st.title("Transactions")
 result = current_result()
@@ -24,9 +31,9 @@ open_ended = int(shown["amount_max"].isna().sum())
 cols = st.columns(4)
 cols[0].metric("Transactions", len(shown), help=f"of {len(frame)} extracted")
 cols[1].metric("Flagged", int((shown["checks"] != "").sum()))
-cols[2].metric("Volume range (derived)", f"${low:,.0f} – ${high:,.0f}" + (" +" if open_ended else ""),
-               help="Sum of the disclosed brackets' bounds: amounts are ranges, not prices."
-                    + (f" {open_ended} row(s) have no upper bound." if open_ended else ""))
+cols[2].metric("Volume range (derived)", money_range(low, None if open_ended else high),
+               help=f"Sum of the disclosed brackets' bounds: ${low:,.0f} to ${high:,.0f}. Amounts are ranges, "
+                    "not prices." + (f" {open_ended} row(s) have no upper bound." if open_ended else ""))
 cols[3].metric("Filings", shown["source_file"].nunique())
 
 table = st.dataframe(

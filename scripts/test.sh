@@ -7,10 +7,10 @@ if [ ! -x .venv/bin/pytest ] || [ requirements-dev.txt -nt .venv/.installed-dev 
     .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
     touch .venv/.installed-dev
 fi
-if [ ! -x /usr/bin/chromium ]; then
+if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ]; then
     # The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
     else
         echo "note: /usr/bin/chromium is missing; install it (sudo apt-get install chromium) for the browser tests" >&2
     fi

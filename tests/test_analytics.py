@@ -227,6 +227,17 @@ def test_option_activity() -> None:
     assert (options.leaps, options.short_dated, options.exercises) == (1, 1, 1)
 
 
+def test_exercise_on_a_stock_row_is_a_stock_trade() -> None:
+    # 20016961: "[ST] ... Exercised 50 call options (5,000 shares)": shares bought, options counted as exercised.
+    options = compute_metrics(frame(
+        {"ticker": "NFLX", "asset_type": "ST", "option_type": "call", "option_action": "exercised", "amount": LARGE},
+        option("AAPL", "call", "2024-01-10", "2025-01-17", 100.0, amount=MID),
+    )).options
+    assert options.trades == 1
+    assert options.volume_share == pytest.approx(MID_MID / (MID_MID + LARGE_MID))
+    assert options.exercises == 1
+
+
 @pytest.mark.parametrize(("rows", "trades", "share"), [
     ([{"asset_type": "CT", "ticker": "", "asset_name": "Bitcoin"}, {"ticker": "AAPL"}], 1, 0.5),
     ([{"ticker": "IBIT"}, {"ticker": "AAPL", "amount": MID}], 1, SMALL_MID / (SMALL_MID + MID_MID)),

@@ -139,3 +139,40 @@ def test_option_details(description, expected):
 )
 def test_no_option_details(description):
     assert parse_option_details(description) is None
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        ("CALL BERKSHIRE CL B NEW $300 EXP 01/17/25 CLASS B", ("call", Decimal(300), date(2025, 1, 17))),
+        ("EXP 01/17/25 CLASS B C 300.00", ("call", Decimal(300), date(2025, 1, 17))),
+        ("C 380.00", ("call", Decimal(380), None)),
+        ("P 95.50", ("put", Decimal("95.50"), None)),
+        ("PUT APPLE INC $150 EXP 06/20/2025", ("put", Decimal(150), date(2025, 6, 20))),
+        ("Sold 10 put options with a strike price of $95.50 and an expiration date of 03/15/2024.",
+         ("put", Decimal("95.50"), date(2024, 3, 15))),
+    ],
+    ids=["call-word-dollar-strike", "letter-and-strike-after-expiry", "letter-and-strike", "put-letter",
+         "put-word-four-digit-year", "full-sentence-still-read"],
+)
+def test_option_details_on_option_asset(description, expected):
+    details = parse_option_details(description, is_option_asset=True)
+    assert (details.option_type, details.strike, details.expiration) == expected
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["CALL BERKSHIRE CL B NEW $300 EXP 01/17/25 CLASS B", "C 380.00"],
+    ids=["call-word", "letter-and-strike"],
+)
+def test_terse_option_forms_need_an_option_asset(description):
+    assert parse_option_details(description) is None
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["Purchased 5,000 shares.", "CLASS B", "Position closed", "Bought 100 C shares", ""],
+    ids=["shares", "class-letter", "no-facts", "letter-without-strike", "empty"],
+)
+def test_option_asset_without_option_facts(description):
+    assert parse_option_details(description, is_option_asset=True) is None
