@@ -10,6 +10,7 @@ text layer gives some capitals as lower case get them back from the glyphs' geom
 from __future__ import annotations
 
 import ctypes
+import ctypes
 import hashlib
 import re
 import statistics
@@ -122,14 +123,31 @@ _BOX_SIZE = (7.0, 13.0)
 _TICK_MAX_SEGMENTS = 8
 
 
+def _path_objects(handles, depth: int = 3):
+    """Raw handles of the path objects among `handles`, looking into form XObjects (cheaper than wrappers)."""
+    raw = pdfium.raw
+    for handle in handles:
+        kind = raw.FPDFPageObj_GetType(handle)
+        if kind == raw.FPDF_PAGEOBJ_PATH:
+            yield handle
+        elif kind == raw.FPDF_PAGEOBJ_FORM and depth > 1:
+            count = raw.FPDFFormObj_CountObjects(handle)
+            yield from _path_objects((raw.FPDFFormObj_GetObject(handle, i) for i in range(count)), depth - 1)
+
+
 def _read_checkboxes(page: pdfium.PdfPage, height: float) -> list[Checkbox]:
+    raw = pdfium.raw
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     outlines, ticks = [], []
-    for obj in page.get_objects(filter=(pdfium.raw.FPDF_PAGEOBJ_PATH,), max_depth=3):
-        left, bottom, right, top = obj.get_bounds()
-        if not (_BOX_SIZE[0] <= right - left <= _BOX_SIZE[1] and _BOX_SIZE[0] <= top - bottom <= _BOX_SIZE[1]):
+    handles = (raw.FPDFPage_GetObject(page.raw, i) for i in range(raw.FPDFPage_CountObjects(page.raw)))
+    for handle in _path_objects(handles):
+        raw.FPDFPageObj_GetBounds(handle, left, bottom, right, top)
+        width, tall = right.value - left.value, top.value - bottom.value
+        if not (_BOX_SIZE[0] <= width <= _BOX_SIZE[1] and _BOX_SIZE[0] <= tall <= _BOX_SIZE[1]):
             continue
-        segments = pdfium.raw.FPDFPath_CountSegments(obj.raw)
-        (ticks if segments <= _TICK_MAX_SEGMENTS else outlines).append((left, height - top, right, height - bottom))
+        segments = raw.FPDFPath_CountSegments(handle)
+        (ticks if segments <= _TICK_MAX_SEGMENTS else outlines).append(
+            (left.value, height - top.value, right.value, height - bottom.value))
     boxes: dict[tuple[int, int], Checkbox] = {}
     for x0, top, x1, bottom in outlines:
         key = (round(x0), round(top))  # the same box is often drawn two or three times
@@ -264,7 +282,9 @@ def _read_page(page: pdfium.PdfPage, number: int) -> PageText:
         textpage.close()
     text = raw.replace("\r\n", "\n")
     has_images = len(text.strip()) < MIN_TEXT_CHARS and _page_has_images(page)
-    checkboxes = [] if has_images else _read_checkboxes(page, height)
+    # Only forms that draw the Cap. Gains box (its header printed, no `gfedc` glyph text) need the path scan.
+    draws_boxes = "$200?" in text and "gfedc" not in text and not has_images
+    checkboxes = _read_checkboxes(page, height) if draws_boxes else []
     return PageText(number, width, height, text, words, has_images, checkboxes)
 
 
