@@ -1,0 +1,44 @@
+"""Golden risk summaries: two real Pelosi filings and the bundled samples, each read by hand against its rows.
+
+To redraft after a deliberate change: `python -m tests.test_summaries`, then read every number again.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.analytics import InvestorProfile, assess_fit, compute_metrics, summary_text
+from agent.export import to_dataframe
+from agent.extract import extract_path
+from tests.conftest import SAMPLES, SHARED_FILINGS, filing_path
+
+GOLDEN = Path(__file__).parent / "golden" / "summaries"
+CASES = {
+    "pelosi-20016961-high-long": (lambda: [filing_path("20016961")], InvestorProfile("high", "long")),
+    "pelosi-20022260-low-short": (lambda: [filing_path("20022260")],
+                                  InvestorProfile("low", "short", no_options=True, max_position_share=0.2)),
+    "samples-medium-medium": (lambda: sorted(SAMPLES.glob("*.pdf")),
+                              InvestorProfile("medium", "medium", avoid_sectors=("Energy",), max_sector_share=0.5)),
+}
+
+
+def summary_for(name: str) -> str:
+    paths, profile = CASES[name]
+    frame = to_dataframe([extract_path(path).filing for path in paths()])
+    metrics = compute_metrics(frame)
+    return summary_text(metrics, assess_fit(metrics, profile)) + "\n"
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.shared) if "pelosi" in n else n for n in CASES])
+def test_golden_summary(name):
+    assert summary_for(name) == (GOLDEN / f"{name}.md").read_text()
+
+
+if __name__ == "__main__":
+    assert (SHARED_FILINGS / "pdfs").exists(), "needs ../shared/filings"
+    for case in sys.argv[1:] or CASES:
+        (GOLDEN / f"{case}.md").write_text(summary_for(case))
+        print(f"wrote tests/golden/summaries/{case}.md: read every number against the rows before committing")
