@@ -197,8 +197,8 @@ class OpenAIChat:
         text = "".join(content)
         prompt_tokens = usage.prompt_tokens if usage else _estimate_tokens(json.dumps(messages))
         completion_tokens = usage.completion_tokens if usage else _estimate_tokens(text)
-        return ChatReply(text, tuple(ToolCallRequest(c["id"], c["name"], c["arguments"]) for _, c in sorted(calls.items())),
-                         prompt_tokens, completion_tokens, finish)
+        tool_calls = tuple(ToolCallRequest(c["id"], c["name"], c["arguments"]) for _, c in sorted(calls.items()))
+        return ChatReply(text, tool_calls, prompt_tokens, completion_tokens, finish)
 
     def _wait_for(self, exc: Exception, attempt: int) -> float:
         wait = self.config.backoff * 2 ** (attempt - 1)

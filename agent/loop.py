@@ -6,7 +6,7 @@ events alone (`RunResult.from_events`), which is how history replays a run witho
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Protocol
 
 from agent.brains import FINISH, Brain, FileState, LLMBrain, OfflineBrain
@@ -19,7 +19,6 @@ from agent.events import (
     FileStarted,
     FinalAnswer,
     Observation,
-    Plan,
     RunFinished,
     RunStarted,
     Thought,

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from agent.errors import ParseError
 from agent.fields import (
     TRANSACTION_TYPES,
-    normalize_ticker,
     is_ticker,
+    normalize_ticker,
     parse_amount,
     parse_date,
     parse_option_details,

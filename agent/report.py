@@ -41,9 +41,9 @@ def markdown_report(outcomes: list[FileOutcome], transactions: pd.DataFrame, pro
              "|---|---|---|---|---|---|---|---|"]
     for outcome in outcomes:
         filing = outcome.filing
-        lines.append("| " + " | ".join(_cell(value) for value in (
-            outcome.source_file, filing and filing.filing_id, filing and filing.filer_name, outcome.status,
-            filing and filing.state_district, filing and filing.signed_date, outcome.rows, outcome.flagged_rows)) + " |")
+        values = (outcome.source_file, filing and filing.filing_id, filing and filing.filer_name, outcome.status,
+                  filing and filing.state_district, filing and filing.signed_date, outcome.rows, outcome.flagged_rows)
+        lines.append("| " + " | ".join(_cell(value) for value in values) + " |")
     columns = ("filing_id", "owner", "asset_name", "ticker", "asset_type", "transaction_type", "transaction_date",
                "notification_date", "amount", "page", "checks")
     lines += ["", f"## Transactions ({len(transactions)})", "", "| " + " | ".join(columns) + " |",

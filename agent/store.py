@@ -25,6 +25,7 @@ from agent.models import FileOutcome
 from agent.pdf import sha256_of
 from agent.tools import InputFile
 
+
 def _extraction_version() -> str:
     """A hash of the code that decides what a file's outcome is: cached outcomes from other code are not served."""
     digest = hashlib.sha256()
@@ -202,7 +203,8 @@ class RunStore:
 
     def save_profile(self, workspace: str, profile: dict) -> None:
         with self._connect() as db:
-            db.execute("INSERT OR REPLACE INTO profiles VALUES (?, ?, ?)", (workspace, json.dumps(profile), time.time()))
+            db.execute("INSERT OR REPLACE INTO profiles VALUES (?, ?, ?)",
+                       (workspace, json.dumps(profile), time.time()))
 
     def load_profile(self, workspace: str) -> dict | None:
         with self._connect() as db:

@@ -192,7 +192,8 @@ def main() -> int:
           f"owner accuracy {ratio(owner_right, owner_total)} ({owner_right}/{owner_total})")
     print(f"filings reproduced exactly (complete references): {ratio(exact_filings, complete_filings)} "
           f"({exact_filings}/{complete_filings})")
-    print(f"speed: {pages} electronic pages; ours {ours_electronic:.2f} s ({1000 * ours_electronic / pages:.2f} ms/page, "
+    print(f"speed: {pages} electronic pages; ours {ours_electronic:.2f} s "
+          f"({1000 * ours_electronic / pages:.2f} ms/page, "
           f"{len(electronic) / ours_electronic:.1f} files/s); all {len(manifest)} files {ours_all:.2f} s")
     print(f"baselines: pypdfium2 raw text {raw_seconds:.2f} s; pdfplumber extract_text "
           f"{1000 * plumber_per_page:.1f} ms/page over {plumber_pages} pages "
@@ -201,7 +202,8 @@ def main() -> int:
           f"ours / pdfplumber extract_text = {ours_electronic / (plumber_per_page * pages):.3f}x")
     print(f"peak memory (RSS, after our pass over all files): {peak_mb:.0f} MB")
     if disagreements:
-        print(f"disagreements with references ({len(disagreements)}; the PDF wins: see benchmarks/reference_corrections.tsv):")
+        print(f"disagreements with references ({len(disagreements)}; the PDF wins: "
+              "see benchmarks/reference_corrections.tsv):")
         for item in disagreements:
             print("  ", *item)
     return 1 if crashes else 0

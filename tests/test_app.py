@@ -52,7 +52,8 @@ def test_samples_run_offline_and_trace_stays_after_rerun(app):
     next(b for b in app.button if b.label == "Try the sample filings").click().run()
     assert not app.exception
     labels = [status.label for status in app.status]
-    assert labels == ["sample_ptr_2024_a.pdf: ok, 3 row(s), 0 flagged", "sample_ptr_2024_b.pdf: ok, 12 row(s), 0 flagged",
+    assert labels == ["sample_ptr_2024_a.pdf: ok, 3 row(s), 0 flagged",
+                      "sample_ptr_2024_b.pdf: ok, 12 row(s), 0 flagged",
                       "sample_ptr_2024_c.pdf: ok, 10 row(s), 0 flagged"]
     assert "No LLM endpoint configured: the offline brain runs every step." in texts(app)
     app.run()  # any later rerun: the finished run's trace is still there

@@ -6,7 +6,7 @@ import pytest
 
 from agent.extract import extract_path, parse_and_validate
 from agent.pdf import Document, PageText, Word
-from agent.ptr import label_matches, match_label, ROW_LABELS
+from agent.ptr import ROW_LABELS, label_matches, match_label
 from tests.conftest import filing_path
 
 
