@@ -93,7 +93,7 @@ class OfflineBrain:
         yield  # a generator like every brain method
 
     def next_step(self, ctx: RunContext, state: FileState) -> Steps:
-        return standard_step(state, can_read_unknown=False)
+        return standard_step(state, can_read_unknown=False, can_ocr=ctx.ocr)
         yield
 
     def reflect(self, ctx: RunContext, state: FileState) -> Generator[Event, None, None]:
@@ -103,7 +103,7 @@ class OfflineBrain:
                 yield rule_based_review(row)
 
 
-def standard_step(state: FileState, can_read_unknown: bool) -> Decision:
+def standard_step(state: FileState, can_read_unknown: bool, can_ocr: bool = False) -> Decision:
     """The deterministic path: inspect, parse a known layout, validate, finish. Thoughts come from results."""
     file = state.file
     inspection = state.last("inspect_pdf")
@@ -114,9 +114,24 @@ def standard_step(state: FileState, can_read_unknown: bool) -> Decision:
                         "inspect_pdf", {"file": file})
     data = inspection.data
     extracted = state.last("extract_known_layout") or state.last("extract_with_llm")
-    if data["layout"] == "scanned":
+    if data["layout"] == "scanned" and not can_ocr:
         return Decision(f"None of the {data['pages']} page(s) has a text layer: a scanned filing. It needs OCR, so I "
-                        "report it as needs_ocr rather than as a filing with 0 transactions.")
+                        "report it as needs_ocr rather than as a filing with 0 transactions (OCR is experimental and "
+                        "off for this run).")
+    if data["layout"] == "scanned":
+        ocr = next((result for decision, result in reversed(state.steps) if decision.tool == "ocr_pages"), None)
+        if ocr is None:
+            return Decision(f"None of the {data['pages']} page(s) has a text layer: a scanned filing. I OCR its "
+                            "pages (orientation first) and read the typed grid, rather than report 0 transactions.",
+                            "ocr_pages", {"file": file})
+        if not ocr.ok:
+            return Decision(f"OCR could not run ({ocr.error}), so {file} is reported as needs_ocr rather than as a "
+                            "filing with 0 transactions.")
+        if not ocr.data["rows"]:
+            detail = "; ".join(ocr.data.get("filing_flags") or []) or "no typed transaction rows were found"
+            return Decision(f"OCR read the page(s) but found no rows ({detail}); {file} stays needs_ocr for a human.")
+        extracted = ocr
+        data = {**data, "date_pairs": ocr.data["rows"]}
     if data["layout"] == "unknown" and can_read_unknown:
         return Decision("", "llm")  # the LLM brain takes this file over until it finishes
     if data["layout"] == "unknown" and extracted is None:
@@ -263,14 +278,14 @@ class LLMBrain:
         return Plan(text=reply.content.strip() or fallback.text, steps=fallback.steps, tokens=reply.tokens)
 
     def next_step(self, ctx: RunContext, state: FileState) -> Steps:
-        decision = standard_step(state, can_read_unknown=not self.failed)
+        decision = standard_step(state, can_read_unknown=not self.failed, can_ocr=ctx.ocr)
         if decision.tool != "llm":
             return decision
         try:
             return (yield from self._react_step(ctx, state))
         except LLMError as exc:
             yield self._fall_back(state.file, exc)
-            return standard_step(state, can_read_unknown=False)
+            return standard_step(state, can_read_unknown=False, can_ocr=ctx.ocr)
 
     def _react_step(self, ctx: RunContext, state: FileState) -> Steps:
         """One turn of the ReAct loop on a layout the parser does not know."""

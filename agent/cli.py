@@ -40,7 +40,7 @@ def run_extract(args: argparse.Namespace) -> int:
     paths = find_pdfs([path for path in args.inputs if path.exists()])
     outcomes = []
     for number, path in enumerate(paths, start=1):
-        outcome = extract_path(path)
+        outcome = extract_path(path, args.ocr)
         outcomes.append(outcome)
         _progress(number, len(paths), path.name)
         if outcome.status in ("failed", "needs_ocr"):
@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("inputs", nargs="+", type=Path, metavar="FILE_OR_DIR")
     extract.add_argument("-o", "--output", type=Path, required=True, help="CSV file to write")
     extract.add_argument("--json", type=Path, help="also write every file's outcome, rows and provenance as JSON")
+    extract.add_argument("--ocr", action="store_true",
+                         help="read scanned filings with OCR (experimental, several seconds a page)")
     extract.set_defaults(handler=run_extract)
     return parser
 

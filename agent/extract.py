@@ -7,15 +7,19 @@ from pathlib import Path
 
 from agent.checks import validate_filing
 from agent.errors import InputError
-from agent.models import FileOutcome, Filing
+from agent.models import FileOutcome, Filing, Flag
+from agent.ocr_parse import read_scanned
 from agent.pdf import Document, read_document
 from agent.ptr import parse_ptr
+from agent.sandbox import read_document as sandboxed_read
 
 
 def outcome_for(filing: Filing, seconds: float) -> FileOutcome:
     """Classify a parsed filing: needs OCR, flagged (some check fired), or ok."""
     if filing.layout == "scanned":
         reason = f"no text layer on any of its {filing.pages} page(s): a scanned filing, needs OCR"
+        if filing.flags:  # what OCR said: engine missing, handwriting, nothing readable
+            reason += "; " + "; ".join(flag.message for flag in filing.flags)
         return FileOutcome(filing.source_file, "needs_ocr", reason, filing, seconds)
     if filing.layout == "unknown":
         return FileOutcome(filing.source_file, "flagged", "no House PTR transaction table found", filing, seconds)
@@ -27,15 +31,23 @@ def outcome_for(filing: Filing, seconds: float) -> FileOutcome:
     return FileOutcome(filing.source_file, "ok", "", filing, seconds)
 
 
-def parse_and_validate(document: Document) -> Filing:
-    return validate_filing(parse_ptr(document), document)
+def parse_and_validate(document: Document, data: bytes | None = None) -> Filing:
+    """Parse the text layer; with `data` (the file's bytes), a filing with no text layer at all is OCR'd."""
+    filing = parse_ptr(document)
+    if filing.layout == "scanned" and data is not None:
+        scan = read_scanned(document, data)
+        if not scan.filing.transactions and not scan.error:
+            scan.filing.flags.append(Flag("ocr_no_rows", "OCR found no transaction rows"))
+        filing = scan.filing
+    return validate_filing(filing, document)
 
 
-def extract_bytes(data: bytes, source: str) -> FileOutcome:
-    """Read one filing. Never raises: unreadable input and our own bugs both become a failed outcome."""
+def extract_bytes(data: bytes, source: str, ocr: bool = False) -> FileOutcome:
+    """Read one filing (scanned ones with OCR when `ocr`, which is experimental and slow). Never raises:
+    unreadable input and our own bugs both become a failed outcome."""
     started = time.perf_counter()
     try:
-        filing = parse_and_validate(read_document(data, source))
+        filing = parse_and_validate(sandboxed_read(data, source), data if ocr else None)
     except InputError as exc:
         return FileOutcome(source, "failed", exc.reason, None, time.perf_counter() - started)
     except Exception as exc:  # a bug must cost one file, never the batch
@@ -44,12 +56,12 @@ def extract_bytes(data: bytes, source: str) -> FileOutcome:
     return outcome_for(filing, time.perf_counter() - started)
 
 
-def extract_path(path: Path) -> FileOutcome:
+def extract_path(path: Path, ocr: bool = False) -> FileOutcome:
     try:
         data = path.read_bytes()
     except OSError as exc:
         return FileOutcome(str(path), "failed", f"cannot read the file ({exc.strerror or exc})")
-    return extract_bytes(data, path.name)
+    return extract_bytes(data, path.name, ocr)
 
 
 def find_pdfs(inputs: list[Path]) -> list[Path]:

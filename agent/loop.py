@@ -78,9 +78,9 @@ def brain_for(config: LLMConfig | None) -> Brain:
 class OutcomeCache(Protocol):
     """Checked outcomes by content hash (the run store implements it)."""
 
-    def cached_outcome(self, sha256: str) -> FileOutcome | None: ...
+    def cached_outcome(self, key: str) -> FileOutcome | None: ...
 
-    def cache_outcome(self, sha256: str, outcome: FileOutcome) -> None: ...
+    def cache_outcome(self, key: str, outcome: FileOutcome) -> None: ...
 
 
 CACHEABLE = ("ok", "flagged", "needs_ocr")
@@ -88,12 +88,13 @@ CACHEABLE = ("ok", "flagged", "needs_ocr")
 
 class Agent:
     def __init__(self, brain: Brain | None = None, registry: ToolRegistry = REGISTRY, limits: Limits = Limits(),
-                 clock: Callable[[], float] = time.time, cache: OutcomeCache | None = None):
+                 clock: Callable[[], float] = time.time, cache: OutcomeCache | None = None, ocr: bool = False):
         self.brain = brain or OfflineBrain()
         self.registry = registry
         self.limits = limits
         self.clock = clock
         self.cache = cache
+        self.ocr = ocr
         self._step = 0
 
     def run(self, files: list[InputFile]) -> RunResult:
@@ -126,7 +127,7 @@ class Agent:
     def events(self, files: list[InputFile]) -> Iterator[Event]:
         self._step = 0
         run_started = self.clock()
-        ctx = RunContext({item.name: item for item in files}, llm=getattr(self.brain, "llm", None))
+        ctx = RunContext({item.name: item for item in files}, llm=getattr(self.brain, "llm", None), ocr=self.ocr)
         record = ctx.events.append
 
         def emit(event: Event, file: str = "", started: float | None = None) -> Event:
@@ -152,7 +153,8 @@ class Agent:
             digest = sha256_of(item.data)
             yield emit(FileStarted(index=index, total=len(files), sha256=digest, size=len(item.data)), item.name)
             started = self.clock()
-            cached = self.cache.cached_outcome(digest) if self.cache else None
+            cache_key = f"{digest}+ocr" if self.ocr else digest  # OCR on or off gives different outcomes
+            cached = self.cache.cached_outcome(cache_key) if self.cache else None
             if cached is not None:
                 outcome = _renamed(cached, item.name)
                 outcomes.append(outcome)
@@ -171,7 +173,7 @@ class Agent:
             if limit_hit and run_outcome == "completed":
                 run_outcome = limit_hit
             if self.cache and outcome.status in CACHEABLE and not limit_hit:
-                self.cache.cache_outcome(digest, outcome)
+                self.cache.cache_outcome(cache_key, outcome)
             outcomes.append(outcome)
             yield emit(_finished_event(outcome), item.name, started)
 

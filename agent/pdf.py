@@ -294,7 +294,11 @@ def read_document(data: bytes, source: str) -> Document:
     try:
         pages = []
         for index in range(len(document)):
-            page = document[index]
+            try:
+                page = document[index]
+            except pdfium.PdfiumError:  # e.g. a page tree that loops back on itself
+                raise InputError(source, f"page {index + 1} cannot be loaded: the PDF's page tree is damaged "
+                                         "(a page that is missing or loops back on itself)") from None
             try:
                 pages.append(_read_page(page, index + 1))
             finally:

@@ -20,9 +20,12 @@ from agent.events import Event, to_jsonl
 from agent.export import filings_csv
 from agent.llm_extract import extract_rows_with_llm
 from agent.llm import ChatModel
-from agent.models import Filing
+from agent.models import Filing, Flag
+from agent.ocr import ENGINE
+from agent.ocr_parse import read_scanned
 from agent.pdf import Document, read_document
 from agent.ptr import parse_ptr
+from agent.sandbox import read_document as sandboxed_read
 
 PAGE_TEXT_LIMIT = 8000
 # The PTR table header as the text layer prints it, in any of the fonts' casings ("iD owner asset ...").
@@ -41,6 +44,7 @@ class RunContext:
 
     files: dict[str, InputFile]
     llm: ChatModel | None = None
+    ocr: bool = False  # OCR scanned filings (experimental and slow: off unless asked for)
     documents: dict[str, Document] = field(default_factory=dict)
     filings: dict[str, Filing] = field(default_factory=dict)
     artifacts: dict[str, str] = field(default_factory=dict)
@@ -54,7 +58,7 @@ class RunContext:
         if name not in self.files:
             raise ToolError(f"no file named {name!r} in this run; files: {', '.join(self.files)}")
         if name not in self.documents:
-            self.documents[name] = read_document(self.files[name].data, name)
+            self.documents[name] = sandboxed_read(self.files[name].data, name)
         return self.documents[name]
 
     def filing(self, name: str) -> Filing:
@@ -125,6 +129,41 @@ def extract_known_layout(ctx: RunContext, file: str) -> ToolResult:
             "filer_name": filing.filer_name, "rows_across_pages": spanning,
             "parse_flags": [flag.to_dict() for flag in filing.all_flags]}
     summary = f"parser read {len(filing.transactions)} row(s) ({filing.layout}) for {filing.filer_name or 'unknown filer'}"
+    return ToolResult(summary, data)
+
+
+def ocr_pages(ctx: RunContext, file: str) -> ToolResult:
+    """OCR the pages that have no text layer (scanned paper filings) with tesseract, fixing each page's
+    orientation first, and read the typed transaction grid into rows (page, box and a confidence per
+    value; low-confidence or unreadable values are flagged). The OCR text then stands in for those pages'
+    text, so validate_rows grounds the rows against it.
+
+    Args:
+        file: the file's name in this run.
+    """
+    document = ctx.document(file)
+    if not document.image_only_pages:
+        raise ToolError(f"{file} has a text layer on every page; OCR is only for pages without one")
+    scan = read_scanned(document, ctx.files[file].data)
+    ctx.filings[file] = scan.filing  # also when OCR cannot run: its flag says why, and the outcome's reason
+    if scan.error:
+        raise ToolError(scan.error)
+    if not scan.filing.transactions:
+        scan.filing.flags.append(Flag("ocr_no_rows", "OCR found no transaction rows"))
+    pages = [{"page": page.number, "engine": ENGINE, "rotation": page.rotation, "seconds": round(page.seconds, 2),
+              "mean_confidence": page.mean_confidence, "words": len(page.words),
+              "rows": sum(1 for row in scan.filing.transactions if row.page == page.number)} for page in scan.pages]
+    flags = [flag.message for flag in scan.filing.flags if flag.code != "read_by_ocr"]
+    data = {"file": file, "engine": ENGINE, "rows": len(scan.filing.transactions), "pages": pages,
+            "flagged_rows": [row.row_number for row in scan.filing.transactions if row.flags], "filing_flags": flags}
+    per_page = "; ".join(f"page {p['page']}: {p['seconds']:.1f} s, turned {p['rotation']}°, mean confidence "
+                         f"{p['mean_confidence']:.0f}, {p['rows']} row(s)" for p in pages[:6])
+    if len(pages) > 6:
+        per_page += f"; … {len(pages) - 6} more page(s)"
+    summary = (f"{ENGINE} read {len(pages)} page(s), {len(scan.filing.transactions)} row(s) "
+               f"({len(data['flagged_rows'])} with low-confidence values) — {per_page}")
+    if flags:
+        summary += " — " + "; ".join(flags)
     return ToolResult(summary, data)
 
 
@@ -314,5 +353,5 @@ class ToolRegistry:
             return ToolResult(f"{name} failed: {exc}", {"error": str(exc)}, ok=False, error=str(exc))
 
 
-REGISTRY = ToolRegistry(inspect_pdf, extract_known_layout, read_page_text, extract_with_llm, validate_rows,
-                        write_outputs)
+REGISTRY = ToolRegistry(inspect_pdf, extract_known_layout, ocr_pages, read_page_text, extract_with_llm,
+                        validate_rows, write_outputs)

@@ -121,6 +121,10 @@ def sidebar() -> None:
                        else "No key or endpoint yet: runs use the offline brain.")
         else:
             st.caption("Offline brain: deterministic parser, validators and critic. No key needed.")
+        st.subheader("Scanned filings")
+        st.toggle("Read them with OCR (experimental)", key="ocr_use",
+                  help="Off: scanned filings are reported as needing OCR. On: tesseract reads typed grids, "
+                       "several seconds a page, every value flagged for review.")
         if st.session_state.get("store_error"):
             st.warning(st.session_state["store_error"])
 

@@ -7,6 +7,7 @@ import streamlit as st
 from agent.brains import LLMBrain, OfflineBrain
 from agent.llm import OpenAIChat
 from agent.loop import Agent, RunResult
+from agent.sandbox import safe_display_name
 from agent.store import StoreError
 from agent.tools import InputFile
 from pages.common import (
@@ -47,7 +48,7 @@ def make_agent() -> Agent:
     else:
         brain = OfflineBrain() if not st.session_state.get("llm_use") else OfflineBrain(
             "The LLM toggle is on but no key or endpoint is set: the offline brain runs every step.")
-    return Agent(brain, cache=history)
+    return Agent(brain, cache=history, ocr=bool(st.session_state.get("ocr_use")))
 
 
 def save(action, *args) -> None:
@@ -120,7 +121,7 @@ if rerun_files:
 elif run_samples:
     files = sample_files()
 else:
-    files = [InputFile(u.name, u.getvalue()) for u in uploads or []]
+    files = [InputFile(safe_display_name(u.name), u.getvalue()) for u in uploads or []]
 if rerun_files or run_samples or run_uploads:
     if not files:
         st.error("No sample filings found in samples/: regenerate them with `python samples/make_samples.py`.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from agent.events import event_from_dict, from_jsonl, to_jsonl
@@ -23,6 +25,9 @@ def timeless(events) -> list[dict]:
     result = []
     for event in events:
         data = {k: v for k, v in event.to_dict().items() if k not in TIMING}
+        if data.get("tool") == "ocr_pages":  # OCR observations report each page's seconds in their summary
+            data["summary"] = re.sub(r"\d+(\.\d+)? s\b", "_ s", data.get("summary", ""))
+            data.pop("size", None)
         if data.get("file_outcome"):
             data["file_outcome"] = {k: v for k, v in data["file_outcome"].items() if k != "seconds"}
         result.append(data)
@@ -126,7 +131,7 @@ def test_no_endpoint_means_offline_brain():
 
 def test_tool_schemas_come_from_type_hints_and_docstrings():
     schemas = {schema["function"]["name"]: schema["function"] for schema in REGISTRY.schemas()}
-    assert set(schemas) == {"inspect_pdf", "extract_known_layout", "read_page_text", "extract_with_llm",
+    assert set(schemas) == {"inspect_pdf", "extract_known_layout", "ocr_pages", "read_page_text", "extract_with_llm",
                             "validate_rows", "write_outputs"}
     page_text = schemas["read_page_text"]
     assert page_text["parameters"]["properties"]["page"] == {"type": "integer", "description": "the 1-based page number."}

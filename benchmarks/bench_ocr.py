@@ -1,0 +1,74 @@
+"""Scanned filings: OCR row recall/precision against the hand-transcribed goldens, seconds per page, and
+the share of scanned filings with at least one extracted row.
+
+    python benchmarks/bench_ocr.py            # goldens + a sample of 10 scanned filings
+    python benchmarks/bench_ocr.py --all      # every scanned filing (about 1,300 pages: long)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from agent.extract import extract_bytes  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+FILINGS = ROOT.parent / "shared" / "filings"
+GOLDEN = ROOT / "tests" / "golden_ocr"
+KEYS = ("transaction_date", "notification_date", "amount", "transaction_type", "owner")
+
+
+def key(row: dict) -> tuple:
+    return tuple(row[name] for name in KEYS)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--all", action="store_true")
+    parser.add_argument("--sample", type=int, default=10)
+    args = parser.parse_args()
+    golden_rows = found = matched = unflagged = unflagged_right = 0
+    pages = seconds = 0.0
+    for path in sorted(GOLDEN.glob("*.json")):
+        golden = json.loads(path.read_text())["rows"]
+        started = time.perf_counter()
+        outcome = extract_bytes((FILINGS / "pdfs" / f"{path.stem}.pdf").read_bytes(), f"{path.stem}.pdf", ocr=True)
+        seconds += time.perf_counter() - started
+        pages += outcome.filing.pages if outcome.filing else 0
+        rows = [row.to_dict() for row in outcome.filing.transactions] if outcome.filing else []
+        hits = sum(1 for row in rows if any(key(row) == key(g) for g in golden))
+        golden_rows, found, matched = golden_rows + len(golden), found + len(rows), matched + hits
+        clean = [row for row in rows if not row["flags"]]
+        unflagged += len(clean)
+        unflagged_right += sum(1 for row in clean if any(key(row) == key(g) for g in golden))
+        print(f"{path.stem}: {outcome.status}, {len(rows)} row(s), {len(golden)} golden, {hits} matched")
+    print(f"goldens: {len(list(GOLDEN.glob('*.json')))} filing(s), {golden_rows} golden row(s), {found} extracted")
+    print(f"row recall: {matched / golden_rows:.2f}" if golden_rows else "row recall: n/a (no golden rows)")
+    print(f"row precision: {matched / found:.2f}" if found else "row precision: n/a (no rows extracted)")
+    print(f"precision of unflagged rows: {unflagged_right / unflagged:.2f} ({unflagged} unflagged)" if unflagged
+          else "precision of unflagged rows: n/a (no unflagged rows)")
+    print(f"seconds per page: {seconds / pages:.2f} ({pages:.0f} page(s))" if pages else "")
+    with open(FILINGS / "MANIFEST.tsv", newline="") as handle:
+        scanned = [row["docid"] for row in csv.DictReader(handle, delimiter="\t") if row["kind"] == "scanned"]
+    chosen = scanned if args.all else sorted(scanned, key=lambda d: int(d) % 97)[:args.sample]
+    with_rows = 0
+    started, total_pages = time.perf_counter(), 0
+    for docid in chosen:
+        outcome = extract_bytes((FILINGS / "pdfs" / f"{docid}.pdf").read_bytes(), f"{docid}.pdf", ocr=True)
+        total_pages += outcome.filing.pages if outcome.filing else 0
+        with_rows += bool(outcome.rows)
+        print(f"  {docid}: {outcome.status}, {outcome.rows} row(s), {outcome.flagged_rows} flagged")
+    print(f"scanned filings with >= 1 extracted row: {with_rows}/{len(chosen)} = {with_rows / len(chosen):.2f}"
+          + ("" if args.all else f" (sample of {len(chosen)} of {len(scanned)}; --all for every one)"))
+    if total_pages:
+        print(f"seconds per page over those: {(time.perf_counter() - started) / total_pages:.2f} ({total_pages} pages)")
+
+
+if __name__ == "__main__":
+    main()
