@@ -18,8 +18,8 @@ from typing import Generator, Protocol
 
 from agent.checks import PageIndex, cross_check_row, ground_row
 from agent.errors import LLMError, ParseError
-from agent.fields import parse_amount
 from agent.events import ErrorEvent, Event, Plan, Reflection, ThoughtDelta
+from agent.fields import parse_amount
 from agent.llm import ChatModel, ChatReply, LLMConfig, Retry, ToolsUnsupported
 from agent.models import Transaction
 from agent.tools import REGISTRY, RunContext, ToolResult
@@ -140,7 +140,8 @@ def standard_step(state: FileState, can_read_unknown: bool, can_ocr: bool = Fals
     if extracted is None:
         pairs = data["date_pairs"]
         return Decision(
-            f"{data['pages']} page(s) with text; House PTR table header on page(s) {_pages(data['table_header_pages'])};"
+            f"{data['pages']} page(s) with text; House PTR table header on page(s) "
+            f"{_pages(data['table_header_pages'])};"
             f" {pairs} transaction date pair(s) printed, so I expect {pairs} row(s). The deterministic parser knows "
             "this layout: no model is needed for the rows.", "extract_known_layout", {"file": file})
     validation = state.last("validate_rows")

@@ -9,7 +9,7 @@ from agent.checks import validate_filing
 from agent.errors import InputError
 from agent.models import FileOutcome, Filing, Flag
 from agent.ocr_parse import read_scanned
-from agent.pdf import Document, read_document
+from agent.pdf import Document
 from agent.ptr import parse_ptr
 from agent.sandbox import read_document as sandboxed_read
 

@@ -126,7 +126,8 @@ class StreamEndedEarly(Exception):
     """The server closed a streamed response without a finish reason (a truncated answer)."""
 
 
-_RETRYABLE = (StreamEndedEarly, openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError, openai.APIConnectionError)
+_RETRYABLE = (StreamEndedEarly, openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
+              openai.APIConnectionError)
 
 
 class OpenAIChat:

@@ -125,6 +125,7 @@ class Agent:
                 yield event
 
     def events(self, files: list[InputFile]) -> Iterator[Event]:
+        files = with_unique_names(files)
         self._step = 0
         run_started = self.clock()
         ctx = RunContext({item.name: item for item in files}, llm=getattr(self.brain, "llm", None), ocr=self.ocr)
@@ -245,6 +246,21 @@ class Agent:
             outcome.status = "flagged" if outcome.status == "ok" else outcome.status
             outcome.reason = "; ".join(filter(None, [stop_reason, outcome.reason]))
         return outcome
+
+
+def with_unique_names(files: list[InputFile]) -> list[InputFile]:
+    """Two uploads with one name are two files: the later ones become "name (2).pdf", "name (3).pdf"."""
+    taken: set[str] = set()
+    result = []
+    for item in files:
+        name, number = item.name, 1
+        stem, dot, suffix = item.name.rpartition(".")
+        while name in taken:
+            number += 1
+            name = f"{stem} ({number}).{suffix}" if dot else f"{item.name} ({number})"
+        taken.add(name)
+        result.append(item if name == item.name else InputFile(name, item.data))
+    return result
 
 
 def _renamed(outcome: FileOutcome, name: str) -> FileOutcome:

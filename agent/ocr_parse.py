@@ -22,11 +22,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
-
 from agent.fields import AMOUNT_BRACKETS, OWNER_CODES
-from agent.models import Box, Flag, Transaction
-from agent.ocr import OcrPage, OcrWord
+from agent.models import Box, Filing, Flag, Transaction
+from agent.ocr import ENGINE, OcrPage, OcrUnavailable, OcrWord, ocr_pdf_pages
 
 LOW_CONFIDENCE = 60.0  # tesseract word confidence under which a value is flagged
 MARK_INK = 0.06  # share of a cell's inner pixels that must be ink for an X mark
@@ -199,7 +197,7 @@ OCR_FLAG = "read_by_ocr"
 
 @dataclass
 class ScanResult:
-    filing: "Filing"
+    filing: Filing
     pages: list[OcrPage]
     error: str = ""
 
@@ -216,8 +214,6 @@ def apply_ocr_text(document, pages: list[OcrPage]) -> None:
 def read_scanned(document, data: bytes) -> ScanResult:
     """OCR the image-only pages of a filing and read their rows. Never raises for a missing engine:
     the filing then stays `scanned` with a flag saying how to install it."""
-    from agent.models import Filing
-    from agent.ocr import ENGINE, OcrUnavailable, ocr_pdf_pages
     numbers = document.image_only_pages
     filing = Filing(document.source, document.sha256, len(document.pages), layout="scanned",
                     image_only_pages=list(numbers))

@@ -10,7 +10,6 @@ text layer gives some capitals as lower case get them back from the glyphs' geom
 from __future__ import annotations
 
 import ctypes
-import ctypes
 import hashlib
 import re
 import statistics
@@ -101,7 +100,8 @@ def open_pdf(data: bytes, source: str) -> pdfium.PdfDocument:
     except pdfium.PdfiumError as exc:
         message = str(exc).lower()
         if "password" in message:
-            raise InputError(source, "the PDF is encrypted with a password; save an unprotected copy and retry") from None
+            raise InputError(source, "the PDF is encrypted with a password; save an unprotected copy and "
+                                     "retry") from None
         detail = str(exc).rpartition("PDFium: ")[2].rstrip(".)").lower() or "unknown error"
         raise InputError(source, f"the PDF is damaged or truncated and cannot be opened (PDFium: {detail})") from None
     if len(document) == 0:

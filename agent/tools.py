@@ -18,18 +18,18 @@ from agent.checks import count_date_pairs, validate_filing
 from agent.errors import InputError, LLMError, TradeTraceError
 from agent.events import Event, to_jsonl
 from agent.export import filings_csv
-from agent.llm_extract import extract_rows_with_llm
 from agent.llm import ChatModel
+from agent.llm_extract import extract_rows_with_llm
 from agent.models import Filing, Flag
 from agent.ocr import ENGINE
 from agent.ocr_parse import read_scanned
-from agent.pdf import Document, read_document
+from agent.pdf import Document
 from agent.ptr import parse_ptr
 from agent.sandbox import read_document as sandboxed_read
 
-PAGE_TEXT_LIMIT = 8000
+PAGE_TEXT_LIMIT = 8000  # characters of page text one tool result may carry to the LLM
 # The PTR table header as the text layer prints it, in any of the fonts' casings ("iD owner asset ...").
-TABLE_HEADER = re.compile(r"^\s*ID\s+Owner\s+Asset\b", re.IGNORECASE | re.MULTILINE)  # characters of page text one tool result may carry to the LLM
+TABLE_HEADER = re.compile(r"^\s*ID\s+Owner\s+Asset\b", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass
@@ -128,7 +128,8 @@ def extract_known_layout(ctx: RunContext, file: str) -> ToolResult:
     data = {"file": file, "layout": filing.layout, "rows": len(filing.transactions), "filing_id": filing.filing_id,
             "filer_name": filing.filer_name, "rows_across_pages": spanning,
             "parse_flags": [flag.to_dict() for flag in filing.all_flags]}
-    summary = f"parser read {len(filing.transactions)} row(s) ({filing.layout}) for {filing.filer_name or 'unknown filer'}"
+    filer = filing.filer_name or "unknown filer"
+    summary = f"parser read {len(filing.transactions)} row(s) ({filing.layout}) for {filer}"
     return ToolResult(summary, data)
 
 
@@ -311,7 +312,8 @@ class Tool:
         expected = set(self.hints)
         if set(arguments) != expected:
             missing, extra = expected - set(arguments), set(arguments) - expected
-            raise ToolError(f"{self.name} takes {sorted(expected)}; missing {sorted(missing)}, unexpected {sorted(extra)}")
+            raise ToolError(f"{self.name} takes {sorted(expected)}; missing {sorted(missing)}, "
+                            f"unexpected {sorted(extra)}")
         for name, hint in self.hints.items():
             value = arguments[name]
             origin = typing.get_origin(hint)

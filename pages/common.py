@@ -4,6 +4,7 @@ filters, and how events are shown. Logic lives in agent/; this module only wires
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import uuid
 from pathlib import Path
@@ -133,12 +134,22 @@ def use_llm() -> bool:
     return bool(st.session_state.get("llm_use")) and llm_config().configured
 
 
+# The characters that can start Markdown or HTML anywhere in a line (line-start-only syntax cannot occur:
+# trace lines start with their step number).
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>|~$#])")
+
+
+def md_escape(text: str) -> str:
+    """Show text (file names, document text) literally: Streamlit renders labels and lines as Markdown."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
 def event_markdown(event: Event) -> str:
     """One trace line: icon, what happened, how long it took (and tokens in LLM mode)."""
     extra = f" · {event.duration:.2f} s" if event.duration >= 0.005 else ""
     if event.tokens:
         extra += f" · {event.tokens} tokens"
-    return f"{ICONS.get(event.type, '•')} **{event.step}.** {event.headline}{extra}"
+    return f"{ICONS.get(event.type, '•')} **{event.step}.** {md_escape(event.headline)}{extra}"
 
 
 def render_trace(result: RunResult) -> None:
@@ -149,7 +160,7 @@ def render_trace(result: RunResult) -> None:
     for event in by_file.get("", [])[:2]:
         st.markdown(event_markdown(event))
     for outcome in result.outcomes:
-        label = f"{outcome.source_file}: {outcome.status.replace('_', ' ')}, {outcome.rows} row(s)"
+        label = f"{md_escape(outcome.source_file)}: {outcome.status.replace('_', ' ')}, {outcome.rows} row(s)"
         with st.status(label, state=STATUS_STATE[outcome.status], expanded=False):
             for event in by_file.get(outcome.source_file, []):
                 st.markdown(event_markdown(event))

@@ -15,6 +15,7 @@ from pages.common import (
     STATUS_STATE,
     current_result,
     event_markdown,
+    md_escape,
     llm_config,
     new_run_id,
     render_trace,
@@ -85,7 +86,7 @@ def run_live(files: list[InputFile]) -> RunResult:
         events.append(event)
         save(lambda h: h.append_events(run_id, [event]))
         if event.type == "file_started":
-            box = st.status(f"{event.file}: working…", expanded=True)
+            box = st.status(f"{md_escape(event.file)}: working…", expanded=True)
         if box is not None and event.file:
             box.markdown(event_markdown(event))
         elif any(e.type == "file_started" for e in events):
@@ -93,7 +94,7 @@ def run_live(files: list[InputFile]) -> RunResult:
         else:
             header.markdown(event_markdown(event))
         if event.type == "file_finished" and box is not None:
-            box.update(label=f"{event.file}: {event.status.replace('_', ' ')}, {event.rows} row(s), "
+            box.update(label=f"{md_escape(event.file)}: {event.status.replace('_', ' ')}, {event.rows} row(s), "
                              f"{event.flagged_rows} flagged", state=STATUS_STATE[event.status], expanded=False)
             done = sum(1 for e in events if e.type == "file_finished")
             progress.progress(done / len(files), text=f"{done} of {len(files)} file(s) done")

@@ -8,8 +8,8 @@ import pytest
 
 from agent.events import event_from_dict, from_jsonl, to_jsonl
 from agent.extract import extract_bytes
-from agent.loop import Agent, Limits, RunResult, brain_for
 from agent.llm import LLMConfig
+from agent.loop import Agent, Limits, RunResult, brain_for
 from agent.tools import REGISTRY, InputFile, RunContext
 from tests.conftest import SAMPLES, filing_path
 
@@ -134,7 +134,8 @@ def test_tool_schemas_come_from_type_hints_and_docstrings():
     assert set(schemas) == {"inspect_pdf", "extract_known_layout", "ocr_pages", "read_page_text", "extract_with_llm",
                             "validate_rows", "write_outputs"}
     page_text = schemas["read_page_text"]
-    assert page_text["parameters"]["properties"]["page"] == {"type": "integer", "description": "the 1-based page number."}
+    assert page_text["parameters"]["properties"]["page"] == {"type": "integer",
+                                                             "description": "the 1-based page number."}
     assert page_text["parameters"]["required"] == ["file", "page"]
     assert schemas["write_outputs"]["parameters"]["properties"]["formats"]["items"] == {
         "type": "string", "enum": ["csv", "trace"]}
@@ -158,3 +159,10 @@ def test_tool_failures_come_back_as_observations(tool, arguments, error):
     ctx = RunContext({"a.pdf": InputFile("a.pdf", sample.read_bytes())})
     result = REGISTRY.call(ctx, tool, arguments)
     assert not result.ok and error in result.error
+
+
+def test_two_uploads_with_one_name_are_both_read():
+    sample = sorted(SAMPLES.glob("*.pdf"))[0].read_bytes()
+    result = Agent().run([InputFile("a.pdf", sample), InputFile("a.pdf", b""), InputFile("a (2).pdf", sample)])
+    assert [(o.source_file, o.status) for o in result.outcomes] == [
+        ("a.pdf", "ok"), ("a (2).pdf", "failed"), ("a (2) (2).pdf", "ok")]

@@ -33,6 +33,11 @@ def seeded(app: AppTest) -> AppTest:
     return app
 
 
+def labels(app: AppTest) -> list[str]:
+    """Status labels as the page shows them (file names are Markdown-escaped in the label source)."""
+    return [status.label.replace("\\", "") for status in app.status]
+
+
 def texts(app: AppTest) -> str:
     parts = [element.value for root in (app, app.sidebar)
              for kind in ("markdown", "info", "success", "warning", "error", "caption")
@@ -51,13 +56,13 @@ def test_samples_run_offline_and_trace_stays_after_rerun(app):
     app.run()
     next(b for b in app.button if b.label == "Try the sample filings").click().run()
     assert not app.exception
-    labels = [status.label for status in app.status]
-    assert labels == ["sample_ptr_2024_a.pdf: ok, 3 row(s), 0 flagged",
+    shown = labels(app)
+    assert shown == ["sample_ptr_2024_a.pdf: ok, 3 row(s), 0 flagged",
                       "sample_ptr_2024_b.pdf: ok, 12 row(s), 0 flagged",
                       "sample_ptr_2024_c.pdf: ok, 10 row(s), 0 flagged"]
     assert "No LLM endpoint configured: the offline brain runs every step." in texts(app)
     app.run()  # any later rerun: the finished run's trace is still there
-    assert [status.label for status in app.status][0].startswith("sample_ptr_2024_a.pdf: ok")
+    assert labels(app)[0].startswith("sample_ptr_2024_a.pdf: ok")
     assert "Read 3 file(s): 25 transaction(s), 0 flagged for review." in texts(app)
 
 
@@ -73,8 +78,8 @@ def test_bad_file_among_good_ones_is_explained(app):
     app.session_state["rerun_files"] = [InputFile("not-a-pdf.pdf", b"<html>hello</html>"), *sample_inputs()[:1]]
     app.run()
     assert not app.exception
-    labels = [status.label for status in app.status]
-    assert labels[0] == "not-a-pdf.pdf: failed, 0 row(s), 0 flagged" and labels[1].endswith("3 row(s), 0 flagged")
+    shown = labels(app)
+    assert shown[0] == "not-a-pdf.pdf: failed, 0 row(s), 0 flagged" and shown[1].endswith("3 row(s), 0 flagged")
     assert "not a PDF (the file does not start with %PDF-)" in texts(app)
     assert "Traceback" not in texts(app)
 
@@ -147,7 +152,7 @@ def test_history_marks_an_interrupted_run_and_can_rerun_it(app, tmp_path):
     assert "This run was cut short" in texts(app)
     next(b for b in app.button if b.label == "Re-run these files").click().run()
     assert not app.exception
-    assert [status.label for status in app.status] == ["sample_ptr_2024_a.pdf: ok, 3 row(s), 0 flagged"]
+    assert labels(app) == ["sample_ptr_2024_a.pdf: ok, 3 row(s), 0 flagged"]
 
 
 def test_history_is_private_to_the_workspace(app, tmp_path):
@@ -164,5 +169,16 @@ def test_unwritable_data_folder_is_explained(app, tmp_path, monkeypatch):
     app.run()
     next(b for b in app.button if b.label == "Try the sample filings").click().run()
     assert not app.exception
-    assert [status.label for status in app.status][0].startswith("sample_ptr_2024_a.pdf: ok")
+    assert labels(app)[0].startswith("sample_ptr_2024_a.pdf: ok")
     assert "cannot open the history database" in texts(app)
+
+
+def test_file_names_show_literally_and_duplicates_are_both_kept(app):
+    sample = sample_inputs()[0]
+    app.session_state["rerun_files"] = [InputFile("**bold** [x](http://evil).pdf", sample.data),
+                                        InputFile("same.pdf", sample.data), InputFile("same.pdf", sample.data)]
+    app.run()
+    assert not app.exception
+    raw = [status.label for status in app.status]
+    assert raw[0].startswith("\\*\\*bold\\*\\* \\[x\\](http://evil).pdf: ok")  # Markdown shown, not rendered
+    assert labels(app)[1:] == ["same.pdf: ok, 3 row(s), 0 flagged", "same (2).pdf: ok, 3 row(s), 0 flagged"]

@@ -137,9 +137,9 @@ def alone():
 
 
 def same_rows(a, b) -> bool:
-    strip = lambda outcome: [{k: v for k, v in row.to_dict().items() if k != "source_file"}
-                             for row in outcome.filing.transactions]
-    return a.status == b.status and strip(a) == strip(b)
+    def rows(outcome):
+        return [{k: v for k, v in row.to_dict().items() if k != "source_file"} for row in outcome.filing.transactions]
+    return a.status == b.status and rows(a) == rows(b)
 
 
 @pytest.mark.parametrize(("make", "status", "reason"), HOSTILE)
