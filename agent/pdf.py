@@ -248,6 +248,18 @@ def _is_hidden_capital(glyph: _Glyph, cap_height: float, ascender_height: float 
     return True  # x-height letters stand lower and descenders reach below the baseline
 
 
+def restore_hyphens(textpage: pdfium.PdfTextPage, text: str) -> str:
+    """PDFium gives a hyphen it takes for a soft (line-end) hyphen as U+FFFE, like a glyph with no text;
+    `FPDFText_IsHyphen` tells them apart, so "LN\ufffeFIRST" reads "LN-FIRST". Same length and indices."""
+    if "\ufffe" not in text:
+        return text
+    letters = list(text)
+    for index, char in enumerate(letters):
+        if char == "\ufffe" and pdfium.raw.FPDFText_IsHyphen(textpage.raw, index) == 1:
+            letters[index] = "-"
+    return "".join(letters)
+
+
 def restore_capitals(textpage: pdfium.PdfTextPage, text: str) -> str:
     """The page text with the capitals that the text layer gives as lower case put back, judged by
     glyph geometry; same length and indices, so char boxes stay aligned. Pages without the symptom,
@@ -271,7 +283,7 @@ def _read_page(page: pdfium.PdfPage, number: int) -> PageText:
     textpage = page.get_textpage()
     try:
         # PDFium ends lines with \r\n; its char indices count both, so offsets stay aligned.
-        raw = restore_capitals(textpage, textpage.get_text_range())
+        raw = restore_capitals(textpage, restore_hyphens(textpage, textpage.get_text_range()))
         words = []
         for match in _WORD.finditer(raw):
             left, first_bottom, _, first_top = textpage.get_charbox(match.start(), loose=True)
