@@ -109,20 +109,21 @@ class Agent:
         event.duration = max(0.0, self.clock() - started)
         return event
 
-    def _relay(self, generator, file: str):
-        """Run a brain generator: stamp and pass on its events; return its value."""
+    def _run_brain(self, generator, file: str, record):
+        """Run a brain generator: pass on its events (stamped and recorded, unless ephemeral) and return
+        (its value, when the step that produced the value started)."""
         started = self.clock()
         while True:
             try:
                 event = next(generator)
             except StopIteration as stop:
                 return stop.value, started
-            if event.type not in EPHEMERAL_TYPES:
-                yield self._stamp(event, file, started)
-                started = self.clock()
-            else:
+            if event.type in EPHEMERAL_TYPES:
                 event.file = event.file or file
-                yield event
+            else:
+                record(self._stamp(event, file, started))
+                started = self.clock()
+            yield event
 
     def events(self, files: list[InputFile]) -> Iterator[Event]:
         files = with_unique_names(files)
@@ -138,7 +139,7 @@ class Agent:
 
         yield emit(RunStarted(brain=self.brain.name, model=self.brain.model, files=list(ctx.files),
                               note=self.brain.note))
-        plan, plan_started = yield from self._collect(self._relay(self.brain.plan(ctx), ""), record)
+        plan, plan_started = yield from self._run_brain(self.brain.plan(ctx), "", record)
         yield emit(plan, "", plan_started)
 
         run_outcome = "completed"
@@ -184,25 +185,13 @@ class Agent:
         yield emit(RunFinished(outcome=run_outcome, files=len(outcomes), rows=sum(o.rows for o in outcomes),
                                flagged_rows=sum(o.flagged_rows for o in outcomes), **usage), "", run_started)
 
-    def _collect(self, relayed, record):
-        """Pass on a relayed brain generator's events (recording the kept ones) and return its value."""
-        while True:
-            try:
-                event = next(relayed)
-            except StopIteration as stop:
-                return stop.value
-            if event.type not in EPHEMERAL_TYPES:
-                record(event)
-            yield event
-
     def _file_steps(self, ctx: RunContext, file: str, emit, record):
         """Think, act, observe until the brain finishes the file or a limit stops it.
         Returns (the limit hit or None, why the file stopped or '')."""
         state = FileState(file)
         seen_calls: set[str] = set()
         while True:
-            decision, thought_started = yield from self._collect(
-                self._relay(self.brain.next_step(ctx, state), file), record)
+            decision, thought_started = yield from self._run_brain(self.brain.next_step(ctx, state), file, record)
             if decision.thought:
                 yield emit(Thought(text=decision.thought, tokens=decision.tokens), file, thought_started)
             if decision.tool == FINISH:
@@ -226,7 +215,7 @@ class Agent:
                                    error=result.error), file, started)
             for check in _checks_of(result):
                 yield emit(check, file, started)
-        yield from self._collect(self._relay(self.brain.reflect(ctx, state), file), record)
+        yield from self._run_brain(self.brain.reflect(ctx, state), file, record)
         return None, ""
 
     def _outcome(self, ctx: RunContext, file: str, stop_reason: str, seconds: float) -> FileOutcome:
