@@ -7,7 +7,7 @@ from pathlib import Path
 
 from agent.checks import validate_filing
 from agent.errors import InputError
-from agent.models import FileOutcome, Filing, Flag
+from agent.models import FileOutcome, Filing
 from agent.ocr_parse import read_scanned
 from agent.pdf import Document
 from agent.ptr import parse_ptr
@@ -35,10 +35,7 @@ def parse_and_validate(document: Document, data: bytes | None = None) -> Filing:
     """Parse the text layer; with `data` (the file's bytes), a filing with no text layer at all is OCR'd."""
     filing = parse_ptr(document)
     if filing.layout == "scanned" and data is not None:
-        scan = read_scanned(document, data)
-        if not scan.filing.transactions and not scan.error:
-            scan.filing.flags.append(Flag("ocr_no_rows", "OCR found no transaction rows"))
-        filing = scan.filing
+        filing = read_scanned(document, data).filing
     return validate_filing(filing, document)
 
 

@@ -230,7 +230,9 @@ def read_scanned(document, data: bytes) -> ScanResult:
     if handwritten:
         filing.flags.append(Flag("handwritten", f"page(s) {', '.join(map(str, handwritten))}: handwritten: "
                                  "needs review (OCR does not read handwriting; no values were taken from them)"))
-    if filing.transactions:
+    if not filing.transactions:
+        filing.flags.append(Flag("ocr_no_rows", "OCR found no transaction rows"))
+    else:
         filing.layout = "scanned_ocr"
         filing.image_only_pages = []  # every such page was read
         confidence = sum(p.mean_confidence for p in pages) / len(pages)

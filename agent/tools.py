@@ -20,7 +20,7 @@ from agent.events import Event, to_jsonl
 from agent.export import filings_csv
 from agent.llm import ChatModel
 from agent.llm_extract import extract_rows_with_llm
-from agent.models import Filing, Flag
+from agent.models import Filing
 from agent.ocr import ENGINE
 from agent.ocr_parse import read_scanned
 from agent.pdf import Document
@@ -149,8 +149,6 @@ def ocr_pages(ctx: RunContext, file: str) -> ToolResult:
     ctx.filings[file] = scan.filing  # also when OCR cannot run: its flag says why, and the outcome's reason
     if scan.error:
         raise ToolError(scan.error)
-    if not scan.filing.transactions:
-        scan.filing.flags.append(Flag("ocr_no_rows", "OCR found no transaction rows"))
     pages = [{"page": page.number, "engine": ENGINE, "rotation": page.rotation, "seconds": round(page.seconds, 2),
               "mean_confidence": page.mean_confidence, "words": len(page.words),
               "rows": sum(1 for row in scan.filing.transactions if row.page == page.number)} for page in scan.pages]
