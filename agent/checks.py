@@ -12,13 +12,15 @@ from datetime import date
 
 from agent.errors import ParseError
 from agent.fields import OWNER_CODES, TRANSACTION_TYPES, is_ticker, parse_amount
-from agent.models import Filing, Flag, Transaction
+from agent.models import Box, Filing, Flag, Transaction
 from agent.pdf import Document
 
 # A transaction date followed by its notification date, as any table row prints them.
 DATE_PAIR = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}/\d{1,2}/\d{4}(?![\d/])")
 # Grounded text fields: their printed words must be on the cited pages.
 TEXT_FIELDS = ("asset_name", "description", "subholding_of", "location", "comments", "filing_status")
+# Fields a scanned form gives as an X in a column rather than as text.
+MARKED_FIELDS = ("transaction_type", "amount")
 
 
 def normalize_space(text: str) -> str:
@@ -26,17 +28,21 @@ def normalize_space(text: str) -> str:
 
 
 def printed_dates(iso: str) -> list[str]:
-    """The ways the form prints a date: 06/08/2016, 06/8/2016, 6/08/2016, 6/8/2016."""
+    """The ways a form prints a date: 06/08/2016, 06/8/2016, 6/08/2016, 6/8/2016, and with a two-digit
+    year (06/08/16: typed paper forms)."""
     value = date.fromisoformat(iso)
     months = {f"{value.month:02d}", str(value.month)}
     days = {f"{value.day:02d}", str(value.day)}
-    return [f"{m}/{d}/{value.year}" for m in months for d in days]
+    years = (str(value.year), f"{value.year % 100:02d}")
+    return [f"{m}/{d}/{y}" for m in months for d in days for y in years]
 
 
 class PageIndex:
     """The text of each page, prepared once for grounding lookups."""
 
     def __init__(self, document: Document):
+        self._checked = {(page.number, box.x0, box.top, box.x1, box.bottom)
+                         for page in document.pages for box in page.checkboxes if box.checked}
         self._text = {page.number: normalize_space(page.text) for page in document.pages}
         self._upper = {number: text.upper() for number, text in self._text.items()}
         self._tokens = {number: Counter(text.upper().split()) for number, text in self._text.items()}
@@ -58,6 +64,15 @@ class PageIndex:
             merged |= self._tokens.get(number, Counter())
         return all(merged[token] >= count for token, count in tokens.items())
 
+    def has_date(self, pages: list[int], iso: str) -> bool:
+        """True when the date is printed on one of the pages, as a whole date (6/8/16 is not in 16/8/165)."""
+        pattern = re.compile(r"(?<![\d/])(?:" + "|".join(map(re.escape, printed_dates(iso))) + r")(?![\d/])")
+        return any(pattern.search(self._text.get(number, "")) for number in pages)
+
+    def is_checked(self, box: Box) -> bool:
+        """True when the box is a ticked box (or an X-marked cell of a scan) on its page."""
+        return (box.page, box.x0, box.top, box.x1, box.bottom) in self._checked
+
 
 def ground_row(row: Transaction, index: PageIndex) -> list[Flag]:
     """Grounding: every value the row states must be printed on the pages it cites."""
@@ -72,13 +87,17 @@ def ground_row(row: Transaction, index: PageIndex) -> list[Flag]:
         problems.append("asset_type")
     if row.owner and not index.contains(pages, row.owner):
         problems.append("owner")
-    if row.transaction_type and not index.contains(pages, row.transaction_type):
+    # A scan's type and amount are X marks, not printed text: each must cite a marked cell on its page.
+    marked_fields = [name for name in MARKED_FIELDS if getattr(row, name)] if row.extracted_by == "ocr" else []
+    if len(marked_fields) > sum(index.is_checked(box) for box in row.boxes):
+        problems.extend(marked_fields)
+    if row.transaction_type and not marked_fields and not index.contains(pages, row.transaction_type):
         problems.append("transaction_type")
     for name in ("transaction_date", "notification_date"):
         iso = getattr(row, name)
-        if iso and not any(index.contains(pages, printed) for printed in printed_dates(iso)):
+        if iso and not index.has_date(pages, iso):
             problems.append(name)
-    if row.amount and not index.contains(pages, row.amount):
+    if row.amount and not marked_fields and not index.contains(pages, row.amount):
         problems.append("amount")
     if row.amount_min is not None and not _bounds_match_label(row):
         problems.append("amount_bounds")

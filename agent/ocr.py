@@ -1,11 +1,15 @@
 """OCR for pages without a text layer: Debian's tesseract, called as a subprocess.
 
-A page is rendered with PDFium, its long ruled lines (the form's grid) are whitened out (they make
-tesseract read the grid as letters and lower its confidence), its orientation is chosen by OCR'ing a
-central crop at 0, 90 and 270 degrees and keeping the best mean confidence (many scans are turned 90
-degrees with no /Rotate flag, and tesseract's own OSD guessed wrong on them), and the chosen image is
-read with `tesseract --psm 6 tsv`. Words come back with boxes in PDF points of the page as the reader
-sees it after the turn (top-left origin, like `Word`) and a confidence (0-100) each.
+A page is rendered in the PDF sandbox (agent/sandbox.py: a hostile scan costs a worker, not the app), its
+long ruled lines (the form's grid) are whitened out (they make tesseract read the grid as letters and
+lower its confidence), it is turned upright, and it is read with `tesseract --psm 6 tsv`. Words come back
+with boxes in PDF points of the page as the reader sees it after the turn (top-left origin, like `Word`)
+and a confidence (0-100) each.
+
+Orientation: many scans are turned 90 degrees with no /Rotate flag, and tesseract's own OSD guessed wrong
+on them. The first page's turn is chosen by OCR'ing a central crop at 0, 90 and 270 degrees and keeping
+the best mean confidence; later pages are read with the first page's turn and probed only when that read
+is poor. Pages after the first are read two at a time (tesseract runs single-threaded, one per core).
 
 Nothing is downloaded at run time: the engine and its English model are Debian packages
 (`tesseract-ocr tesseract-ocr-eng`), installed by scripts/run.sh and scripts/test.sh.
@@ -20,11 +24,13 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
-import pypdfium2 as pdfium
 from PIL import Image
 
-from agent.pdf import open_pdf
+from agent.models import Box
+from agent.sandbox import render_page
 
 ENGINE = "tesseract"
 MISSING_MESSAGE = "OCR engine not installed: run scripts/run.sh (it installs tesseract-ocr)"
@@ -33,6 +39,8 @@ PROBE_DPI = 150
 INK = 160  # grey level under which a pixel is ink
 LINE_RUN = 0.04  # a dark run longer than this share of the page's width is a ruled line, not a glyph
 TIMEOUT = 60
+GOOD_READ = 50.0  # a read scoring under this with a reused turn is probed for its own orientation
+PARALLEL_PAGES = 2  # tesseract processes at once (one per core of the 2-core machines this runs on)
 
 
 class OcrUnavailable(RuntimeError):
@@ -61,6 +69,19 @@ class OcrPage:
     image: np.ndarray | None = None  # the cleaned grey image that was read (rows x cols), for mark checks
     scale: float = DPI / 72  # pixels per point in `image`
     rules: list[float] = field(default_factory=list)  # x (points) of the grid's vertical rules
+    marks: list[Box] = field(default_factory=list)  # cells the grid reader found marked (page coordinates)
+
+    def page_box(self, x0: float, top: float, x1: float, bottom: float) -> Box:
+        """A box read on the upright image, in the coordinates of the page as the PDF stores it (what a
+        viewer of the file shows, and where source views draw)."""
+        if self.rotation == 90:  # turned counter-clockwise to read: (x, y) was (width - y, x)
+            corners = [(self.height - bottom, x0), (self.height - top, x1)]
+        elif self.rotation == 270:  # turned clockwise: (x, y) was (y, height - x)
+            corners = [(top, self.width - x1), (bottom, self.width - x0)]
+        else:
+            corners = [(x0, top), (x1, bottom)]
+        (a, b), (c, d) = corners
+        return Box(self.number, min(a, c), min(b, d), max(a, c), max(b, d))
 
     @property
     def mean_confidence(self) -> float:
@@ -91,7 +112,9 @@ def _run_tesseract(image: np.ndarray, dpi: int, psm: int = 6) -> str:
     with tempfile.NamedTemporaryFile(suffix=".png") as handle:
         Image.fromarray(image).save(handle.name)
         try:
-            result = subprocess.run([exe, handle.name, "-", "--psm", str(psm), "--dpi", str(dpi), "tsv"],
+            # tessedit_do_invert=0: the scans have no white-on-black text, and the inverted pass costs a third
+            result = subprocess.run([exe, handle.name, "-", "--psm", str(psm), "--dpi", str(dpi),
+                                     "-c", "tessedit_do_invert=0", "tsv"],
                                     capture_output=True, text=True, env=env, timeout=TIMEOUT)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise OcrUnavailable(f"tesseract could not run ({exc})") from None
@@ -139,9 +162,8 @@ def rule_masks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _runs(dark, run), _runs(dark.T, run).T
 
 
-def remove_rules(grey: np.ndarray) -> np.ndarray:
-    """The image with long horizontal and vertical ruled lines whitened out."""
-    horizontal, vertical = rule_masks(grey)
+def remove_rules(grey: np.ndarray, horizontal: np.ndarray, vertical: np.ndarray) -> np.ndarray:
+    """The image with the given ruled-line masks whitened out."""
     lines = horizontal | vertical
     # widen by a pixel: scanned rules have a grey fringe
     lines[1:, :] |= lines[:-1, :]
@@ -149,11 +171,10 @@ def remove_rules(grey: np.ndarray) -> np.ndarray:
     return np.where(lines, 255, grey).astype(np.uint8)
 
 
-def vertical_rules(grey: np.ndarray, scale: float) -> list[float]:
+def vertical_rules(vertical: np.ndarray, scale: float) -> list[float]:
     """x positions (points) of the vertical ruled lines of an upright page: columns of the grid."""
-    _, vertical = rule_masks(grey)
     counts = vertical.sum(axis=0)
-    threshold = max(20, grey.shape[0] * 0.08)
+    threshold = max(20, vertical.shape[0] * 0.08)
     xs = np.flatnonzero(counts >= threshold)
     rules: list[list[int]] = []
     for x in xs:
@@ -164,8 +185,8 @@ def vertical_rules(grey: np.ndarray, scale: float) -> list[float]:
     return [sum(group) / len(group) / scale for group in rules]
 
 
-def _mean_conf(words: list[OcrWord]) -> float:
-    # Confidence weighted by length: the wrong orientation yields many short, unsure fragments.
+def read_score(words: list[OcrWord]) -> float:
+    """Confidence weighted by length: the wrong orientation yields many short, unsure fragments."""
     letters = [(w.conf, sum(ch.isalnum() for ch in w.text)) for w in words]
     total = sum(n for _, n in letters)
     return sum(c * n for c, n in letters) / total if total else 0.0
@@ -180,7 +201,7 @@ def choose_rotation(grey: np.ndarray) -> int:
     for rotation in (0, 90, 270):
         image = np.ascontiguousarray(np.rot90(crop, rotation // 90))
         words = parse_tsv(_run_tesseract(image, PROBE_DPI), 1.0)
-        score = _mean_conf(words) * min(1.0, sum(len(w.text) for w in words) / 100)
+        score = read_score(words) * min(1.0, sum(len(w.text) for w in words) / 100)
         if score > best_score:
             best, best_score = rotation, score
         if score >= 80:  # clearly upright: no need to try the other turns
@@ -188,41 +209,51 @@ def choose_rotation(grey: np.ndarray) -> int:
     return best
 
 
-def render(page: pdfium.PdfPage, dpi: int = DPI) -> np.ndarray:
-    return np.array(page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
+def _turn(image: np.ndarray, rotation: int) -> np.ndarray:
+    return np.ascontiguousarray(np.rot90(image, rotation // 90))
 
 
 def ocr_image(grey: np.ndarray, number: int = 1, dpi: int = DPI, rotation: int | None = None) -> OcrPage:
-    """OCR one rendered page (grey, rows x cols at `dpi`): clean the rules, turn it upright, read it."""
+    """OCR one rendered page (grey, rows x cols at `dpi`): clean the rules, turn it upright, read it.
+
+    `rotation` is a guess (the previous page's turn): kept when the page reads well under it, otherwise
+    the page's own orientation is probed and the page read again."""
     started = time.perf_counter()
-    clean = remove_rules(grey)
+    horizontal, vertical = rule_masks(grey)
+    clean = remove_rules(grey, horizontal, vertical)
+    scale = dpi / 72
+    guessed = rotation is not None
     if rotation is None:
         rotation = choose_rotation(clean)
-    upright = np.ascontiguousarray(np.rot90(clean, rotation // 90))
-    scale = dpi / 72
-    words = parse_tsv(_run_tesseract(upright, dpi), scale)
-    rules = vertical_rules(np.ascontiguousarray(np.rot90(grey, rotation // 90)), scale)
+    words = parse_tsv(_run_tesseract(_turn(clean, rotation), dpi), scale)
+    if guessed and read_score(words) < GOOD_READ:
+        probed = choose_rotation(clean)
+        if probed != rotation:
+            rotation = probed
+            words = parse_tsv(_run_tesseract(_turn(clean, rotation), dpi), scale)
+    upright = _turn(clean, rotation)
+    # a quarter turn makes the horizontal rules the vertical ones
+    columns = horizontal if rotation in (90, 270) else vertical
+    rules = vertical_rules(_turn(columns, rotation), scale)
     return OcrPage(number, rotation, upright.shape[1] / scale, upright.shape[0] / scale, words,
                    time.perf_counter() - started, upright, scale, rules)
 
 
+def _ocr_page(data: bytes, source: str, number: int, rotation: int | None) -> OcrPage:
+    started = time.perf_counter()
+    page = ocr_image(render_page(data, source, number, DPI), number, rotation=rotation)
+    page.seconds = time.perf_counter() - started
+    return page
+
+
 def ocr_pdf_pages(data: bytes, source: str, numbers: list[int]) -> list[OcrPage]:
-    """OCR the given 1-based pages of a PDF. Raises OcrUnavailable when tesseract is missing."""
+    """OCR the given 1-based pages of a PDF. Raises OcrUnavailable when tesseract is missing, InputError
+    when the sandbox cannot render a page."""
     if not available():
         raise OcrUnavailable(MISSING_MESSAGE)
-    document = open_pdf(data, source)
-    try:
-        pages = []
-        for number in numbers:
-            started = time.perf_counter()
-            page = document[number - 1]
-            try:
-                grey = render(page)
-            finally:
-                page.close()
-            result = ocr_image(grey, number)
-            result.seconds = time.perf_counter() - started
-            pages.append(result)
-        return pages
-    finally:
-        document.close()
+    if not numbers:
+        return []
+    first = _ocr_page(data, source, numbers[0], None)
+    with ThreadPoolExecutor(PARALLEL_PAGES) as pool:
+        rest = list(pool.map(lambda number: _ocr_page(data, source, number, first.rotation), numbers[1:]))
+    return [first, *rest]

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from agent.errors import InputError
 from agent.fields import AMOUNT_BRACKETS, OWNER_CODES
 from agent.models import Box, Filing, Flag, Transaction
 from agent.ocr import ENGINE, OcrPage, OcrUnavailable, OcrWord, ocr_pdf_pages
@@ -86,12 +87,19 @@ def cell_ink(page: OcrPage, x0: float, x1: float, top: float, bottom: float) -> 
 
 
 def _marked(page: OcrPage, cells: list[tuple[float, float]], top: float, bottom: float) -> tuple[list[int], float]:
-    """Indices of the cells holding a mark, and how clearly (the weakest mark over the strongest blank)."""
+    """Indices of the cells holding a mark, and how clearly (the weakest mark over the strongest blank).
+    Each marked cell is recorded on the page (`page.marks`), where grounding and source views find it."""
     inks = [cell_ink(page, a, b, top, bottom) for a, b in cells]
     marked = [i for i, ink in enumerate(inks) if ink >= MARK_INK]
     blanks = [ink for i, ink in enumerate(inks) if i not in marked]
     clarity = (min(inks[i] for i in marked) / max(max(blanks, default=0.0), 0.01)) if marked else 0.0
+    page.marks.extend(page.page_box(*cells[i], top, bottom) for i in marked)
     return marked, clarity
+
+
+def _cell(page: OcrPage, cells: list[tuple[float, float]], index: int, top: float, bottom: float) -> Box:
+    x0, x1 = cells[index]
+    return page.page_box(x0, top, x1, bottom)
 
 
 def _owner(word: OcrWord) -> tuple[str, bool]:
@@ -134,8 +142,10 @@ def parse_ocr_page(page: OcrPage, first_row_number: int = 1) -> list[Transaction
         left = sorted((x for x in page.rules if x < first_date.x0 + 1), reverse=True)
         amount_cells = list(zip(right, right[1:]))[:10]
         marked, clarity = _marked(page, amount_cells, top, bottom)
+        mark_boxes: list[Box] = []
         if len(marked) == 1:
             row.amount, row.amount_min, row.amount_max = label_for(marked[0])
+            mark_boxes.append(_cell(page, amount_cells, marked[0], top, bottom))
             if clarity < 2:
                 flags.append(("low_confidence:amount", "the amount mark is faint against the other cells"))
         elif not amount_cells:
@@ -150,6 +160,7 @@ def parse_ocr_page(page: OcrPage, first_row_number: int = 1) -> list[Transaction
         kinds = [name for name in picked if name in ("P", "S", "E")]
         if len(kinds) == 1:
             row.transaction_type = "S (partial)" if kinds[0] == "S" and "partial" in picked else kinds[0]
+            mark_boxes.append(_cell(page, type_cells, names.index(kinds[0]), top, bottom))
             if clarity < 2:
                 flags.append(("low_confidence:transaction_type", "the type mark is faint against the other cells"))
         else:
@@ -176,7 +187,8 @@ def parse_ocr_page(page: OcrPage, first_row_number: int = 1) -> list[Transaction
             flags.append(("low_confidence:asset_name",
                           f"asset name read with confidence {min(w.conf for w in texts):.0f}"))
         row.source_lines = [" ".join(w.text for w in line)]
-        row.boxes = [Box(page.number, min(w.x0 for w in line), top, max(w.x1 for w in line), bottom)]
+        # the row's line, then the cells of its type and amount marks (evidence for values read from ink)
+        row.boxes = [page.page_box(min(w.x0 for w in line), top, max(w.x1 for w in line), bottom), *mark_boxes]
         row.flags = [Flag(code, f"row {row.row_number}: {message} (OCR)", row.row_number) for code, message in flags]
         rows.append(row)
     return rows
@@ -204,11 +216,17 @@ class ScanResult:
 
 def apply_ocr_text(document, pages: list[OcrPage]) -> None:
     """Give the Document the OCR text and words of the pages read, so grounding checks see them."""
-    from agent.pdf import Word
+    from agent.pdf import Checkbox, Word
     for ocr_page in pages:
         target = document.pages[ocr_page.number - 1]
         target.text = ocr_page.text
-        target.words = [Word(w.text, w.x0, w.top, w.x1, w.bottom) for w in ocr_page.words]
+        target.words = [Word(w.text, *_page_coordinates(ocr_page, w)) for w in ocr_page.words]
+        target.checkboxes = [Checkbox(box.x0, box.top, box.x1, box.bottom, True) for box in ocr_page.marks]
+
+
+def _page_coordinates(page: OcrPage, word: OcrWord) -> tuple[float, float, float, float]:
+    box = page.page_box(word.x0, word.top, word.x1, word.bottom)
+    return box.x0, box.top, box.x1, box.bottom
 
 
 def read_scanned(document, data: bytes) -> ScanResult:
@@ -222,11 +240,14 @@ def read_scanned(document, data: bytes) -> ScanResult:
     except OcrUnavailable as exc:
         filing.flags.append(Flag("ocr_unavailable", str(exc)))
         return ScanResult(filing, [], str(exc))
-    apply_ocr_text(document, pages)
+    except InputError as exc:  # the sandbox could not render a page (too slow, too big, crashed)
+        filing.flags.append(Flag("ocr_failed", f"OCR stopped: {exc.reason}"))
+        return ScanResult(filing, [], f"OCR stopped: {exc.reason}")
     handwritten = [page.number for page in pages if looks_handwritten(page)]
     for page in pages:
         if page.number not in handwritten:
             filing.transactions.extend(parse_ocr_page(page, len(filing.transactions) + 1))
+    apply_ocr_text(document, pages)
     if handwritten:
         filing.flags.append(Flag("handwritten", f"page(s) {', '.join(map(str, handwritten))}: handwritten: "
                                  "needs review (OCR does not read handwriting; no values were taken from them)"))

@@ -33,6 +33,8 @@ import threading
 import time
 import unicodedata
 
+import numpy as np
+
 from agent.errors import InputError
 from agent.pdf import Checkbox, Document, PageText, Word, check_pdf_bytes
 
@@ -102,10 +104,10 @@ def _serve(memory: int | None) -> None:
             message = _read_exactly(requests, _HEADER.unpack(header)[0])
             if message is None:
                 return
-            data, source = pickle.loads(message)
+            data, source, render = pickle.loads(message)
             del message
             try:
-                reply = ("ok", _pack(read_document(data, source)))
+                reply = ("ok", _render(data, source, *render) if render else _pack(read_document(data, source)))
             except InputError as exc:
                 reply = ("input", exc.reason)
             except MemoryError:
@@ -121,6 +123,24 @@ def _serve(memory: int | None) -> None:
         replies.flush()
         if reply[0] == "memory":
             return  # the heap may be in a bad state: the parent starts a fresh worker
+
+
+def _render(data: bytes, source: str, number: int, dpi: int) -> tuple:
+    """One page as an 8-bit grey image: (rows, cols, pixel bytes), for OCR."""
+    from agent.pdf import open_pdf
+
+    document = open_pdf(data, source)
+    try:
+        if not 1 <= number <= len(document):
+            raise InputError(source, f"page {number} does not exist (the file has {len(document)} page(s))")
+        page = document[number - 1]
+        try:
+            image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        finally:
+            page.close()
+        return image.height, image.width, image.tobytes()
+    finally:
+        document.close()
 
 
 class _ReplyUnpickler(pickle.Unpickler):
@@ -168,8 +188,8 @@ class _Worker:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def call(self, data: bytes, source: str, timeout: float) -> tuple[str, object]:
-        message = pickle.dumps((data, source), protocol=pickle.HIGHEST_PROTOCOL)
+    def call(self, data: bytes, source: str, timeout: float, render: tuple = ()) -> tuple[str, object]:
+        message = pickle.dumps((data, source, render), protocol=pickle.HIGHEST_PROTOCOL)
         deadline = time.monotonic() + timeout
         try:
             self.process.stdin.write(_HEADER.pack(len(message)) + message)
@@ -257,12 +277,20 @@ class PdfSandbox:
 
     def read_document(self, data: bytes, source: str) -> Document:
         """agent.pdf.read_document in a worker. Raises InputError for unreadable or hostile files."""
+        return _unpack(self._call(data, source))
+
+    def render_page(self, data: bytes, source: str, number: int, dpi: int) -> np.ndarray:
+        """Page `number` (1-based) rendered grey at `dpi` in a worker, as an array (rows x cols)."""
+        rows, cols, pixels = self._call(data, source, (number, dpi))
+        return np.frombuffer(pixels, np.uint8).reshape(rows, cols)
+
+    def _call(self, data: bytes, source: str, render: tuple = ()) -> object:
         check_pdf_bytes(data, source)  # not a PDF at all: refused here, with no process involved
         with self._slots:
             worker = self._take()
             clean = False
             try:
-                kind, value = worker.call(data, source, self.timeout)
+                kind, value = worker.call(data, source, self.timeout, render)
                 clean = kind != "memory"
             except _Lost as lost:
                 raise InputError(source, self._lost_reason(str(lost), worker)) from None
@@ -272,7 +300,7 @@ class PdfSandbox:
                 else:
                     worker.stop()
         if kind == "ok":
-            return _unpack(value)
+            return value
         if kind == "input":
             raise InputError(source, value)
         if kind == "memory":
@@ -322,6 +350,11 @@ def default_sandbox() -> PdfSandbox:
 def read_document(data: bytes, source: str) -> Document:
     """Read a PDF in the default sandbox (a drop-in for agent.pdf.read_document)."""
     return default_sandbox().read_document(data, source)
+
+
+def render_page(data: bytes, source: str, number: int, dpi: int) -> np.ndarray:
+    """Render one page for OCR in the default sandbox."""
+    return default_sandbox().render_page(data, source, number, dpi)
 
 
 # --- file names --------------------------------------------------------------------------------------
