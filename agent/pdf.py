@@ -4,7 +4,9 @@ PDFium (through pypdfium2) is the hot path: its text and char boxes cost about a
 text dump, several times less than pdfplumber's layout analysis. Each word gets the box of its
 first and last character, which is all the column logic of the parsers needs. Old filings whose
 text layer gives some capitals as lower case get them back from the glyphs' geometry first
-(`restore_capitals`).
+(`restore_capitals`). Words a reader cannot see (white on the page, or drawn in an invisible render
+mode) are set apart as `hidden_words` and left out of the page's text, so no parser, validator or LLM
+reads them (`_drawn_invisibly`).
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ class PageText:
     words: list[Word] = field(default_factory=list)
     has_images: bool = False
     checkboxes: list[Checkbox] = field(default_factory=list)
+    # Words drawn so that a reader cannot see them: not in `words` nor in `text`, kept to be reported.
+    hidden_words: list[Word] = field(default_factory=list)
 
     @property
     def needs_ocr(self) -> bool:
@@ -278,26 +282,94 @@ def restore_capitals(textpage: pdfium.PdfTextPage, text: str) -> str:
     return "".join(letters)
 
 
+# Text a reader cannot see: drawn in a render mode that paints nothing (3, invisible; 7, clip only), or
+# painted only in near-white or fully transparent colour. Each word is judged by its first character
+# (judging every character cost about 3.5 ms a page, a third of the reading time): a word whose first
+# character shows counts as seen. White counts as invisible whatever lies under it: none of the 547 real
+# filings prints white text, and their tick-box glyphs are a light grey (240) that stays visible.
+_raw = pdfium.raw
+_COLOURS_PAINTED = {  # render mode: the colours its glyphs are painted in
+    _raw.FPDF_TEXTRENDERMODE_FILL: (_raw.FPDFText_GetFillColor,),
+    _raw.FPDF_TEXTRENDERMODE_FILL_CLIP: (_raw.FPDFText_GetFillColor,),
+    _raw.FPDF_TEXTRENDERMODE_STROKE: (_raw.FPDFText_GetStrokeColor,),
+    _raw.FPDF_TEXTRENDERMODE_STROKE_CLIP: (_raw.FPDFText_GetStrokeColor,),
+    _raw.FPDF_TEXTRENDERMODE_FILL_STROKE: (_raw.FPDFText_GetFillColor, _raw.FPDFText_GetStrokeColor),
+    _raw.FPDF_TEXTRENDERMODE_FILL_STROKE_CLIP: (_raw.FPDFText_GetFillColor, _raw.FPDFText_GetStrokeColor),
+    _raw.FPDF_TEXTRENDERMODE_INVISIBLE: (),
+    _raw.FPDF_TEXTRENDERMODE_CLIP: (),
+}
+_NEAR_WHITE = 250  # every channel at least this (of 255)
+# The House form's tick-box and radio-button glyphs, which the parser reads (`gfedcb` is a ticked Cap. Gains
+# box). Real filings print them in a checkbox font; the bundled samples put the same letters as invisible
+# text under vector boxes, so they are kept whatever their colour.
+FORM_GLYPHS = frozenset({"gfedc", "gfedcb", "nmlkj", "nmlkji"})
+
+
+def _drawn_invisibly(handle, index: int, rgba: tuple) -> bool:
+    """True when character `index` of the text page is painted in nothing a reader can see."""
+    mode = _raw.FPDFTextObj_GetTextRenderMode(_raw.FPDFText_GetTextObject(handle, index))
+    if mode == _raw.FPDF_TEXTRENDERMODE_FILL:  # nearly all text: one colour decides (the quick path)
+        return _blank(_raw.FPDFText_GetFillColor, handle, index, rgba)
+    painted_with = _COLOURS_PAINTED.get(mode)
+    if painted_with is None:  # no text object behind the character (or an unknown mode): nothing to judge
+        return False
+    return all(_blank(colour, handle, index, rgba) for colour in painted_with)
+
+
+def _blank(colour, handle, index: int, rgba: tuple) -> bool:
+    """True when the character's `colour` (its fill or stroke colour getter) is near-white or transparent."""
+    red, green, blue, alpha = rgba
+    return bool(colour(handle, index, red, green, blue, alpha)) and (
+        alpha.value == 0 or min(red.value, green.value, blue.value) >= _NEAR_WHITE)
+
+
+class _PageWords(NamedTuple):
+    words: list[Word]  # what a reader sees, and the form's glyphs
+    hidden: list[Word]  # drawn invisibly
+    text: str  # the page text with the hidden words blanked (same length, so indices stay aligned)
+
+
+def _read_words(textpage: pdfium.PdfTextPage, text: str, height: float) -> _PageWords:
+    """Words with boxes, read from `text` (the text page's own text: its indices are the page's)."""
+    # Raw PDFium calls with reused buffers: this loop runs once per word, and the wrappers would cost
+    # more than the visibility check.
+    raw, handle = pdfium.raw, textpage.raw
+    box = raw.FS_RECTF()
+    rgba = tuple(ctypes.c_uint() for _ in range(4))
+    words, hidden = [], []
+    letters: list[str] | None = None
+    for match in _WORD.finditer(text):
+        start, end = match.span()
+        raw.FPDFText_GetLooseCharBox(handle, start, box)
+        left, first_bottom, first_top = box.left, box.bottom, box.top
+        raw.FPDFText_GetLooseCharBox(handle, end - 1, box)
+        word = Word(match.group(), left, height - max(first_top, box.top), box.right,
+                    height - min(first_bottom, box.bottom))
+        if word.text in FORM_GLYPHS or not _drawn_invisibly(handle, start, rgba):
+            words.append(word)
+            continue
+        hidden.append(word)
+        if letters is None:
+            letters = list(text)
+        letters[start:end] = " " * (end - start)
+    return _PageWords(words, hidden, "".join(letters) if letters else text)
+
+
 def _read_page(page: pdfium.PdfPage, number: int) -> PageText:
     width, height = page.get_size()
     textpage = page.get_textpage()
     try:
         # PDFium ends lines with \r\n; its char indices count both, so offsets stay aligned.
         raw = restore_capitals(textpage, restore_hyphens(textpage, textpage.get_text_range()))
-        words = []
-        for match in _WORD.finditer(raw):
-            left, first_bottom, _, first_top = textpage.get_charbox(match.start(), loose=True)
-            _, last_bottom, right, last_top = textpage.get_charbox(match.end() - 1, loose=True)
-            words.append(Word(match.group(), left, height - max(first_top, last_top),
-                              right, height - min(first_bottom, last_bottom)))
+        read = _read_words(textpage, raw, height)
     finally:
         textpage.close()
-    text = raw.replace("\r\n", "\n")
+    text = read.text.replace("\r\n", "\n")
     has_images = len(text.strip()) < MIN_TEXT_CHARS and _page_has_images(page)
     # Only forms that draw the Cap. Gains box (its header printed, no `gfedc` glyph text) need the path scan.
     draws_boxes = "$200?" in text and "gfedc" not in text and not has_images
     checkboxes = _read_checkboxes(page, height) if draws_boxes else []
-    return PageText(number, width, height, text, words, has_images, checkboxes)
+    return PageText(number, width, height, text, read.words, has_images, checkboxes, read.hidden)
 
 
 def read_document(data: bytes, source: str) -> Document:

@@ -1,19 +1,24 @@
-"""Capitals that old filings' text layer gives as lower case, put back from glyph geometry (pdf.restore_capitals).
+"""How agent.pdf reads what a page shows: capitals that old filings' text layer gives as lower case, put back
+from glyph geometry (pdf.restore_capitals), and text a reader cannot see, set apart (pdf._drawn_invisibly).
 
 Each expected value below is what the page prints, read on the rendered page.
 """
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
 
 from agent.extract import extract_path
 from agent.models import Transaction
-from agent.pdf import restore_capitals
-from tests.conftest import filing_path
+from agent.pdf import FORM_GLYPHS, restore_capitals
+from agent.sandbox import read_document
+from tests.conftest import SAMPLES, filing_path
+from tests.pdf_builders import Ink, inked_text_pdf
 
 
 @lru_cache(maxsize=None)
@@ -21,9 +26,10 @@ def _rows(docid: str) -> tuple[Transaction, ...]:
     return tuple(extract_path(filing_path(docid)).filing.transactions)
 
 
-def _page_texts(docid: str) -> list[tuple[str, str]]:
-    """(text layer, corrected text) for every page of a filing."""
-    document = pdfium.PdfDocument(filing_path(docid))
+def _page_texts(docid_or_path: str | Path) -> list[tuple[str, str]]:
+    """(text layer, corrected text) for every page of a filing (a real one's docid, or a path)."""
+    path = filing_path(docid_or_path) if isinstance(docid_or_path, str) else docid_or_path
+    document = pdfium.PdfDocument(path)
     try:
         pairs = []
         for page in document:
@@ -97,3 +103,62 @@ def test_modern_page_with_symptom_word_unchanged():
     text, corrected = _page_texts("20026726")[0]
     assert "APi Group" in text
     assert corrected == text
+
+
+# --- text a reader cannot see ------------------------------------------------------------------------------
+
+WHITE, NEAR_WHITE, LIGHT_GREY = (1, 1, 1), (252 / 255,) * 3, (240 / 255,) * 3
+LINE = ["Buy", "100", "XYZ", "03/12/2024"]
+
+
+@pytest.mark.parametrize(
+    ("ink", "seen"),
+    [
+        (Ink(), True),
+        (Ink(fill=(0.8, 0.1, 0.1)), True),
+        (Ink(fill=LIGHT_GREY), True),
+        (Ink(render_mode=1, fill=WHITE), True),
+        (Ink(render_mode=2, fill=WHITE), True),
+        (Ink(fill=WHITE), False),
+        (Ink(fill=NEAR_WHITE), False),
+        (Ink(render_mode=3), False),
+        (Ink(render_mode=7), False),
+        (Ink(render_mode=1, stroke=WHITE), False),
+        (Ink(render_mode=2, fill=WHITE, stroke=WHITE), False),
+        (Ink(fill_alpha=0), False),
+    ],
+    ids=["black", "red", "light-grey-like-real-tick-boxes", "outlined-black-white-fill-unpainted",
+         "white-with-black-outline", "white", "near-white", "render-mode-3", "render-mode-7-clip-only",
+         "outlined-white", "white-with-white-outline", "transparent"],
+)
+def test_text_a_reader_cannot_see_is_set_apart(ink, seen):
+    """Hidden words are in neither the words nor the text (through the sandbox's packing, as the app reads)."""
+    page = read_document(inked_text_pdf([("Visible heading", Ink()), (" ".join(LINE), ink)]), "ink.pdf").pages[0]
+    assert [word.text for word in page.words] == ["Visible", "heading", *(LINE if seen else [])]
+    assert [word.text for word in page.hidden_words] == ([] if seen else LINE)
+    assert ("XYZ 03/12/2024" in page.text) == seen
+    assert "Visible heading" in page.text
+
+
+def test_form_glyphs_are_read_however_they_are_drawn():
+    """The samples draw their tick-box glyphs invisibly; the parser needs them, so they are kept."""
+    glyphs = sorted(FORM_GLYPHS)
+    lines = [(glyph, ink) for glyph, ink in zip(glyphs, [Ink(render_mode=3), Ink(fill=WHITE), Ink(render_mode=7),
+                                                          Ink(fill_alpha=0)])]
+    page = read_document(inked_text_pdf(lines), "glyphs.pdf").pages[0]
+    assert [word.text for word in page.words] == glyphs and not page.hidden_words
+    assert all(glyph in page.text for glyph in glyphs)
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.pdf")), ids=lambda path: path.stem)
+def test_the_samples_invisible_cap_gains_glyphs_are_still_read(path):
+    """Every tick-box glyph of the text layer is a word, and each row's Cap. Gains value is the printed one."""
+    expected = json.loads((SAMPLES / "expected.json").read_text())[path.name]["rows"]
+    document = read_document(path.read_bytes(), path.name)
+    in_text_layer = sum(text.count("gfedc") for text, _ in _page_texts(path))
+    assert not any(page.hidden_words for page in document.pages)
+    assert sum(word.text.startswith("gfedc") for page in document.pages for word in page.words) == in_text_layer
+    assert in_text_layer >= len(expected)
+    filing = extract_path(path).filing
+    assert [row.cap_gains_over_200 for row in filing.transactions] == [row["cap_gains_over_200"] for row in expected]
+    assert "hidden_text" not in [flag.code for flag in filing.flags]
