@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -105,7 +106,7 @@ class RunStore:
             with self._connect() as db:
                 db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the history database at {self.path}: {exc}") from None
+            raise StoreError(f"cannot open the history database at {self.path}: {self._why(exc)}") from None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -113,16 +114,26 @@ class RunStore:
         try:
             db = sqlite3.connect(self.path, timeout=10)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the history database at {self.path}: {exc}") from None
+            raise StoreError(f"cannot open the history database at {self.path}: {self._why(exc)}") from None
         try:
             db.execute("PRAGMA foreign_keys = ON")
             with db:
                 yield db
         except sqlite3.Error as exc:
-            raise StoreError(f"history not saved ({exc}); the results stay in this session and can be "
+            raise StoreError(f"history not saved: {self._why(exc)}; the results stay in this session and can be "
                              "downloaded") from None
         finally:
             db.close()
+
+    def _why(self, exc: OSError | sqlite3.Error) -> str:
+        """The cause in the user's terms where SQLite's own words are vague ("unable to open database file")."""
+        folder = self.path.parent
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF  # the primary code of an extended one
+        if code == sqlite3.SQLITE_FULL:
+            return f"the disk holding {folder} is full ({exc})"
+        if code == sqlite3.SQLITE_READONLY or (folder.is_dir() and not os.access(folder, os.W_OK)):
+            return f"the data folder {folder} is read-only ({exc})"
+        return str(exc)
 
     # --- runs --------------------------------------------------------------------------------------
 
@@ -190,16 +201,25 @@ class RunStore:
 
     # --- cache and profile -------------------------------------------------------------------------
 
+    # The cache only saves a second reading: a cache the disk refuses is a miss, never a failed run (the
+    # run's own history writes report the disk's state to the user).
+
     def cached_outcome(self, sha256: str) -> FileOutcome | None:
-        with self._connect() as db:
-            row = db.execute("SELECT outcome FROM outcome_cache WHERE sha256 = ? AND version = ?",
-                             (sha256, EXTRACTION_VERSION)).fetchone()
+        try:
+            with self._connect() as db:
+                row = db.execute("SELECT outcome FROM outcome_cache WHERE sha256 = ? AND version = ?",
+                                 (sha256, EXTRACTION_VERSION)).fetchone()
+        except StoreError:
+            return None
         return FileOutcome.from_dict(json.loads(row[0])) if row else None
 
     def cache_outcome(self, sha256: str, outcome: FileOutcome) -> None:
-        with self._connect() as db:
-            db.execute("INSERT OR REPLACE INTO outcome_cache VALUES (?, ?, ?)",
-                       (sha256, EXTRACTION_VERSION, json.dumps(outcome.to_dict(), ensure_ascii=False)))
+        try:
+            with self._connect() as db:
+                db.execute("INSERT OR REPLACE INTO outcome_cache VALUES (?, ?, ?)",
+                           (sha256, EXTRACTION_VERSION, json.dumps(outcome.to_dict(), ensure_ascii=False)))
+        except StoreError:
+            pass
 
     def save_profile(self, workspace: str, profile: dict) -> None:
         with self._connect() as db:

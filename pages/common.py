@@ -35,7 +35,10 @@ def data_dir() -> Path:
 @st.cache_resource
 def _store(path: str) -> RunStore:
     store = RunStore(Path(path))
-    store.mark_interrupted()  # opened once per process: runs still 'running' died with an earlier process
+    try:
+        store.mark_interrupted()  # opened once per process: runs still 'running' died with an earlier process
+    except StoreError:
+        pass  # a read-only history still opens for reading; the first write the user makes says why it fails
     return store
 
 

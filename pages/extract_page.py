@@ -53,17 +53,19 @@ def make_agent() -> Agent:
 
 
 def save(action, *args) -> None:
-    """Write history; if the disk refuses, say so once and keep going (the results stay in the session)."""
+    """Write history; if the disk refuses, say so once and keep going (the results stay in the session). The
+    first refusal is the one shown: it names the cause, the later ones only follow from it."""
     history = store()
     if history is None:
         return
     try:
         action(history, *args)
     except StoreError as exc:
-        st.session_state["store_error"] = str(exc)
+        st.session_state.setdefault("store_error", str(exc))
 
 
 def run_live(files: list[InputFile]) -> RunResult:
+    st.session_state.pop("store_error", None)  # an earlier run's refusal is no news about this one
     agent = make_agent()
     run_id = new_run_id()
     save(lambda h: h.start_run(workspace(), run_id, agent.brain.name, agent.brain.model, files))
@@ -103,7 +105,7 @@ def run_live(files: list[InputFile]) -> RunResult:
     save(lambda h: h.finish_run(run_id, result))
     set_result(result, files, run_id)
     if st.session_state.get("store_error"):
-        st.warning(f"{st.session_state['store_error']} The results below are complete; download them before "
+        st.warning(f"{st.session_state['store_error']}. The results below are complete; download them before "
                    "closing the page.")
     return result
 

@@ -48,7 +48,11 @@ buttons[1].download_button("CSV", filings_csv(result.filings), f"run-{run.id[:8]
 buttons[2].download_button("Trace", to_jsonl(result.events), f"run-{run.id[:8]}.jsonl", "application/jsonl",
                            width="stretch")
 if buttons[3].button("Delete", width="stretch"):
-    history.delete_run(workspace(), run.id)
+    try:
+        history.delete_run(workspace(), run.id)
+    except StoreError as exc:
+        st.error(f"The run was not deleted ({exc}).")
+        st.stop()
     if st.session_state.get("run_id") == run.id:
         st.session_state.pop("result", None)
     st.rerun()
