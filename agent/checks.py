@@ -37,12 +37,18 @@ def printed_dates(iso: str) -> list[str]:
     return [f"{m}/{d}/{y}" for m in months for d in days for y in years]
 
 
+def _box_key(page: int, box) -> tuple:
+    # to a tenth of a point, as boxes are stored (Box.to_dict), so a row read back from history still matches
+    return page, round(box.x0, 1), round(box.top, 1), round(box.x1, 1), round(box.bottom, 1)
+
+
 class PageIndex:
-    """The text of each page, prepared once for grounding lookups."""
+    """The text of each page, prepared once for grounding lookups. Only what a reader sees grounds a value:
+    the pages' text leaves out words drawn invisibly (agent.pdf), so hidden text grounds nothing."""
 
     def __init__(self, document: Document):
-        self._checked = {(page.number, box.x0, box.top, box.x1, box.bottom)
-                         for page in document.pages for box in page.checkboxes if box.checked}
+        self._checked = {_box_key(page.number, box) for page in document.pages for box in page.checkboxes
+                         if box.checked}
         self._text = {page.number: normalize_space(page.text) for page in document.pages}
         self._upper = {number: text.upper() for number, text in self._text.items()}
         self._tokens = {number: Counter(text.upper().split()) for number, text in self._text.items()}
@@ -66,12 +72,14 @@ class PageIndex:
 
     def has_date(self, pages: list[int], iso: str) -> bool:
         """True when the date is printed on one of the pages, as a whole date (6/8/16 is not in 16/8/165)."""
-        pattern = re.compile(r"(?<![\d/])(?:" + "|".join(map(re.escape, printed_dates(iso))) + r")(?![\d/])")
+        # typed paper attachments also print 03-13-2025
+        variants = [variant for printed in printed_dates(iso) for variant in (printed, printed.replace("/", "-"))]
+        pattern = re.compile(r"(?<![\d/-])(?:" + "|".join(map(re.escape, variants)) + r")(?![\d/-])")
         return any(pattern.search(self._text.get(number, "")) for number in pages)
 
     def is_checked(self, box: Box) -> bool:
         """True when the box is a ticked box (or an X-marked cell of a scan) on its page."""
-        return (box.page, box.x0, box.top, box.x1, box.bottom) in self._checked
+        return _box_key(box.page, box) in self._checked
 
 
 def ground_row(row: Transaction, index: PageIndex) -> list[Flag]:
@@ -166,6 +174,17 @@ def count_date_pairs(document: Document) -> int:
     return sum(len(DATE_PAIR.findall(page.text)) for page in document.pages)
 
 
+def hidden_text_flag(document: Document) -> Flag | None:
+    """Text drawn so that no reader sees it (white, or an invisible render mode) was left out of every reading:
+    say so, as it is how a fake row or instructions to an LLM get slipped past a reader (a scan's own OCR
+    layer is drawn invisibly too: it is not trusted either, and the page reads as a scan)."""
+    counts = [f"{len(page.hidden_words)} invisible word(s) on page {page.number}"
+              for page in document.pages if page.hidden_words]
+    if not counts:
+        return None
+    return Flag("hidden_text", "; ".join(counts) + " ignored (drawn white or in an invisible text render mode)")
+
+
 def validate_filing(filing: Filing, document: Document) -> Filing:
     """Run every check on a parsed filing; flags go on the rows and on the filing."""
     index = PageIndex(document)
@@ -184,4 +203,6 @@ def validate_filing(filing: Filing, document: Document) -> Filing:
         filing.flags.append(Flag("pages_need_ocr", f"page(s) {pages} have no text layer; their rows are not read"))
     if filing.layout == "unknown" and document.pages:
         filing.flags.append(Flag("layout_unknown", "no House PTR transaction table header was found"))
+    if hidden := hidden_text_flag(document):
+        filing.flags.append(hidden)
     return filing

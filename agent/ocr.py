@@ -40,6 +40,7 @@ INK = 160  # grey level under which a pixel is ink
 LINE_RUN = 0.04  # a dark run longer than this share of the page's width is a ruled line, not a glyph
 TIMEOUT = 60
 GOOD_READ = 50.0  # a read scoring under this with a reused turn is probed for its own orientation
+GAP_POINTS = 60  # white between columns set side by side for a second reading
 PARALLEL_PAGES = 2  # tesseract processes at once (one per core of the 2-core machines this runs on)
 
 
@@ -69,7 +70,9 @@ class OcrPage:
     image: np.ndarray | None = None  # the cleaned grey image that was read (rows x cols), for mark checks
     scale: float = DPI / 72  # pixels per point in `image`
     rules: list[float] = field(default_factory=list)  # x (points) of the grid's vertical rules
+    row_rules: list[float] = field(default_factory=list)  # y (points) of its horizontal rules
     marks: list[Box] = field(default_factory=list)  # cells the grid reader found marked (page coordinates)
+    second_reading: list[OcrWord] = field(default_factory=list)  # columns read again on their own
 
     def page_box(self, x0: float, top: float, x1: float, bottom: float) -> Box:
         """A box read on the upright image, in the coordinates of the page as the PDF stores it (what a
@@ -89,11 +92,16 @@ class OcrPage:
 
     @property
     def text(self) -> str:
-        lines: dict[tuple, list[OcrWord]] = {}
-        for word in self.words:
-            lines.setdefault(word.line, []).append(word)
-        ordered = sorted(lines.values(), key=lambda ws: (min(w.top for w in ws), min(w.x0 for w in ws)))
-        return "\n".join(" ".join(w.text for w in sorted(ws, key=lambda w: w.x0)) for ws in ordered)
+        """The page's OCR text line by line; then the lines of any second reading (what grounding checks)."""
+        return "\n".join(filter(None, (_text_of(self.words), _text_of(self.second_reading))))
+
+
+def _text_of(words: list[OcrWord]) -> str:
+    lines: dict[tuple, list[OcrWord]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    ordered = sorted(lines.values(), key=lambda ws: (min(w.top for w in ws), min(w.x0 for w in ws)))
+    return "\n".join(" ".join(w.text for w in sorted(ws, key=lambda w: w.x0)) for ws in ordered)
 
 
 def tesseract_path() -> str | None:
@@ -104,7 +112,7 @@ def available() -> bool:
     return tesseract_path() is not None
 
 
-def _run_tesseract(image: np.ndarray, dpi: int, psm: int = 6) -> str:
+def _run_tesseract(image: np.ndarray, dpi: int, psm: int = 6, whitelist: str = "") -> str:
     exe = tesseract_path()
     if exe is None:
         raise OcrUnavailable(MISSING_MESSAGE)
@@ -113,8 +121,8 @@ def _run_tesseract(image: np.ndarray, dpi: int, psm: int = 6) -> str:
         Image.fromarray(image).save(handle.name)
         try:
             # tessedit_do_invert=0: the scans have no white-on-black text, and the inverted pass costs a third
-            result = subprocess.run([exe, handle.name, "-", "--psm", str(psm), "--dpi", str(dpi),
-                                     "-c", "tessedit_do_invert=0", "tsv"],
+            options = ["-c", "tessedit_do_invert=0"] + (["-c", f"tessedit_char_whitelist={whitelist}"] if whitelist else [])
+            result = subprocess.run([exe, handle.name, "-", "--psm", str(psm), "--dpi", str(dpi), *options, "tsv"],
                                     capture_output=True, text=True, env=env, timeout=TIMEOUT)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise OcrUnavailable(f"tesseract could not run ({exc})") from None
@@ -171,10 +179,11 @@ def remove_rules(grey: np.ndarray, horizontal: np.ndarray, vertical: np.ndarray)
     return np.where(lines, 255, grey).astype(np.uint8)
 
 
-def vertical_rules(vertical: np.ndarray, scale: float) -> list[float]:
-    """x positions (points) of the vertical ruled lines of an upright page: columns of the grid."""
+def vertical_rules(vertical: np.ndarray, scale: float, share: float = 0.08) -> list[float]:
+    """x positions (points) of the vertical ruled lines of an upright page (columns of the grid): those
+    covering at least `share` of the page's height."""
     counts = vertical.sum(axis=0)
-    threshold = max(20, vertical.shape[0] * 0.08)
+    threshold = max(20, vertical.shape[0] * share)
     xs = np.flatnonzero(counts >= threshold)
     rules: list[list[int]] = []
     for x in xs:
@@ -183,6 +192,11 @@ def vertical_rules(vertical: np.ndarray, scale: float) -> list[float]:
         else:
             rules.append([int(x)])
     return [sum(group) / len(group) / scale for group in rules]
+
+
+def horizontal_rules(horizontal: np.ndarray, scale: float) -> list[float]:
+    """y positions (points) of the horizontal ruled lines of an upright page that cross a third of it."""
+    return vertical_rules(horizontal.T, scale, share=0.3)
 
 
 def read_score(words: list[OcrWord]) -> float:
@@ -209,6 +223,36 @@ def choose_rotation(grey: np.ndarray) -> int:
     return best
 
 
+def read_columns(page: OcrPage, spans: list[tuple[float, float]], whitelist: str = "", zoom: int = 1) -> list[OcrWord]:
+    """OCR some columns of a read page again (x spans in points of the upright page), optionally with only
+    the given characters and enlarged `zoom` times: another, independent reading. The columns are set side
+    by side with white gaps (so the cells of one row stay on one line but never run together) and read in
+    one call; words come back in the page's points."""
+    if page.image is None or not spans:
+        return []
+    s = page.scale
+    gap = np.full((page.image.shape[0], int(GAP_POINTS * s)), 255, np.uint8)
+    crops, offsets, cursor = [], [], 0
+    for x0, x1 in spans:
+        left, right = max(0, int(x0 * s)), min(page.image.shape[1], int(x1 * s))
+        crops += [page.image[:, left:right], gap]
+        offsets.append((cursor, right - left, left))
+        cursor += right - left + gap.shape[1]
+    image = np.ascontiguousarray(np.hstack(crops))
+    if zoom > 1:  # small print reads better enlarged
+        picture = Image.fromarray(image)
+        image = np.array(picture.resize((picture.width * zoom, picture.height * zoom), Image.Resampling.LANCZOS))
+    words = []
+    for word in parse_tsv(_run_tesseract(image, round(s * 72) * zoom, whitelist=whitelist), float(zoom)):
+        for start, width, left in offsets:
+            if start <= word.x0 < start + width:
+                shift = left - start
+                words.append(OcrWord(word.text, (word.x0 + shift) / s, word.top / s, (word.x1 + shift) / s,
+                                     word.bottom / s, word.conf, word.line))
+                break
+    return words
+
+
 def _turn(image: np.ndarray, rotation: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, rotation // 90))
 
@@ -233,10 +277,10 @@ def ocr_image(grey: np.ndarray, number: int = 1, dpi: int = DPI, rotation: int |
             words = parse_tsv(_run_tesseract(_turn(clean, rotation), dpi), scale)
     upright = _turn(clean, rotation)
     # a quarter turn makes the horizontal rules the vertical ones
-    columns = horizontal if rotation in (90, 270) else vertical
-    rules = vertical_rules(_turn(columns, rotation), scale)
+    columns, rows = (horizontal, vertical) if rotation in (90, 270) else (vertical, horizontal)
     return OcrPage(number, rotation, upright.shape[1] / scale, upright.shape[0] / scale, words,
-                   time.perf_counter() - started, upright, scale, rules)
+                   time.perf_counter() - started, upright, scale, vertical_rules(_turn(columns, rotation), scale),
+                   horizontal_rules(_turn(rows, rotation), scale))
 
 
 def _ocr_page(data: bytes, source: str, number: int, rotation: int | None) -> OcrPage:

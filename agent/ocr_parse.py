@@ -5,30 +5,37 @@ transaction as X marks under Purchase / Sale / Exchange (some attachments add Ca
 Partial Transaction), date of transaction, date notified, and the amount as an X mark in one of the
 bracket columns A-J (K: spouse/DC asset over $1,000,000).
 
-- A row is an OCR line that carries at least one date. Lines without a date (subholding headings,
-  the printed example row, headers) are not rows.
-- Columns come from the grid's vertical rules (found in the image), counted outwards from the date
-  cells: amount brackets A, B, ... to the right of the notification date, the type columns to the left
-  of the transaction date. X marks are found as ink in the cells of the row's band (the image with the
-  rules removed), not as OCR letters, which tesseract reads as x, X, K, ix, |X or not at all.
-- Owner and asset name are the OCR words left of the type columns.
-Every value carries a confidence; low ones become `low_confidence:<field>` flags, and a value that
-cannot be read is left empty and flagged `unreadable:<field>`, never guessed.
+Two readers, the first that fits wins:
+- The grid reader (`find_columns`, `parse_grid_page`): the columns come from the page's vertical rules,
+  matched against the form's pattern (a wide name cell, 3 or 5 narrow type cells, two date cells, 10 or
+  11 narrow amount cells). The two date columns are read a second time on their own, with only date
+  characters allowed; each line of that reading holding a date is a row, and its band runs between the
+  ruled lines around it. A date is trusted only when both readings agree; otherwise it is flagged.
+- The line reader (`parse_ocr_page` without a grid): a row is an OCR line that carries at least one
+  date, and the columns are counted outwards from the date words.
+X marks are found as ink in the cells of the row's band (the image with the rules removed), not as OCR
+letters, which tesseract reads as x, X, K, ix, |X or not at all; each marked cell is cited on the row and
+recorded on the page, where grounding checks it. Lines without a date (sub-headings, headers) and the
+printed example row are not rows. Every value carries a confidence; low ones become
+`low_confidence:<field>` flags, and a value that cannot be read is left empty and flagged
+`unreadable:<field>`, never guessed.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 from agent.errors import InputError
 from agent.fields import AMOUNT_BRACKETS, OWNER_CODES
 from agent.models import Box, Filing, Flag, Transaction
-from agent.ocr import ENGINE, OcrPage, OcrUnavailable, OcrWord, ocr_pdf_pages
+from agent.ocr import ENGINE, OcrPage, OcrUnavailable, OcrWord, ocr_pdf_pages, read_columns
 
 LOW_CONFIDENCE = 60.0  # tesseract word confidence under which a value is flagged
-MARK_INK = 0.06  # share of a cell's inner pixels that must be ink for an X mark
+MARK_INK = 0.015  # share of a cell's inner pixels that must be ink for an X mark
+MARK_SHARE = 0.4  # ... and at least this share of the most inked cell of its group
 _DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})$")
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1", "S": "5",
                            "s": "5", "B": "8", "Z": "2", "z": "2", ".": "/", ",": "/"})
@@ -90,10 +97,12 @@ def _marked(page: OcrPage, cells: list[tuple[float, float]], top: float, bottom:
     """Indices of the cells holding a mark, and how clearly (the weakest mark over the strongest blank).
     Each marked cell is recorded on the page (`page.marks`), where grounding and source views find it."""
     inks = [cell_ink(page, a, b, top, bottom) for a, b in cells]
-    marked = [i for i, ink in enumerate(inks) if ink >= MARK_INK]
+    strongest = max(inks, default=0.0)
+    # small typed x's ink 2-5% of a cell, drawn X's 10-15%; specks of neighbouring print stay under either
+    marked = [i for i, ink in enumerate(inks) if ink >= MARK_INK and ink >= MARK_SHARE * strongest]
     blanks = [ink for i, ink in enumerate(inks) if i not in marked]
     clarity = (min(inks[i] for i in marked) / max(max(blanks, default=0.0), 0.01)) if marked else 0.0
-    page.marks.extend(page.page_box(*cells[i], top, bottom) for i in marked)
+    page.marks.extend(_cell(page, cells, i, top, bottom) for i in marked)
     return marked, clarity
 
 
@@ -103,15 +112,229 @@ def _cell(page: OcrPage, cells: list[tuple[float, float]], index: int, top: floa
 
 
 def _owner(word: OcrWord) -> tuple[str, bool]:
-    """An owner code from the first word; (code, exact)."""
+    """An owner code from a word; (code, exact). The codes are a closed set of two letters, so a word that
+    reads as exactly one of them is taken whatever tesseract's confidence; S read as § or $ is repaired
+    (and flagged)."""
     text = re.sub(r"[^A-Za-z]", "", word.text).upper()
     if text in OWNER_CODES:
-        return text, word.conf >= LOW_CONFIDENCE
-    return "", False
+        return text, True
+    repaired = re.sub(r"[^A-Za-z]", "", word.text.replace("§", "S").replace("$", "S")).upper()
+    return (repaired, False) if repaired in OWNER_CODES else ("", False)
+
+
+# --- the grid reader: columns from the ruled lines, rows from a second reading of the date columns ---
+
+NARROW = 36.0  # points: type and amount cells are 15-30 pt wide
+DATE_WIDTH = (38.0, 120.0)  # a date cell
+NAME_WIDTH = 100.0  # the asset name cell is the wide one
+OWNER_WIDTH = 70.0  # the owner cell (SP, JT, DC) is the narrow first one
+DATE_CHARS = "0123456789/-"
+OWNER_CHARS = "SPJTDC"
+TYPE_NAMES = {3: ["P", "S", "E"], 5: ["P", "S", "E", "gains", "partial"]}
+
+Span = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class GridColumns:
+    """The cells of a row of the typed form, left to right, in points of the upright page."""
+
+    owner: Span | None
+    name: Span
+    types: list[Span]
+    transaction_date: Span
+    notified: Span
+    amounts: list[Span]  # brackets A-J, and K (spouse/DC over $1,000,000) when printed
+
+
+# cells right of the name -> (type cells, amount cells): 3 or 5 types, 2 dates, 10 or 11 amounts
+_LAYOUT_BY_COUNT = {3 + 2 + 10: (3, 10), 3 + 2 + 11: (3, 11), 5 + 2 + 10: (5, 10), 5 + 2 + 11: (5, 11)}
+
+
+def find_columns(rules: list[float]) -> GridColumns | None:
+    """The form's column pattern in the vertical rules: a wide name cell, 3 or 5 narrow type cells, two
+    date cells, then 10 or 11 narrow amount cells. None when the page has no such grid.
+
+    The number of cells right of the widest (name) cell tells the variant when the grid is the table's
+    alone; otherwise the pattern is looked for by width (rules of the header or the page border around)."""
+    cells = list(zip(rules, rules[1:]))
+    width = [b - a for a, b in cells]
+    if cells:
+        name_index = max(range(len(cells)), key=width.__getitem__)
+        counts = _LAYOUT_BY_COUNT.get(len(cells) - name_index - 1)
+        if counts and width[name_index] >= NAME_WIDTH:
+            types = cells[name_index + 1: name_index + 1 + counts[0]]
+            dates = cells[name_index + 1 + counts[0]: name_index + 3 + counts[0]]
+            amounts = cells[name_index + 3 + counts[0]:]
+            typical = sorted(b - a for a, b in amounts)[len(amounts) // 2]
+            if all(b - a >= 0.9 * typical for a, b in dates) and sum(b - a for a, b in dates) >= 2.2 * typical:
+                return _columns(cells, name_index, types, dates[0], dates[1], amounts)
+    for i in range(1, len(cells) - 11):
+        if not all(DATE_WIDTH[0] <= width[j] <= DATE_WIDTH[1] for j in (i, i + 1)):
+            continue
+        amounts = []
+        for j in range(i + 2, min(len(cells), i + 13)):
+            if width[j] >= NARROW:
+                break
+            amounts.append(cells[j])
+        types = []
+        for j in range(i - 1, -1, -1):
+            if width[j] >= NARROW:
+                break
+            types.insert(0, cells[j])
+        name_index = i - 1 - len(types)
+        if len(amounts) < 10 or len(types) not in TYPE_NAMES or name_index < 0 or width[name_index] < NAME_WIDTH:
+            continue
+        return _columns(cells, name_index, types, cells[i], cells[i + 1], amounts[:11])
+    return None
+
+
+def _columns(cells: list[Span], name_index: int, types: list[Span], transaction_date: Span, notified: Span,
+             amounts: list[Span]) -> GridColumns:
+    # Left of the name cell: the owner cell first, then maybe rules that only cross the header.
+    owner = cells[0] if name_index >= 1 and cells[0][1] - cells[0][0] < OWNER_WIDTH else None
+    name = ((owner[1] if owner else cells[name_index][0]), cells[name_index][1])
+    return GridColumns(owner, name, types, transaction_date, notified, amounts)
+
+
+def _inset(span: Span) -> Span:
+    return span[0] + 1, span[1] - 1  # inside the cell's rules
+
+
+def _inside(word: OcrWord, span: Span, top: float, bottom: float) -> bool:
+    x, y = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
+    return span[0] <= x <= span[1] and top <= y <= bottom
+
+
+def _cell_date(words: list[OcrWord]) -> tuple[str, float, str]:
+    """A cell's words read as one date: (ISO or "", lowest confidence, the text read)."""
+    text = "".join(w.text for w in words)
+    iso, repaired = read_date(text)
+    conf = min((w.conf for w in words), default=0.0)
+    return iso, conf if not repaired else min(conf, LOW_CONFIDENCE - 1), text
+
+
+def _band(page: OcrPage, top: float, bottom: float, previous: float, following: float) -> tuple[float, float]:
+    """The row's band: between the ruled lines around its text, or (rules missing) its text line widened
+    halfway to the neighbouring rows."""
+    height, middle = bottom - top, (top + bottom) / 2
+    above = max((y for y in page.row_rules if y <= middle), default=None)
+    below = min((y for y in page.row_rules if y >= middle), default=None)
+    if above is not None and below is not None and below - above <= 2 * height:
+        return above, below
+    return max(top - height, (previous + top) / 2), min(bottom + height, (bottom + following) / 2)
+
+
+def decide_date(readings: list[tuple[str, float, str]], name: str, flags: list[tuple[str, str]]) -> str:
+    """One date from several readings of its cell, each (ISO or "", confidence, text read), the preferred
+    first. Two readings that agree are trusted (tesseract's own confidence for digits says little);
+    anything less is flagged."""
+    label = name.replace("_", " ")
+    values = [iso for iso, _, _ in readings if iso]
+    if not values:
+        flags.append((f"unreadable:{name}", f"no {label} could be read"))
+        return ""
+    best, count = Counter(values).most_common(1)[0]
+    if count >= 2:
+        return best
+    texts = " and as ".join(repr(text) for _, _, text in readings if text)
+    flags.append((f"low_confidence:{name}", f"{label} read as {texts}"))
+    return values[0]
+
+
+def _decide_owner(readings: list[list[OcrWord]], flags: list[tuple[str, str]]) -> str:
+    """The owner code from readings of the owner cell (the column alone with only its letters; the page)."""
+    codes = []
+    for words in readings:
+        letters = [w for w in words if re.sub(r"[^A-Za-z]", "", w.text)]
+        codes.append(_owner(letters[0]) if letters else ("", False))
+    exact = [code for code, sure in codes if code and sure]
+    if len(exact) >= 2 and len(set(exact)) == 1:
+        return exact[0]
+    found = [code for code, _ in codes if code]
+    texts = [w.text for words in readings for w in words[:1]]
+    if found:
+        flags.append(("low_confidence:owner", f"owner read as {' and as '.join(map(repr, texts))}"))
+        return found[0]
+    if texts:
+        flags.append(("unreadable:owner", f"owner column reads {' and '.join(map(repr, texts))}"))
+    return ""
+
+
+def parse_grid_page(page: OcrPage, columns: GridColumns, first_row_number: int = 1) -> list[Transaction]:
+    """Rows of a page whose grid matched `find_columns`: every line of the date columns, read again on its
+    own with only date characters, that holds a date is a row; its cells are read within its band."""
+    date_spans = [_inset(columns.transaction_date), _inset(columns.notified)]
+    date_words = read_columns(page, date_spans, DATE_CHARS)
+    enlarged = read_columns(page, date_spans, DATE_CHARS, zoom=2)
+    owner_words = read_columns(page, [_inset(columns.owner)], OWNER_CHARS) if columns.owner else []
+    page.second_reading.extend(date_words + enlarged + owner_words)
+    lines = [line for line in _lines(date_words)
+             if any(read_date(w.text)[0] for w in line) or _cell_date(line)[0]]
+    rows: list[Transaction] = []
+    for index, line in enumerate(lines):
+        text_top, text_bottom = min(w.top for w in line), max(w.bottom for w in line)
+        previous = max(w.bottom for w in lines[index - 1]) if index else 0.0
+        following = min(w.top for w in lines[index + 1]) if index + 1 < len(lines) else page.height
+        top, bottom = _band(page, text_top, text_bottom, previous, following)
+        in_cell = lambda words, span: [w for w in words if _inside(w, span, top, bottom)]  # noqa: E731
+        names = [w for w in in_cell(page.words, columns.name) if not _JUNK.match(w.text)]
+        if names and names[0].text.lower().startswith("example"):
+            continue  # the form's printed example row
+        row = Transaction(row_number=first_row_number + len(rows), page=page.number, extracted_by="ocr")
+        flags: list[tuple[str, str]] = []
+        for name, span in (("transaction_date", columns.transaction_date), ("notification_date", columns.notified)):
+            readings = [in_cell(line, span), in_cell(enlarged, span), in_cell(page.words, span)]
+            setattr(row, name, decide_date([_cell_date(words) for words in readings], name, flags))
+        mark_boxes: list[Box] = []
+        marked, clarity = _marked(page, columns.amounts, top, bottom)
+        if len(marked) == 1:
+            row.amount, row.amount_min, row.amount_max = label_for(marked[0])
+            mark_boxes.append(_cell(page, columns.amounts, marked[0], top, bottom))
+            if clarity < 2:
+                flags.append(("low_confidence:amount", "the amount mark is faint against the other cells"))
+        else:
+            flags.append(("unreadable:amount", f"{len(marked)} amount cells marked"))
+        type_names = TYPE_NAMES[len(columns.types)]
+        marked, clarity = _marked(page, columns.types, top, bottom)
+        kinds = [i for i in marked if type_names[i] in ("P", "S", "E")]
+        if len(kinds) == 1:
+            kind = type_names[kinds[0]]
+            partial = any(type_names[i] == "partial" for i in marked)
+            row.transaction_type = "S (partial)" if kind == "S" and partial else kind
+            mark_boxes.append(_cell(page, columns.types, kinds[0], top, bottom))
+            if clarity < 2:
+                flags.append(("low_confidence:transaction_type", "the type mark is faint against the other cells"))
+        else:
+            flags.append(("unreadable:transaction_type", f"{len(kinds)} type cells marked"))
+        if len(columns.types) == 5:
+            row.cap_gains_over_200 = any(type_names[i] == "gains" for i in marked)
+        if columns.owner:
+            row.owner = _decide_owner([in_cell(owner_words, columns.owner), in_cell(page.words, columns.owner)], flags)
+        elif names and _owner(names[0])[0]:  # no owner column: a code may open the name cell
+            (row.owner, exact), first, names = _owner(names[0]), names[0], names[1:]
+            if not exact:
+                flags.append(("low_confidence:owner", f"owner read as {first.text!r}"))
+        row.asset_name = " ".join(w.text for w in names).strip(" |_-—~")
+        if not row.asset_name:
+            flags.append(("unreadable:asset_name", "no asset name read"))
+        elif min(w.conf for w in names) < LOW_CONFIDENCE:
+            flags.append(("low_confidence:asset_name", f"asset name read with confidence {min(w.conf for w in names):.0f}"))
+        row_words = sorted(in_cell(page.words, (0.0, page.width)), key=lambda w: (w.line, w.x0))
+        row.source_lines = [" ".join(w.text for w in row_words)]
+        left = columns.owner[0] if columns.owner else columns.name[0]
+        row.boxes = [page.page_box(left, top, columns.amounts[-1][1], bottom), *mark_boxes]
+        row.flags = [Flag(code, f"row {row.row_number}: {message} (OCR)", row.row_number) for code, message in flags]
+        rows.append(row)
+    return rows
 
 
 def parse_ocr_page(page: OcrPage, first_row_number: int = 1) -> list[Transaction]:
-    """The transaction rows of one OCR'd page of the typed form (see the module's docstring)."""
+    """The transaction rows of one OCR'd page of the typed form (see the module's docstring): by the grid
+    reader when the page's ruled lines show the form's columns, else line by line."""
+    columns = find_columns(page.rules)
+    if columns is not None:
+        return parse_grid_page(page, columns, first_row_number)
     partial_variant = any(w.text.lower().startswith("partial") for w in page.words)
     rows: list[Transaction] = []
     for line in _lines(page.words):

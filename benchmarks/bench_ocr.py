@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+from collections import Counter
 import sys
 import time
 from pathlib import Path
@@ -42,11 +43,12 @@ def main() -> None:
         seconds += time.perf_counter() - started
         pages += outcome.filing.pages if outcome.filing else 0
         rows = [row.to_dict() for row in outcome.filing.transactions] if outcome.filing else []
-        hits = sum(1 for row in rows if any(key(row) == key(g) for g in golden))
+        wanted = Counter(key(g) for g in golden)
+        hits = sum((wanted & Counter(key(row) for row in rows)).values())  # filings repeat rows: count them
         golden_rows, found, matched = golden_rows + len(golden), found + len(rows), matched + hits
         clean = [row for row in rows if not row["flags"]]
         unflagged += len(clean)
-        unflagged_right += sum(1 for row in clean if any(key(row) == key(g) for g in golden))
+        unflagged_right += sum((wanted & Counter(key(row) for row in clean)).values())
         print(f"{path.stem}: {outcome.status}, {len(rows)} row(s), {len(golden)} golden, {hits} matched")
     print(f"goldens: {len(list(GOLDEN.glob('*.json')))} filing(s), {golden_rows} golden row(s), {found} extracted")
     print(f"row recall: {matched / golden_rows:.2f}" if golden_rows else "row recall: n/a (no golden rows)")
