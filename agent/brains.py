@@ -276,7 +276,12 @@ class LLMBrain:
         except LLMError as exc:
             yield self._fall_back("", exc)
             return fallback
-        return Plan(text=reply.content.strip() or fallback.text, steps=fallback.steps, tokens=reply.tokens)
+        if not reply.content.strip():  # e.g. a tool call where a plan was asked for
+            answered = f"called {', '.join(call.name for call in reply.tool_calls)}" if reply.tool_calls else "was empty"
+            yield ErrorEvent(message=f"The model's plan reply {answered}: the offline plan is used instead.",
+                             recoverable=True)
+            return Plan(text=fallback.text, steps=fallback.steps, tokens=reply.tokens)
+        return Plan(text=reply.content.strip(), steps=fallback.steps, tokens=reply.tokens)
 
     def next_step(self, ctx: RunContext, state: FileState) -> Steps:
         decision = standard_step(state, can_read_unknown=not self.failed, can_ocr=ctx.ocr)

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Protocol
 
-from agent.brains import FINISH, Brain, FileState, LLMBrain, OfflineBrain
+from agent.brains import FINISH, Brain, Decision, FileState, LLMBrain, OfflineBrain
 from agent.events import (
     EPHEMERAL_TYPES,
     Check,
@@ -29,7 +29,7 @@ from agent.llm import LLMConfig, OpenAIChat
 from agent.models import FileOutcome, Filing
 from agent.pdf import sha256_of
 from agent.report import run_summary
-from agent.tools import REGISTRY, InputFile, RunContext, ToolRegistry, ToolResult
+from agent.tools import REGISTRY, ROW_TOOLS, InputFile, RunContext, ToolRegistry, ToolResult
 
 
 @dataclass(frozen=True)
@@ -206,17 +206,27 @@ class Agent:
                 yield emit(ErrorEvent(message=reason, recoverable=False), file)
                 return "max_steps", reason
             seen_calls.add(signature)
-            arguments = decision.arguments if isinstance(decision.arguments, dict) else {"raw": decision.arguments}
-            yield emit(ToolCall(tool=decision.tool, arguments=arguments), file)
-            started = self.clock()
-            result = self.registry.call(ctx, decision.tool, decision.arguments)
-            state.steps.append((decision, result))
-            yield emit(Observation(tool=decision.tool, summary=result.summary, size=result.size, ok=result.ok,
-                                   error=result.error), file, started)
-            for check in _checks_of(result):
-                yield emit(check, file, started)
+            yield from self._act(ctx, state, decision, emit)
+        if file in ctx.filings and not _validated_last(state):
+            # The brain finished without checking its last rows: no layer is trusted to skip the validators.
+            decision = Decision("The rows were not validated after they were last read: validating them before "
+                                "the file is finished.", "validate_rows", {"file": file})
+            yield emit(Thought(text=decision.thought), file)
+            yield from self._act(ctx, state, decision, emit)
         yield from self._run_brain(self.brain.reflect(ctx, state), file, record)
         return None, ""
+
+    def _act(self, ctx: RunContext, state: FileState, decision: Decision, emit):
+        """Call the decided tool and record its observation and checks."""
+        arguments = decision.arguments if isinstance(decision.arguments, dict) else {"raw": decision.arguments}
+        yield emit(ToolCall(tool=decision.tool, arguments=arguments), state.file)
+        started = self.clock()
+        result = self.registry.call(ctx, decision.tool, decision.arguments)
+        state.steps.append((decision, result))
+        yield emit(Observation(tool=decision.tool, summary=result.summary, size=result.size, ok=result.ok,
+                               error=result.error), state.file, started)
+        for check in _checks_of(result):
+            yield emit(check, state.file, started)
 
     def _outcome(self, ctx: RunContext, file: str, stop_reason: str, seconds: float) -> FileOutcome:
         filing = ctx.filings.get(file)
@@ -235,6 +245,16 @@ class Agent:
             outcome.status = "flagged" if outcome.status == "ok" else outcome.status
             outcome.reason = "; ".join(filter(None, [stop_reason, outcome.reason]))
         return outcome
+
+
+def _validated_last(state: FileState) -> bool:
+    """True when a successful validate_rows came after the last step that changed the rows."""
+    for decision, result in reversed(state.steps):
+        if decision.tool == "validate_rows" and result.ok:
+            return True
+        if decision.tool in ROW_TOOLS and result.ok:
+            return False
+    return False
 
 
 def with_unique_names(files: list[InputFile]) -> list[InputFile]:

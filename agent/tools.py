@@ -353,5 +353,8 @@ class ToolRegistry:
             return ToolResult(f"{name} failed: {exc}", {"error": str(exc)}, ok=False, error=str(exc))
 
 
+# Tools whose success changes a file's rows (validate_rows must come after the last of them).
+ROW_TOOLS = ("extract_known_layout", "extract_with_llm", "ocr_pages")
+
 REGISTRY = ToolRegistry(inspect_pdf, extract_known_layout, ocr_pages, read_page_text, extract_with_llm,
                         validate_rows, write_outputs)

@@ -334,8 +334,6 @@ def test_wrong_schema_replies_through_a_whole_run(fake_llm):
                for event in of_file(result, OTHER_STATEMENT, "thought"))
 
 
-@pytest.mark.xfail(strict=True, reason="agent/brains.py LLMBrain.plan: a plan reply with no text (a tool call) is "
-                   "replaced by the offline plan without a word in the trace")
 def test_a_plan_reply_without_a_plan_says_the_offline_plan_is_used(fake_llm):
     fake_llm.queue(tool_calls([call("read_page_text", file=7, page="one")]))
     sample = SAMPLES / "sample_ptr_2024_a.pdf"
@@ -345,8 +343,6 @@ def test_a_plan_reply_without_a_plan_says_the_offline_plan_is_used(fake_llm):
         "nothing before the first file says the model's plan reply was unusable")
 
 
-@pytest.mark.xfail(strict=True, reason="agent/loop.py: a file the LLM read and finished without a successful "
-                   "validate_rows is reported 'ok, read cleanly' with rows missing (the row-count check never ran)")
 def test_a_model_that_skips_validation_cannot_call_a_partial_read_clean(fake_llm):
     fake_llm.queue(text("Plan."), tool_calls([call("extract_with_llm", file=STATEMENT, page=1)]),
                    json_content({"rows": [llm_row()]}), tool_calls([call("finish", summary="done")]))
@@ -354,6 +350,9 @@ def test_a_model_that_skips_validation_cannot_call_a_partial_read_clean(fake_llm
     (outcome,) = result.outcomes
     assert outcome.rows == 1  # of the 2 trades the page prints
     assert outcome.status == "flagged", f"{outcome.status}: {outcome.reason or 'read cleanly'}"
+    assert "1 rows read but the pages print 2 date pairs" in outcome.reason
+    calls = [event.tool for event in result.events if event.type == "tool_call"]
+    assert calls[-1] == "validate_rows"  # the loop validated what the model skipped
 
 
 @dataclass(frozen=True)
