@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
 VIEWPORT = {"width": 1400, "height": 900}
 SERVER_START_TIMEOUT = 60.0  # seconds for `streamlit run` to answer /_stcore/health
 SERVER_STOP_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class AppServer:
+    """The `streamlit run` behind app_url: its pid (to measure its process tree) and its stderr log."""
+
+    url: str
+    pid: int
+    stderr_path: Path
+
+
+SERVERS: dict[str, AppServer] = {}  # by base URL, filled by app_url
 
 
 def _unavailable(reason: str) -> None:
@@ -98,6 +111,7 @@ def app_url(chromium, tmp_path_factory) -> str:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
     base = f"http://127.0.0.1:{port}"
+    SERVERS[base] = AppServer(base, process.pid, err_path)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while _health(f"{base}/_stcore/health") != "ok":
@@ -115,6 +129,12 @@ def app_url(chromium, tmp_path_factory) -> str:
         stderr = err_path.read_text(errors="replace")
         if "Traceback" in stderr:  # shown for the record: a server-side error the page may have hidden
             print(f"\n--- streamlit stderr (has a traceback) ---\n{stderr[-6000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_server(app_url) -> AppServer:
+    """The same server as app_url, with its pid and stderr log."""
+    return SERVERS[app_url]
 
 
 @pytest.fixture(scope="session")
