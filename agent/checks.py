@@ -134,6 +134,10 @@ def cross_check_row(row: Transaction) -> list[Flag]:
         flag("transaction_type_unknown", f"type {row.transaction_type!r} is not one of P, S, S (partial), E")
     if row.owner and row.owner not in OWNER_CODES:
         flag("owner_unknown", f"owner {row.owner!r} is not SP, JT, DC or blank")
+    today = date.today().isoformat()
+    for name in ("transaction_date", "notification_date"):
+        if getattr(row, name) > today:
+            flag("date_in_future", f"{name.replace('_', ' ')} {getattr(row, name)} is after today")
     if row.transaction_date and row.notification_date and row.notification_date < row.transaction_date:
         flag("notification_before_transaction",
              f"notified {row.notification_date}, before the transaction on {row.transaction_date}")

@@ -272,9 +272,10 @@ def ocr_image(grey: np.ndarray, number: int = 1, dpi: int = DPI, rotation: int |
     words = parse_tsv(_run_tesseract(_turn(clean, rotation), dpi), scale)
     if guessed and read_score(words) < GOOD_READ:
         probed = choose_rotation(clean)
-        if probed != rotation:
-            rotation = probed
-            words = parse_tsv(_run_tesseract(_turn(clean, rotation), dpi), scale)
+        if probed != rotation:  # keep whichever turn reads the whole page better (small print misleads the probe)
+            other = parse_tsv(_run_tesseract(_turn(clean, probed), dpi), scale)
+            if read_score(other) > read_score(words):
+                rotation, words = probed, other
     upright = _turn(clean, rotation)
     # a quarter turn makes the horizontal rules the vertical ones
     columns, rows = (horizontal, vertical) if rotation in (90, 270) else (vertical, horizontal)

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
 from agent.errors import InputError
 from agent.fields import AMOUNT_BRACKETS, OWNER_CODES
 from agent.models import Box, Filing, Flag, Transaction
-from agent.ocr import ENGINE, OcrPage, OcrUnavailable, OcrWord, ocr_pdf_pages, read_columns
+from agent.ocr import ENGINE, PARALLEL_PAGES, OcrPage, OcrUnavailable, OcrWord, ocr_pdf_pages, read_columns
 
 LOW_CONFIDENCE = 60.0  # tesseract word confidence under which a value is flagged
 MARK_INK = 0.015  # share of a cell's inner pixels that must be ink for an X mark
@@ -39,6 +40,7 @@ MARK_SHARE = 0.4  # ... and at least this share of the most inked cell of its gr
 _DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})$")
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1", "S": "5",
                            "s": "5", "B": "8", "Z": "2", "z": "2", ".": "/", ",": "/"})
+_EXAMPLE = re.compile(r"^\W?.?xample", re.IGNORECASE)  # the printed "Example:" row (its E often misread)
 _JUNK = re.compile(r"^[^A-Za-z0-9&]+$")
 BRACKET_LABELS = [f"${low:,} - ${high:,}" if high else f"Over ${low - 1:,}" for low, high in AMOUNT_BRACKETS[:10]]
 HANDWRITING_CONFIDENCE = 45.0
@@ -111,15 +113,21 @@ def _cell(page: OcrPage, cells: list[tuple[float, float]], index: int, top: floa
     return page.page_box(x0, top, x1, bottom)
 
 
-def _owner(word: OcrWord) -> tuple[str, bool]:
-    """An owner code from a word; (code, exact). The codes are a closed set of two letters, so a word that
-    reads as exactly one of them is taken whatever tesseract's confidence; S read as § or $ is repaired
-    (and flagged)."""
-    text = re.sub(r"[^A-Za-z]", "", word.text).upper()
+def _owner(word: OcrWord, in_owner_cell: bool = False) -> tuple[str, bool]:
+    """An owner code from a word; (code, exact). The codes are a closed set whose letters all differ (SP,
+    JT, DC), so a word that reads as exactly one of them is taken whatever tesseract's confidence; S read
+    as § or $ is repaired. In the owner column, where nothing else is printed, a misread code ('pc', 'oC')
+    is known by its last letter, else its first. Repaired codes are not exact (they get flagged)."""
+    text = re.sub(r"[^A-Za-z]", "", word.text.replace("§", "S").replace("$", "S")).upper()
     if text in OWNER_CODES:
-        return text, True
-    repaired = re.sub(r"[^A-Za-z]", "", word.text.replace("§", "S").replace("$", "S")).upper()
-    return (repaired, False) if repaired in OWNER_CODES else ("", False)
+        return text, text == re.sub(r"[^A-Za-z]", "", word.text).upper()
+    if not in_owner_cell or not 1 <= len(text) <= 3:
+        return "", False
+    for letter in (text[-1], text[0]):
+        for code in OWNER_CODES:
+            if letter in code:
+                return code, False
+    return "", False
 
 
 # --- the grid reader: columns from the ruled lines, rows from a second reading of the date columns ---
@@ -243,19 +251,19 @@ def decide_date(readings: list[tuple[str, float, str]], name: str, flags: list[t
 
 
 def _decide_owner(readings: list[list[OcrWord]], flags: list[tuple[str, str]]) -> str:
-    """The owner code from readings of the owner cell (the column alone with only its letters; the page)."""
+    """The owner code from readings of the owner cell (the column alone with only its letters; the page):
+    trusted when one reading is exact and no other disagrees, else taken with a flag."""
     codes = []
     for words in readings:
         letters = [w for w in words if re.sub(r"[^A-Za-z]", "", w.text)]
-        codes.append(_owner(letters[0]) if letters else ("", False))
-    exact = [code for code, sure in codes if code and sure]
-    if len(exact) >= 2 and len(set(exact)) == 1:
-        return exact[0]
+        codes.append(_owner(letters[0], in_owner_cell=True) if letters else ("", False))
     found = [code for code, _ in codes if code]
+    if any(sure for _, sure in codes) and len(set(found)) == 1:
+        return found[0]
     texts = [w.text for words in readings for w in words[:1]]
     if found:
         flags.append(("low_confidence:owner", f"owner read as {' and as '.join(map(repr, texts))}"))
-        return found[0]
+        return Counter(found).most_common(1)[0][0]
     if texts:
         flags.append(("unreadable:owner", f"owner column reads {' and '.join(map(repr, texts))}"))
     return ""
@@ -265,9 +273,12 @@ def parse_grid_page(page: OcrPage, columns: GridColumns, first_row_number: int =
     """Rows of a page whose grid matched `find_columns`: every line of the date columns, read again on its
     own with only date characters, that holds a date is a row; its cells are read within its band."""
     date_spans = [_inset(columns.transaction_date), _inset(columns.notified)]
-    date_words = read_columns(page, date_spans, DATE_CHARS)
-    enlarged = read_columns(page, date_spans, DATE_CHARS, zoom=2)
-    owner_words = read_columns(page, [_inset(columns.owner)], OWNER_CHARS) if columns.owner else []
+    readings = [(date_spans, DATE_CHARS, 1), (date_spans, DATE_CHARS, 2)]
+    if columns.owner:
+        readings.append(([_inset(columns.owner)], OWNER_CHARS, 1))
+    with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # separate tesseract processes: one per core
+        date_words, enlarged, *owner = pool.map(lambda reading: read_columns(page, *reading), readings)
+    owner_words = owner[0] if owner else []
     page.second_reading.extend(date_words + enlarged + owner_words)
     lines = [line for line in _lines(date_words)
              if any(read_date(w.text)[0] for w in line) or _cell_date(line)[0]]
@@ -279,7 +290,7 @@ def parse_grid_page(page: OcrPage, columns: GridColumns, first_row_number: int =
         top, bottom = _band(page, text_top, text_bottom, previous, following)
         in_cell = lambda words, span: [w for w in words if _inside(w, span, top, bottom)]  # noqa: E731
         names = [w for w in in_cell(page.words, columns.name) if not _JUNK.match(w.text)]
-        if names and names[0].text.lower().startswith("example"):
+        if names and _EXAMPLE.search(names[0].text):
             continue  # the form's printed example row
         row = Transaction(row_number=first_row_number + len(rows), page=page.number, extracted_by="ocr")
         flags: list[tuple[str, str]] = []
@@ -338,7 +349,7 @@ def parse_ocr_page(page: OcrPage, first_row_number: int = 1) -> list[Transaction
     partial_variant = any(w.text.lower().startswith("partial") for w in page.words)
     rows: list[Transaction] = []
     for line in _lines(page.words):
-        if any(w.text.lower().startswith("example") for w in line):
+        if any(_EXAMPLE.search(w.text) for w in line):
             continue
         dates = [(w, *read_date(w.text)) for w in line]
         dates = [(w, iso, repaired) for w, iso, repaired in dates if iso]

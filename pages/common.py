@@ -127,8 +127,9 @@ def sidebar() -> None:
             st.caption("Offline brain: deterministic parser, validators and critic. No key needed.")
         st.subheader("Scanned filings")
         st.toggle("Read them with OCR (experimental)", key="ocr_use",
-                  help="Off: scanned filings are reported as needing OCR. On: tesseract reads typed grids, "
-                       "several seconds a page, every value flagged for review.")
+                  help="Off: scanned filings are reported as needing OCR. On: tesseract reads typed grids "
+                       "(a few seconds a page); a value not confirmed by a second reading is flagged for review, "
+                       "and handwritten pages are reported as needing review.")
         if st.session_state.get("store_error"):
             st.warning(st.session_state["store_error"])
 

@@ -1,6 +1,6 @@
 """Bounded load, in process: concurrent runs (as concurrent Streamlit sessions would make them) share the
 PDF sandbox, finish without errors, each with exactly its own files and rows; and memory stays bounded
-over 100 successive extractions. (The browser load test against `streamlit run` is not here yet.)"""
+over 100 successive extractions. The browser load test against `streamlit run` is tests/e2e/test_browser_load.py."""
 
 from __future__ import annotations
 

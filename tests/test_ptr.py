@@ -169,6 +169,15 @@ def test_notification_before_transaction_is_flagged_not_dropped():
     assert [flag.code for flag in row.flags] == ["notification_before_transaction"]
 
 
+def test_a_date_after_today_is_flagged():
+    # e.g. OCR reading a scan's 2024 as 2028, twice alike: the date is kept as read and flagged
+    document = built_document([[(83, "SP"), (121, "Tesla (TSLA) [ST]"), (251, "P"), (317, "03/01/2024"),
+                                (372, "03/05/2098"), (437, "$1,001 - $15,000")]])
+    (row,) = parse_and_validate(document).transactions
+    assert [flag.code for flag in row.flags] == ["date_in_future"]
+    assert row.notification_date == "2098-03-05"
+
+
 def test_amount_outside_the_brackets_is_flagged():
     document = built_document([[(121, "Tesla (TSLA) [ST]"), (251, "P"), (317, "03/01/2024"),
                                 (372, "03/05/2024"), (437, "$1,000 - $15,000")]])
