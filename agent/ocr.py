@@ -8,8 +8,8 @@ and a confidence (0-100) each.
 
 Orientation: many scans are turned 90 degrees with no /Rotate flag, and tesseract's own OSD guessed wrong
 on them. The first page's turn is chosen by OCR'ing a central crop at 0, 90 and 270 degrees and keeping
-the best mean confidence; later pages are read with the first page's turn and probed only when that read
-is poor. Pages after the first are read two at a time (tesseract runs single-threaded, one per core).
+the turn with the most confidently read text; later pages are read with the first page's turn and probed
+only when that read is poor. Pages after the first are read two at a time (tesseract runs single-threaded, one per core).
 
 Nothing is downloaded at run time: the engine and its English model are Debian packages
 (`tesseract-ocr tesseract-ocr-eng`), installed by scripts/run.sh and scripts/test.sh.
@@ -35,7 +35,7 @@ from agent.sandbox import render_page
 ENGINE = "tesseract"
 MISSING_MESSAGE = "OCR engine not installed: run scripts/run.sh (it installs tesseract-ocr)"
 DPI = 200  # the scans here are about 200 dpi: rendering finer costs time and gains nothing
-PROBE_DPI = 150
+CLEARLY_UPRIGHT = 150  # confident characters in the probe's crop that settle the page's turn
 INK = 160  # grey level under which a pixel is ink
 LINE_RUN = 0.04  # a dark run longer than this share of the page's width is a ruled line, not a glyph
 TIMEOUT = 60
@@ -206,19 +206,23 @@ def read_score(words: list[OcrWord]) -> float:
     return sum(c * n for c, n in letters) / total if total else 0.0
 
 
-def choose_rotation(grey: np.ndarray) -> int:
-    """0, 90 or 270: the turn (counter-clockwise) under which a central crop reads best."""
+def confident_letters(words: list[OcrWord]) -> int:
+    """Characters in words of three or more characters read with confidence 70 or more: what a turned page
+    lacks (tesseract still reads its grid remnants and specks as short, fairly confident junk)."""
+    return sum(len(w.text) for w in words if w.conf >= 70 and len(w.text) >= 3 and any(c.isalnum() for c in w.text))
+
+
+def choose_rotation(grey: np.ndarray, default: int = 0) -> int:
+    """0, 90 or 270: the turn (counter-clockwise) under which a central crop reads the most confident text
+    (`default` when no turn reads any)."""
     height, width = grey.shape
-    step = max(1, round(DPI / PROBE_DPI))
-    crop = grey[height // 3: 2 * height // 3: step, width // 4: 3 * width // 4: step]
-    best, best_score = 0, -1.0
+    crop = grey[height // 3: 2 * height // 3, width // 4: 3 * width // 4]
+    best, best_score = default, 0
     for rotation in (0, 90, 270):
-        image = np.ascontiguousarray(np.rot90(crop, rotation // 90))
-        words = parse_tsv(_run_tesseract(image, PROBE_DPI), 1.0)
-        score = read_score(words) * min(1.0, sum(len(w.text) for w in words) / 100)
+        score = confident_letters(parse_tsv(_run_tesseract(_turn(crop, rotation), DPI), 1.0))
         if score > best_score:
             best, best_score = rotation, score
-        if score >= 80:  # clearly upright: no need to try the other turns
+        if score >= CLEARLY_UPRIGHT:  # no need to try the other turns
             break
     return best
 
@@ -271,7 +275,7 @@ def ocr_image(grey: np.ndarray, number: int = 1, dpi: int = DPI, rotation: int |
         rotation = choose_rotation(clean)
     words = parse_tsv(_run_tesseract(_turn(clean, rotation), dpi), scale)
     if guessed and read_score(words) < GOOD_READ:
-        probed = choose_rotation(clean)
+        probed = choose_rotation(clean, default=rotation)
         if probed != rotation:  # keep whichever turn reads the whole page better (small print misleads the probe)
             other = parse_tsv(_run_tesseract(_turn(clean, probed), dpi), scale)
             if read_score(other) > read_score(words):

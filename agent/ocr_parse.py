@@ -6,7 +6,7 @@ Partial Transaction), date of transaction, date notified, and the amount as an X
 bracket columns A-J (K: spouse/DC asset over $1,000,000).
 
 Two readers, the first that fits wins:
-- The grid reader (`find_columns`, `parse_grid_page`): the columns come from the page's vertical rules,
+- The grid reader (`find_columns`, `read_grid_rows`): the columns come from the page's vertical rules,
   matched against the form's pattern (a wide name cell, 3 or 5 narrow type cells, two date cells, 10 or
   11 narrow amount cells). The two date columns are read a second time on their own, with only date
   characters allowed; each line of that reading holding a date is a row, and its band runs between the
@@ -46,10 +46,8 @@ BRACKET_LABELS = [f"${low:,} - ${high:,}" if high else f"Over ${low - 1:,}" for 
 HANDWRITING_CONFIDENCE = 45.0
 
 
-@dataclass
-class OcrRow:
-    transaction: Transaction
-    words: list[OcrWord]
+# A read row and its (flag code, message) pairs, before the row has its number in the filing.
+PendingRow = tuple[Transaction, list[tuple[str, str]]]
 
 
 def label_for(index: int) -> tuple[str, float, float | None]:
@@ -269,30 +267,44 @@ def _decide_owner(readings: list[list[OcrWord]], flags: list[tuple[str, str]]) -
     return ""
 
 
-def parse_grid_page(page: OcrPage, columns: GridColumns, first_row_number: int = 1) -> list[Transaction]:
+def _cells_words(words: list[OcrWord], span: Span | None, top: float, bottom: float) -> list[OcrWord]:
+    return [w for w in words if _inside(w, span, top, bottom)] if span else []
+
+
+def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
     """Rows of a page whose grid matched `find_columns`: every line of the date columns, read again on its
-    own with only date characters, that holds a date is a row; its cells are read within its band."""
+    own with only date characters, that holds a date is a row; its cells are read within its band.
+
+    Where that reading and the page's disagree on a date, or the owner is not read exactly, the page gets
+    more readings (the date columns enlarged; the owner column alone with only its letters) to decide."""
     date_spans = [_inset(columns.transaction_date), _inset(columns.notified)]
-    readings = [(date_spans, DATE_CHARS, 1), (date_spans, DATE_CHARS, 2)]
-    if columns.owner:
-        readings.append(([_inset(columns.owner)], OWNER_CHARS, 1))
-    with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # separate tesseract processes: one per core
-        date_words, enlarged, *owner = pool.map(lambda reading: read_columns(page, *reading), readings)
-    owner_words = owner[0] if owner else []
-    page.second_reading.extend(date_words + enlarged + owner_words)
+    date_words = read_columns(page, date_spans, DATE_CHARS)
     lines = [line for line in _lines(date_words)
              if any(read_date(w.text)[0] for w in line) or _cell_date(line)[0]]
-    rows: list[Transaction] = []
+    bands = []
     for index, line in enumerate(lines):
-        text_top, text_bottom = min(w.top for w in line), max(w.bottom for w in line)
         previous = max(w.bottom for w in lines[index - 1]) if index else 0.0
         following = min(w.top for w in lines[index + 1]) if index + 1 < len(lines) else page.height
-        top, bottom = _band(page, text_top, text_bottom, previous, following)
-        in_cell = lambda words, span: [w for w in words if _inside(w, span, top, bottom)]  # noqa: E731
+        bands.append((line, *_band(page, min(w.top for w in line), max(w.bottom for w in line), previous, following)))
+    unsettled_dates = any(
+        _cell_date(_cells_words(line, span, top, bottom))[0] != _cell_date(_cells_words(page.words, span, top, bottom))[0]
+        for line, top, bottom in bands for span in (columns.transaction_date, columns.notified))
+    unsettled_owners = any(not _owner(words[0], in_owner_cell=True)[1]
+                           for _, top, bottom in bands
+                           if (words := _cells_words(page.words, columns.owner, top, bottom)))
+    extra = ([(date_spans, DATE_CHARS, 2)] if unsettled_dates else []) + (
+        [([_inset(columns.owner)], OWNER_CHARS, 1)] if unsettled_owners else [])
+    with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # separate tesseract processes: one per core
+        results = dict(zip((chars for _, chars, _ in extra), pool.map(lambda reading: read_columns(page, *reading), extra)))
+    enlarged, owner_words = results.get(DATE_CHARS, []), results.get(OWNER_CHARS, [])
+    page.second_reading.extend(date_words + enlarged + owner_words)
+    rows: list[PendingRow] = []
+    for line, top, bottom in bands:
+        in_cell = lambda words, span: _cells_words(words, span, top, bottom)  # noqa: E731
         names = [w for w in in_cell(page.words, columns.name) if not _JUNK.match(w.text)]
         if names and _EXAMPLE.search(names[0].text):
             continue  # the form's printed example row
-        row = Transaction(row_number=first_row_number + len(rows), page=page.number, extracted_by="ocr")
+        row = Transaction(row_number=0, page=page.number, extracted_by="ocr")  # numbered by number_rows
         flags: list[tuple[str, str]] = []
         for name, span in (("transaction_date", columns.transaction_date), ("notification_date", columns.notified)):
             readings = [in_cell(line, span), in_cell(enlarged, span), in_cell(page.words, span)]
@@ -335,19 +347,34 @@ def parse_grid_page(page: OcrPage, columns: GridColumns, first_row_number: int =
         row.source_lines = [" ".join(w.text for w in row_words)]
         left = columns.owner[0] if columns.owner else columns.name[0]
         row.boxes = [page.page_box(left, top, columns.amounts[-1][1], bottom), *mark_boxes]
-        row.flags = [Flag(code, f"row {row.row_number}: {message} (OCR)", row.row_number) for code, message in flags]
-        rows.append(row)
+        rows.append((row, flags))
     return rows
 
 
 def parse_ocr_page(page: OcrPage, first_row_number: int = 1) -> list[Transaction]:
-    """The transaction rows of one OCR'd page of the typed form (see the module's docstring): by the grid
-    reader when the page's ruled lines show the form's columns, else line by line."""
+    """The transaction rows of one OCR'd page of the typed form (see the module's docstring), numbered from
+    `first_row_number`."""
+    return number_rows(read_page_rows(page), first_row_number)
+
+
+def number_rows(pending: list[PendingRow], first_row_number: int) -> list[Transaction]:
+    """Give read rows their numbers in the filing, and their flags (which name the row)."""
+    rows = []
+    for number, (row, flags) in enumerate(pending, start=first_row_number):
+        row.row_number = number
+        row.flags = [Flag(code, f"row {number}: {message} (OCR)", number) for code, message in flags]
+        rows.append(row)
+    return rows
+
+
+def read_page_rows(page: OcrPage) -> list[PendingRow]:
+    """A page's rows, not yet numbered: by the grid reader when the page's ruled lines show the form's
+    columns, else line by line."""
     columns = find_columns(page.rules)
     if columns is not None:
-        return parse_grid_page(page, columns, first_row_number)
+        return read_grid_rows(page, columns)
     partial_variant = any(w.text.lower().startswith("partial") for w in page.words)
-    rows: list[Transaction] = []
+    rows: list[PendingRow] = []
     for line in _lines(page.words):
         if any(_EXAMPLE.search(w.text) for w in line):
             continue
@@ -355,7 +382,7 @@ def parse_ocr_page(page: OcrPage, first_row_number: int = 1) -> list[Transaction
         dates = [(w, iso, repaired) for w, iso, repaired in dates if iso]
         if not dates:
             continue
-        row = Transaction(row_number=first_row_number + len(rows), page=page.number, extracted_by="ocr")
+        row = Transaction(row_number=0, page=page.number, extracted_by="ocr")  # numbered by number_rows
         flags: list[tuple[str, str]] = []
         top = min(w.top for w in line) - 2
         bottom = max(w.bottom for w in line) + 2
@@ -423,8 +450,7 @@ def parse_ocr_page(page: OcrPage, first_row_number: int = 1) -> list[Transaction
         row.source_lines = [" ".join(w.text for w in line)]
         # the row's line, then the cells of its type and amount marks (evidence for values read from ink)
         row.boxes = [page.page_box(min(w.x0 for w in line), top, max(w.x1 for w in line), bottom), *mark_boxes]
-        row.flags = [Flag(code, f"row {row.row_number}: {message} (OCR)", row.row_number) for code, message in flags]
-        rows.append(row)
+        rows.append((row, flags))
     return rows
 
 
@@ -478,9 +504,9 @@ def read_scanned(document, data: bytes) -> ScanResult:
         filing.flags.append(Flag("ocr_failed", f"OCR stopped: {exc.reason}"))
         return ScanResult(filing, [], f"OCR stopped: {exc.reason}")
     handwritten = [page.number for page in pages if looks_handwritten(page)]
-    for page in pages:
-        if page.number not in handwritten:
-            filing.transactions.extend(parse_ocr_page(page, len(filing.transactions) + 1))
+    with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # second readings are more tesseract runs: a page per core
+        pending = pool.map(read_page_rows, [page for page in pages if page.number not in handwritten])
+    filing.transactions = number_rows([row for rows in pending for row in rows], 1)
     apply_ocr_text(document, pages)
     if handwritten:
         filing.flags.append(Flag("handwritten", f"page(s) {', '.join(map(str, handwritten))}: handwritten: "
