@@ -40,6 +40,8 @@ MARK_SHARE = 0.4  # ... and at least this share of the most inked cell of its gr
 _DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})$")
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1", "S": "5",
                            "s": "5", "B": "8", "Z": "2", "z": "2", ".": "/", ",": "/"})
+# Letters tesseract reads in place of the owner codes' letters on these scans.
+_LOOKS_LIKE = {"D": "OPB", "C": "EGO", "S": "B", "P": "R", "J": "IL", "T": "I"}
 _EXAMPLE = re.compile(r"^\W?.?xample", re.IGNORECASE)  # the printed "Example:" row (its E often misread)
 _JUNK = re.compile(r"^[^A-Za-z0-9&]+$")
 BRACKET_LABELS = [f"${low:,} - ${high:,}" if high else f"Over ${low - 1:,}" for low, high in AMOUNT_BRACKETS[:10]]
@@ -111,21 +113,29 @@ def _cell(page: OcrPage, cells: list[tuple[float, float]], index: int, top: floa
     return page.page_box(x0, top, x1, bottom)
 
 
-def _owner(word: OcrWord, in_owner_cell: bool = False) -> tuple[str, bool]:
-    """An owner code from a word; (code, exact). The codes are a closed set whose letters all differ (SP,
-    JT, DC), so a word that reads as exactly one of them is taken whatever tesseract's confidence; S read
-    as § or $ is repaired. In the owner column, where nothing else is printed, a misread code ('pc', 'oC')
-    is known by its last letter, else its first. Repaired codes are not exact (they get flagged)."""
+def owner_code(word: OcrWord, in_owner_cell: bool = False) -> tuple[str, bool]:
+    """An owner code from a word; (code, exact). The codes are a closed set (SP, JT, DC), so a word that
+    reads as exactly one of them is taken whatever tesseract's confidence; S read as § or $ is repaired.
+    In the owner column, where nothing else is printed, a misread code is matched letter by letter,
+    allowing tesseract's usual confusions ('pc', 'oC', 'pe' are DC); an ambiguous reading gives nothing.
+    Repaired codes are not exact (they get flagged)."""
     text = re.sub(r"[^A-Za-z]", "", word.text.replace("§", "S").replace("$", "S")).upper()
     if text in OWNER_CODES:
         return text, text == re.sub(r"[^A-Za-z]", "", word.text).upper()
-    if not in_owner_cell or not 1 <= len(text) <= 3:
+    if not in_owner_cell:
         return "", False
-    for letter in (text[-1], text[0]):
-        for code in OWNER_CODES:
-            if letter in code:
-                return code, False
-    return "", False
+    inside = [code for code in OWNER_CODES if code in text]
+    if len(inside) == 1:
+        return inside[0], False
+    if len(text) == 1:
+        return next((code for code in OWNER_CODES if text in code), ""), False
+    if len(text) != 2:
+        return "", False
+    scores = {code: sum(1.0 if got == want else 0.5 if got in _LOOKS_LIKE.get(want, "") else 0.0
+                        for got, want in zip(text, code)) for code in OWNER_CODES}
+    best = max(scores.values())
+    winners = [code for code, score in scores.items() if score == best]
+    return (winners[0], False) if best >= 1 and len(winners) == 1 else ("", False)
 
 
 # --- the grid reader: columns from the ruled lines, rows from a second reading of the date columns ---
@@ -231,10 +241,12 @@ def _band(page: OcrPage, top: float, bottom: float, previous: float, following: 
     return max(top - height, (previous + top) / 2), min(bottom + height, (bottom + following) / 2)
 
 
-def decide_date(readings: list[tuple[str, float, str]], name: str, flags: list[tuple[str, str]]) -> str:
+def decide_date(readings: list[tuple[str, float, str]], name: str, flags: list[tuple[str, str]],
+                usual_year: int | None = None) -> str:
     """One date from several readings of its cell, each (ISO or "", confidence, text read), the preferred
     first. Two readings that agree are trusted (tesseract's own confidence for digits says little);
-    anything less is flagged."""
+    anything less is flagged. Among disagreeing readings, one in the year the page's settled dates share is
+    taken first (a misread year, 2028 for 2025, is the commonest slip), still flagged."""
     label = name.replace("_", " ")
     values = [iso for iso, _, _ in readings if iso]
     if not values:
@@ -245,7 +257,7 @@ def decide_date(readings: list[tuple[str, float, str]], name: str, flags: list[t
         return best
     texts = " and as ".join(repr(text) for _, _, text in readings if text)
     flags.append((f"low_confidence:{name}", f"{label} read as {texts}"))
-    return values[0]
+    return next((iso for iso in values if int(iso[:4]) == usual_year), values[0])
 
 
 def _decide_owner(readings: list[list[OcrWord]], flags: list[tuple[str, str]]) -> str:
@@ -254,7 +266,7 @@ def _decide_owner(readings: list[list[OcrWord]], flags: list[tuple[str, str]]) -
     codes = []
     for words in readings:
         letters = [w for w in words if re.sub(r"[^A-Za-z]", "", w.text)]
-        codes.append(_owner(letters[0], in_owner_cell=True) if letters else ("", False))
+        codes.append(owner_code(letters[0], in_owner_cell=True) if letters else ("", False))
     found = [code for code, _ in codes if code]
     if any(sure for _, sure in codes) and len(set(found)) == 1:
         return found[0]
@@ -286,10 +298,13 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
         previous = max(w.bottom for w in lines[index - 1]) if index else 0.0
         following = min(w.top for w in lines[index + 1]) if index + 1 < len(lines) else page.height
         bands.append((line, *_band(page, min(w.top for w in line), max(w.bottom for w in line), previous, following)))
-    unsettled_dates = any(
-        _cell_date(_cells_words(line, span, top, bottom))[0] != _cell_date(_cells_words(page.words, span, top, bottom))[0]
-        for line, top, bottom in bands for span in (columns.transaction_date, columns.notified))
-    unsettled_owners = any(not _owner(words[0], in_owner_cell=True)[1]
+    first_two = [(_cell_date(_cells_words(line, span, top, bottom))[0],
+                  _cell_date(_cells_words(page.words, span, top, bottom))[0])
+                 for line, top, bottom in bands for span in (columns.transaction_date, columns.notified)]
+    unsettled_dates = any(strip != whole for strip, whole in first_two)
+    settled_years = Counter(int(strip[:4]) for strip, whole in first_two if strip and strip == whole)
+    usual_year = settled_years.most_common(1)[0][0] if settled_years else None
+    unsettled_owners = any(not owner_code(words[0], in_owner_cell=True)[1]
                            for _, top, bottom in bands
                            if (words := _cells_words(page.words, columns.owner, top, bottom)))
     extra = ([(date_spans, DATE_CHARS, 2)] if unsettled_dates else []) + (
@@ -308,7 +323,7 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
         flags: list[tuple[str, str]] = []
         for name, span in (("transaction_date", columns.transaction_date), ("notification_date", columns.notified)):
             readings = [in_cell(line, span), in_cell(enlarged, span), in_cell(page.words, span)]
-            setattr(row, name, decide_date([_cell_date(words) for words in readings], name, flags))
+            setattr(row, name, decide_date([_cell_date(words) for words in readings], name, flags, usual_year))
         mark_boxes: list[Box] = []
         marked, clarity = _marked(page, columns.amounts, top, bottom)
         if len(marked) == 1:
@@ -334,8 +349,8 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
             row.cap_gains_over_200 = any(type_names[i] == "gains" for i in marked)
         if columns.owner:
             row.owner = _decide_owner([in_cell(owner_words, columns.owner), in_cell(page.words, columns.owner)], flags)
-        elif names and _owner(names[0])[0]:  # no owner column: a code may open the name cell
-            (row.owner, exact), first, names = _owner(names[0]), names[0], names[1:]
+        elif names and owner_code(names[0])[0]:  # no owner column: a code may open the name cell
+            (row.owner, exact), first, names = owner_code(names[0]), names[0], names[1:]
             if not exact:
                 flags.append(("low_confidence:owner", f"owner read as {first.text!r}"))
         row.asset_name = " ".join(w.text for w in names).strip(" |_-—~")
@@ -432,7 +447,7 @@ def read_page_rows(page: OcrPage) -> list[PendingRow]:
         limit = type_cells[-1][0] if len(type_cells) == type_count else first_date.x0
         texts = [w for w in line if w.x1 <= limit + 2 and not _JUNK.match(w.text)]
         if texts:
-            owner, exact = _owner(texts[0])
+            owner, exact = owner_code(texts[0])
             if owner:
                 row.owner = owner
                 texts = texts[1:]

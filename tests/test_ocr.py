@@ -12,7 +12,7 @@ import pytest
 from agent import ocr
 from agent.extract import extract_bytes
 from agent.ocr import OcrPage, OcrWord, parse_tsv
-from agent.ocr_parse import decide_date, find_columns, parse_ocr_page, read_date
+from agent.ocr_parse import decide_date, find_columns, owner_code, parse_ocr_page, read_date
 from tests.conftest import filing_path
 
 GOLDEN = Path(__file__).parent / "golden_ocr"
@@ -141,6 +141,26 @@ def test_a_date_is_trusted_only_when_two_readings_agree(readings, value, flag):
     flags: list[tuple[str, str]] = []
     assert decide_date(readings, "transaction_date", flags) == value
     assert [code for code, _ in flags] == ([flag] if flag else [])
+
+
+def test_disagreeing_readings_prefer_the_pages_usual_year_and_stay_flagged():
+    misread = ("2028-03-18", 90.0, "3/18/2028")
+    flags: list[tuple[str, str]] = []
+    assert decide_date([misread, _RIGHT, _NONE], "transaction_date", flags, usual_year=2025) == "2025-03-18"
+    assert [code for code, _ in flags] == ["low_confidence:transaction_date"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("SP", ("SP", True)), ("§P", ("SP", False)), ("pc", ("DC", False)), ("pe", ("DC", False)),
+    ("oC", ("DC", False)), ("“DCs", ("DC", False)), ("C", ("DC", False)), ("TS", ("", False)), ("ee", ("", False)),
+], ids=lambda value: value if isinstance(value, str) else None)
+def test_owner_codes_are_read_from_their_letters_in_the_owner_column(text, expected):
+    assert owner_code(_word(text, 5, 25, 40), in_owner_cell=True) == expected
+
+
+def test_outside_the_owner_column_only_a_whole_code_is_an_owner():
+    assert owner_code(_word("TSM", 5, 25), in_owner_cell=False) == ("", False)
+    assert owner_code(_word("JT", 5, 25), in_owner_cell=False) == ("JT", True)
 
 
 def _golden_ids() -> list[str]:
