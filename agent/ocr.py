@@ -22,9 +22,8 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
-
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image

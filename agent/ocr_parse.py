@@ -28,6 +28,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 from agent.errors import InputError
 from agent.fields import AMOUNT_BRACKETS, OWNER_CODES
@@ -117,7 +118,7 @@ def owner_code(word: OcrWord, in_owner_cell: bool = False) -> tuple[str, bool]:
     """An owner code from a word; (code, exact). The codes are a closed set (SP, JT, DC), so a word that
     reads as exactly one of them is taken whatever tesseract's confidence; S read as § or $ is repaired.
     In the owner column, where nothing else is printed, a misread code is matched letter by letter,
-    allowing tesseract's usual confusions ('pc', 'oC', 'pe' are DC); an ambiguous reading gives nothing.
+    allowing tesseract's usual confusions ('pc' and 'oC' are DC); an ambiguous reading gives nothing.
     Repaired codes are not exact (they get flagged)."""
     text = re.sub(r"[^A-Za-z]", "", word.text.replace("§", "S").replace("$", "S")).upper()
     if text in OWNER_CODES:
@@ -135,7 +136,8 @@ def owner_code(word: OcrWord, in_owner_cell: bool = False) -> tuple[str, bool]:
                         for got, want in zip(text, code)) for code in OWNER_CODES}
     best = max(scores.values())
     winners = [code for code, score in scores.items() if score == best]
-    return (winners[0], False) if best >= 1 and len(winners) == 1 else ("", False)
+    # at least one letter read right: two look-alikes ("OO", "LI") are as likely specks in a blank cell
+    return (winners[0], False) if best >= 1.5 and len(winners) == 1 else ("", False)
 
 
 # --- the grid reader: columns from the ruled lines, rows from a second reading of the date columns ---
@@ -173,7 +175,7 @@ def find_columns(rules: list[float]) -> GridColumns | None:
 
     The number of cells right of the widest (name) cell tells the variant when the grid is the table's
     alone; otherwise the pattern is looked for by width (rules of the header or the page border around)."""
-    cells = list(zip(rules, rules[1:]))
+    cells = list(pairwise(rules))
     width = [b - a for a, b in cells]
     if cells:
         name_index = max(range(len(cells)), key=width.__getitem__)
@@ -298,12 +300,16 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
         previous = max(w.bottom for w in lines[index - 1]) if index else 0.0
         following = min(w.top for w in lines[index + 1]) if index + 1 < len(lines) else page.height
         bands.append((line, *_band(page, min(w.top for w in line), max(w.bottom for w in line), previous, following)))
-    first_two = [(_cell_date(_cells_words(line, span, top, bottom))[0],
+    date_columns = {"transaction_date": columns.transaction_date, "notification_date": columns.notified}
+    first_two = [(name, _cell_date(_cells_words(line, span, top, bottom))[0],
                   _cell_date(_cells_words(page.words, span, top, bottom))[0])
-                 for line, top, bottom in bands for span in (columns.transaction_date, columns.notified)]
-    unsettled_dates = any(strip != whole for strip, whole in first_two)
-    settled_years = Counter(int(strip[:4]) for strip, whole in first_two if strip and strip == whole)
-    usual_year = settled_years.most_common(1)[0][0] if settled_years else None
+                 for line, top, bottom in bands for name, span in date_columns.items()]
+    unsettled_dates = any(strip != whole for _, strip, whole in first_two)
+    usual_year = {}  # per date column: the year its settled dates share most
+    for name in date_columns:
+        years = Counter(int(strip[:4]) for column, strip, whole in first_two
+                        if column == name and strip and strip == whole)
+        usual_year[name] = years.most_common(1)[0][0] if years else None
     unsettled_owners = any(not owner_code(words[0], in_owner_cell=True)[1]
                            for _, top, bottom in bands
                            if (words := _cells_words(page.words, columns.owner, top, bottom)))
@@ -315,15 +321,14 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
     page.second_reading.extend(date_words + enlarged + owner_words)
     rows: list[PendingRow] = []
     for line, top, bottom in bands:
-        in_cell = lambda words, span: _cells_words(words, span, top, bottom)  # noqa: E731
-        names = [w for w in in_cell(page.words, columns.name) if not _JUNK.match(w.text)]
+        names = [w for w in _cells_words(page.words, columns.name, top, bottom) if not _JUNK.match(w.text)]
         if names and _EXAMPLE.search(names[0].text):
             continue  # the form's printed example row
         row = Transaction(row_number=0, page=page.number, extracted_by="ocr")  # numbered by number_rows
         flags: list[tuple[str, str]] = []
-        for name, span in (("transaction_date", columns.transaction_date), ("notification_date", columns.notified)):
-            readings = [in_cell(line, span), in_cell(enlarged, span), in_cell(page.words, span)]
-            setattr(row, name, decide_date([_cell_date(words) for words in readings], name, flags, usual_year))
+        for name, span in date_columns.items():
+            readings = [_cells_words(words, span, top, bottom) for words in (line, enlarged, page.words)]
+            setattr(row, name, decide_date([_cell_date(words) for words in readings], name, flags, usual_year[name]))
         mark_boxes: list[Box] = []
         marked, clarity = _marked(page, columns.amounts, top, bottom)
         if len(marked) == 1:
@@ -348,7 +353,8 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
         if len(columns.types) == 5:
             row.cap_gains_over_200 = any(type_names[i] == "gains" for i in marked)
         if columns.owner:
-            row.owner = _decide_owner([in_cell(owner_words, columns.owner), in_cell(page.words, columns.owner)], flags)
+            row.owner = _decide_owner([_cells_words(words, columns.owner, top, bottom)
+                                       for words in (owner_words, page.words)], flags)
         elif names and owner_code(names[0])[0]:  # no owner column: a code may open the name cell
             (row.owner, exact), first, names = owner_code(names[0]), names[0], names[1:]
             if not exact:
@@ -358,7 +364,7 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
             flags.append(("unreadable:asset_name", "no asset name read"))
         elif min(w.conf for w in names) < LOW_CONFIDENCE:
             flags.append(("low_confidence:asset_name", f"asset name read with confidence {min(w.conf for w in names):.0f}"))
-        row_words = sorted(in_cell(page.words, (0.0, page.width)), key=lambda w: (w.line, w.x0))
+        row_words = sorted(_cells_words(page.words, (0.0, page.width), top, bottom), key=lambda w: (w.line, w.x0))
         row.source_lines = [" ".join(w.text for w in row_words)]
         left = columns.owner[0] if columns.owner else columns.name[0]
         row.boxes = [page.page_box(left, top, columns.amounts[-1][1], bottom), *mark_boxes]

@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-from collections import Counter
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.extract import extract_bytes  # noqa: E402
+from agent.extract import extract_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 FILINGS = ROOT.parent / "shared" / "filings"
