@@ -30,6 +30,7 @@ from agent.store import RunStore
 from agent.tools import InputFile
 from tests.conftest import ROOT, SAMPLES, filing_path, llm_config_for
 from tests.fake_openai import delay, error, json_content, text, tool_calls, truncated
+from tests.test_llm_brain import INVENTED, MSFT, llm_row
 from tests.pdf_builders import BROKER_STATEMENT, text_pdf
 
 WORKSPACE = "f" * 32
@@ -236,21 +237,6 @@ OTHER_STATEMENT = "statement-2.pdf"
 def statement(name: str = STATEMENT, pages: int = 1) -> InputFile:
     """A broker statement: a text layer in a layout the House PTR parser does not know (2 trades a page)."""
     return InputFile(name, text_pdf([BROKER_STATEMENT] * pages))
-
-
-def llm_row(**values) -> dict:
-    """A row of the extraction schema, as printed on the statement (AAPL)."""
-    row = {"owner": "", "asset_name": "Apple Inc.", "ticker": "AAPL", "asset_type": "ST", "transaction_type": "P",
-           "transaction_date": "01/05/2024", "notification_date": "01/20/2024", "amount": "$1,001 - $15,000",
-           "description": ""}
-    row.update(values)
-    return row
-
-
-MSFT = llm_row(asset_name="Microsoft Corporation", ticker="MSFT", transaction_type="S",
-               transaction_date="02/01/2024", notification_date="02/10/2024", amount="$15,001 - $50,000")
-INVENTED = llm_row(asset_name="NVIDIA Corporation", ticker="NVDA", transaction_date="03/01/2024",
-                   notification_date="03/02/2024")
 
 
 def call(tool: str, **arguments) -> tuple[str, dict]:
