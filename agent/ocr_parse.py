@@ -45,7 +45,9 @@ _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|"
 _LOOKS_LIKE = {"D": "OPB", "C": "EGO", "S": "B", "P": "R", "J": "IL", "T": "I"}
 _EXAMPLE = re.compile(r"^\W?.?xample", re.IGNORECASE)  # the printed "Example:" row (its E often misread)
 _JUNK = re.compile(r"^[^A-Za-z0-9&]+$")
-BRACKET_LABELS = [f"${low:,} - ${high:,}" if high else f"Over ${low - 1:,}" for low, high in AMOUNT_BRACKETS[:10]]
+# The amount columns A-J, then K (a spouse's or dependent child's asset over $1,000,000).
+BRACKET_LABELS = [f"${low:,} - ${high:,}" if high else f"Over ${low - 1:,}" for low, high in AMOUNT_BRACKETS[:10]] + [
+    f"Spouse/DC Over ${AMOUNT_BRACKETS[10][0] - 1:,}"]
 HANDWRITING_CONFIDENCE = 45.0
 
 

@@ -11,8 +11,9 @@ import pytest
 
 from agent import ocr
 from agent.extract import extract_bytes
+from agent.fields import parse_amount
 from agent.ocr import OcrPage, OcrWord, parse_tsv
-from agent.ocr_parse import decide_date, find_columns, owner_code, parse_ocr_page, read_date
+from agent.ocr_parse import decide_date, find_columns, label_for, owner_code, parse_ocr_page, read_date
 from tests.conftest import filing_path
 
 GOLDEN = Path(__file__).parent / "golden_ocr"
@@ -61,6 +62,15 @@ def test_lines_without_dates_and_the_example_row_are_not_rows():
     words = [_word("Example:", 40, 90), _word("8/14/12", 395, 455), _word("8/14/12", 465, 525)]
     assert parse_ocr_page(_grid_page({}, words, RULES)) == []
     assert parse_ocr_page(_grid_page({}, [_word("LINDA", 40, 90)], RULES)) == []
+
+
+@pytest.mark.parametrize("column, label", [(0, "$1,001 - $15,000"), (9, "Over $50,000,000"),
+                                           (10, "Spouse/DC Over $1,000,000")], ids=["A", "J", "K"])
+def test_each_amount_column_has_the_forms_bracket(column, label):
+    text, low, high = label_for(column)
+    amount = parse_amount(text)
+    assert text == label and amount.is_bracket and (low, high) == (
+        float(amount.minimum), None if amount.maximum is None else float(amount.maximum))
 
 
 def test_dates_are_read_strictly():
