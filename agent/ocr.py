@@ -9,7 +9,8 @@ and a confidence (0-100) each.
 Orientation: many scans are turned 90 degrees with no /Rotate flag, and tesseract's own OSD guessed wrong
 on them. The first page's turn is chosen by OCR'ing a central crop at 0, 90 and 270 degrees and keeping
 the turn with the most confidently read text; later pages are read with the first page's turn and probed
-only when that read is poor. Pages after the first are read two at a time (tesseract runs single-threaded, one per core).
+only when that read is poor. Pages after the first are read two at a time (tesseract runs single-threaded,
+one per core).
 
 Nothing is downloaded at run time: the engine and its English model are Debian packages
 (`tesseract-ocr tesseract-ocr-eng`), installed by scripts/run.sh and scripts/test.sh.
@@ -120,7 +121,9 @@ def _run_tesseract(image: np.ndarray, dpi: int, psm: int = 6, whitelist: str = "
         Image.fromarray(image).save(handle.name)
         try:
             # tessedit_do_invert=0: the scans have no white-on-black text, and the inverted pass costs a third
-            options = ["-c", "tessedit_do_invert=0"] + (["-c", f"tessedit_char_whitelist={whitelist}"] if whitelist else [])
+            options = ["-c", "tessedit_do_invert=0"]
+            if whitelist:
+                options += ["-c", f"tessedit_char_whitelist={whitelist}"]
             result = subprocess.run([exe, handle.name, "-", "--psm", str(psm), "--dpi", str(dpi), *options, "tsv"],
                                     capture_output=True, text=True, env=env, timeout=TIMEOUT)
         except (OSError, subprocess.TimeoutExpired) as exc:

@@ -318,7 +318,8 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
     extra = ([(date_spans, DATE_CHARS, 2)] if unsettled_dates else []) + (
         [([_inset(columns.owner)], OWNER_CHARS, 1)] if unsettled_owners else [])
     with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # separate tesseract processes: one per core
-        results = dict(zip((chars for _, chars, _ in extra), pool.map(lambda reading: read_columns(page, *reading), extra)))
+        read = pool.map(lambda reading: read_columns(page, *reading), extra)
+        results = dict(zip((chars for _, chars, _ in extra), read))
     enlarged, owner_words = results.get(DATE_CHARS, []), results.get(OWNER_CHARS, [])
     page.second_reading.extend(date_words + enlarged + owner_words)
     rows: list[PendingRow] = []
@@ -365,7 +366,8 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
         if not row.asset_name:
             flags.append(("unreadable:asset_name", "no asset name read"))
         elif min(w.conf for w in names) < LOW_CONFIDENCE:
-            flags.append(("low_confidence:asset_name", f"asset name read with confidence {min(w.conf for w in names):.0f}"))
+            lowest = min(w.conf for w in names)
+            flags.append(("low_confidence:asset_name", f"asset name read with confidence {lowest:.0f}"))
         row_words = sorted(_cells_words(page.words, (0.0, page.width), top, bottom), key=lambda w: (w.line, w.x0))
         row.source_lines = [" ".join(w.text for w in row_words)]
         left = columns.owner[0] if columns.owner else columns.name[0]
