@@ -287,6 +287,37 @@ def _cells_words(words: list[OcrWord], span: Span | None, top: float, bottom: fl
     return [w for w in words if _inside(w, span, top, bottom)] if span else []
 
 
+def _read_marks(page: OcrPage, row: Transaction, amount_cells: list[Span], type_cells: list[Span],
+                type_names: list[str], top: float, bottom: float, flags: list[tuple[str, str]]) -> list[Box]:
+    """The row's amount and type (and Cap. Gains, where the form has the column) from the X marks in its
+    cells; `type_names` names the type cells in their order. Returns the marked cells: the evidence."""
+    mark_boxes: list[Box] = []
+    marked, clarity = _marked(page, amount_cells, top, bottom)
+    if len(marked) == 1:
+        row.amount, row.amount_min, row.amount_max = label_for(marked[0])
+        mark_boxes.append(_cell(page, amount_cells, marked[0], top, bottom))
+        if clarity < 2:
+            flags.append(("low_confidence:amount", "the amount mark is faint against the other cells"))
+    elif not amount_cells:
+        flags.append(("unreadable:amount", "no amount columns found right of the dates"))
+    else:
+        flags.append(("unreadable:amount", f"{len(marked)} amount cells marked"))
+    marked, clarity = _marked(page, type_cells, top, bottom)
+    picked = [type_names[i] for i in marked]
+    kinds = [i for i in marked if type_names[i] in ("P", "S", "E")]
+    if len(kinds) == 1:
+        kind = type_names[kinds[0]]
+        row.transaction_type = "S (partial)" if kind == "S" and "partial" in picked else kind
+        mark_boxes.append(_cell(page, type_cells, kinds[0], top, bottom))
+        if clarity < 2:
+            flags.append(("low_confidence:transaction_type", "the type mark is faint against the other cells"))
+    else:
+        flags.append(("unreadable:transaction_type", f"{len(kinds)} type cells marked"))
+    if len(type_names) == len(TYPE_NAMES[5]):
+        row.cap_gains_over_200 = "gains" in picked
+    return mark_boxes
+
+
 def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
     """Rows of a page whose grid matched `find_columns`: every line of the date columns, read again on its
     own with only date characters, that holds a date is a row; its cells are read within its band.
@@ -332,29 +363,8 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
         for name, span in date_columns.items():
             readings = [_cells_words(words, span, top, bottom) for words in (line, enlarged, page.words)]
             setattr(row, name, decide_date([_cell_date(words) for words in readings], name, flags, usual_year[name]))
-        mark_boxes: list[Box] = []
-        marked, clarity = _marked(page, columns.amounts, top, bottom)
-        if len(marked) == 1:
-            row.amount, row.amount_min, row.amount_max = label_for(marked[0])
-            mark_boxes.append(_cell(page, columns.amounts, marked[0], top, bottom))
-            if clarity < 2:
-                flags.append(("low_confidence:amount", "the amount mark is faint against the other cells"))
-        else:
-            flags.append(("unreadable:amount", f"{len(marked)} amount cells marked"))
-        type_names = TYPE_NAMES[len(columns.types)]
-        marked, clarity = _marked(page, columns.types, top, bottom)
-        kinds = [i for i in marked if type_names[i] in ("P", "S", "E")]
-        if len(kinds) == 1:
-            kind = type_names[kinds[0]]
-            partial = any(type_names[i] == "partial" for i in marked)
-            row.transaction_type = "S (partial)" if kind == "S" and partial else kind
-            mark_boxes.append(_cell(page, columns.types, kinds[0], top, bottom))
-            if clarity < 2:
-                flags.append(("low_confidence:transaction_type", "the type mark is faint against the other cells"))
-        else:
-            flags.append(("unreadable:transaction_type", f"{len(kinds)} type cells marked"))
-        if len(columns.types) == 5:
-            row.cap_gains_over_200 = any(type_names[i] == "gains" for i in marked)
+        mark_boxes = _read_marks(page, row, columns.amounts, columns.types, TYPE_NAMES[len(columns.types)],
+                                 top, bottom, flags)
         if columns.owner:
             row.owner = _decide_owner([_cells_words(words, columns.owner, top, bottom)
                                        for words in (owner_words, page.words)], flags)
@@ -427,32 +437,10 @@ def read_page_rows(page: OcrPage) -> list[PendingRow]:
         right = [x for x in page.rules if x > last_date.x1 - 1]
         left = sorted((x for x in page.rules if x < first_date.x0 + 1), reverse=True)
         amount_cells = list(zip(right, right[1:]))[:10]
-        marked, clarity = _marked(page, amount_cells, top, bottom)
-        mark_boxes: list[Box] = []
-        if len(marked) == 1:
-            row.amount, row.amount_min, row.amount_max = label_for(marked[0])
-            mark_boxes.append(_cell(page, amount_cells, marked[0], top, bottom))
-            if clarity < 2:
-                flags.append(("low_confidence:amount", "the amount mark is faint against the other cells"))
-        elif not amount_cells:
-            flags.append(("unreadable:amount", "no amount columns found right of the dates"))
-        else:
-            flags.append(("unreadable:amount", f"{len(marked)} amount cells marked"))
         type_count = 5 if partial_variant else 3
         type_cells = [(b, a) for a, b in zip(left, left[1:])][:type_count]  # nearest the date first
-        marked, clarity = _marked(page, type_cells, top, bottom)
-        names = (["partial", "gains", "E", "S", "P"] if partial_variant else ["E", "S", "P"])[:len(type_cells)]
-        picked = [names[i] for i in marked]
-        kinds = [name for name in picked if name in ("P", "S", "E")]
-        if len(kinds) == 1:
-            row.transaction_type = "S (partial)" if kinds[0] == "S" and "partial" in picked else kinds[0]
-            mark_boxes.append(_cell(page, type_cells, names.index(kinds[0]), top, bottom))
-            if clarity < 2:
-                flags.append(("low_confidence:transaction_type", "the type mark is faint against the other cells"))
-        else:
-            flags.append(("unreadable:transaction_type", f"{len(kinds)} type cells marked"))
-        if partial_variant and len(type_cells) == 5:
-            row.cap_gains_over_200 = "gains" in picked
+        type_names = TYPE_NAMES[type_count][::-1][:len(type_cells)]
+        mark_boxes = _read_marks(page, row, amount_cells, type_cells, type_names, top, bottom, flags)
         # Owner and asset: the words left of the type columns.
         limit = type_cells[-1][0] if len(type_cells) == type_count else first_date.x0
         texts = [w for w in line if w.x1 <= limit + 2 and not _JUNK.match(w.text)]
