@@ -47,6 +47,14 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def require_playwright() -> None:
+    """Skip the calling test module when the playwright package is missing; under CI, which must have it, fail."""
+    if os.environ.get("CI"):
+        import playwright  # noqa: F401
+    pytest.importorskip("playwright", reason="the playwright package is not installed "
+                        "(pip install -r requirements-dev.txt)")
+
+
 def launch_options() -> dict:
     """Keyword arguments for chromium.launch(), sync or async: Debian's Chromium, headless, offline-safe."""
     return {"executable_path": str(CHROMIUM), "headless": True, "args": CHROMIUM_ARGS}

@@ -11,7 +11,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -22,15 +21,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.conftest import SAMPLES, filing_path
-from tests.e2e.conftest import ROOT, VIEWPORT, launch_options
+from tests.e2e.conftest import ROOT, VIEWPORT, launch_options, require_playwright
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # the chromium fixture says why (and fails under CI)
-    if os.environ.get("CI"):
-        raise
-    pytest.skip("the playwright package is not installed (pip install -r requirements-dev.txt)",
-                allow_module_level=True)
+require_playwright()
+from playwright.sync_api import Page, expect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

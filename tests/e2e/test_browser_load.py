@@ -26,16 +26,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, filing_path
-from tests.e2e.conftest import VIEWPORT, AppServer, launch_options
+from tests.e2e.conftest import VIEWPORT, AppServer, launch_options, require_playwright
 
-try:
-    from playwright.async_api import Page
-    from playwright.async_api import expect as aexpect
-except ImportError:  # the chromium fixture says why (and fails under CI)
-    if os.environ.get("CI"):
-        raise
-    pytest.skip("the playwright package is not installed (pip install -r requirements-dev.txt)",
-                allow_module_level=True)
+require_playwright()
+from playwright.async_api import Page  # noqa: E402
+from playwright.async_api import expect as aexpect  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.shared]
 

@@ -22,17 +22,12 @@ import pytest
 
 from agent.extract import extract_bytes
 from tests.conftest import SAMPLES, filing_path
-from tests.e2e.conftest import ROOT, SERVER_START_TIMEOUT, VIEWPORT, _free_port, _health, _stop
+from tests.e2e.conftest import ROOT, SERVER_START_TIMEOUT, VIEWPORT, _free_port, _health, _stop, require_playwright
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # the chromium fixture says why (and fails under CI)
-    if os.environ.get("CI"):
-        raise
-    pytest.skip("the playwright package is not installed (pip install -r requirements-dev.txt)",
-                allow_module_level=True)
+require_playwright()
+from playwright.sync_api import Page, expect  # noqa: E402
 
-from tests.e2e.test_browser import (  # after the check above: it needs playwright
+from tests.e2e.test_browser import (  # noqa: E402 (after the check above: it needs playwright)
     UI_TIMEOUT,
     go_to,
     no_traceback,
