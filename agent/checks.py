@@ -27,14 +27,20 @@ def normalize_space(text: str) -> str:
     return " ".join(text.split())
 
 
-def printed_dates(iso: str) -> list[str]:
-    """The ways a form prints a date: 06/08/2016, 06/8/2016, 6/08/2016, 6/8/2016, and with a two-digit
-    year (06/08/16: typed paper forms)."""
-    value = date.fromisoformat(iso)
-    months = {f"{value.month:02d}", str(value.month)}
-    days = {f"{value.day:02d}", str(value.day)}
-    years = (str(value.year), f"{value.year % 100:02d}")
-    return [f"{m}/{d}/{y}" for m in months for d in days for y in years]
+# A whole date as forms print it: 06/08/2016, 6/8/2016, a two-digit year on typed paper forms (06/08/16),
+# dashes on typed attachments (03-13-2025); never part of a longer run (6/8/16 is not in 16/8/165).
+PRINTED_DATE = re.compile(r"(?<![\d/-])(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-])")
+
+
+def printed_dates_of(text: str) -> set[str]:
+    """The ISO dates printed in a text (two-digit years are 20xx)."""
+    found = set()
+    for month, _, day, year in PRINTED_DATE.findall(text):
+        try:
+            found.add(date(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day)).isoformat())
+        except ValueError:  # 13/45/2024 is no date
+            continue
+    return found
 
 
 def _box_key(page: int, box) -> tuple:
@@ -50,6 +56,7 @@ class PageIndex:
         self._checked = {_box_key(page.number, box) for page in document.pages for box in page.checkboxes
                          if box.checked}
         self._text = {page.number: normalize_space(page.text) for page in document.pages}
+        self._dates = {number: printed_dates_of(text) for number, text in self._text.items()}
         self._upper = {number: text.upper() for number, text in self._text.items()}
         self._tokens = {number: Counter(text.upper().split()) for number, text in self._text.items()}
 
@@ -71,11 +78,8 @@ class PageIndex:
         return all(merged[token] >= count for token, count in tokens.items())
 
     def has_date(self, pages: list[int], iso: str) -> bool:
-        """True when the date is printed on one of the pages, as a whole date (6/8/16 is not in 16/8/165)."""
-        # typed paper attachments also print 03-13-2025
-        variants = [variant for printed in printed_dates(iso) for variant in (printed, printed.replace("/", "-"))]
-        pattern = re.compile(r"(?<![\d/-])(?:" + "|".join(map(re.escape, variants)) + r")(?![\d/-])")
-        return any(pattern.search(self._text.get(number, "")) for number in pages)
+        """True when the date is printed on one of the pages as a whole date (see PRINTED_DATE)."""
+        return any(iso in self._dates.get(number, ()) for number in pages)
 
     def is_checked(self, box: Box) -> bool:
         """True when the box is a ticked box (or an X-marked cell of a scan) on its page."""
