@@ -7,9 +7,10 @@ with boxes in PDF points of the page as the reader sees it after the turn (top-l
 and a confidence (0-100) each.
 
 Orientation: many scans are turned 90 degrees with no /Rotate flag, and tesseract's own OSD guessed wrong
-on them. The first page's turn is chosen by OCR'ing a central crop at 0, 90 and 270 degrees and keeping
-the turn with the most confidently read text; later pages are read with the first page's turn and probed
-only when that read is poor. Pages after the first are read two at a time (tesseract runs single-threaded,
+on them. A page whose ruled lines show the form's grid (agent/ocr_grid.py) is turned the one way its
+columns fit; that needs no reading, and small print cannot mislead it. Otherwise the first page's turn is
+chosen by OCR'ing a central crop at 0, 90 and 270 degrees and keeping the turn with the most confidently
+read text; later pages are read with the first page's turn and probed only when that read is poor. Pages after the first are read two at a time (tesseract runs single-threaded,
 one per core).
 
 Nothing is downloaded at run time: the engine and its English model are Debian packages
@@ -30,6 +31,7 @@ import numpy as np
 from PIL import Image
 
 from agent.models import Box
+from agent.ocr_grid import find_columns
 from agent.sandbox import render_page
 
 ENGINE = "tesseract"
@@ -41,6 +43,7 @@ LINE_RUN = 0.04  # a dark run longer than this share of the page's width is a ru
 TIMEOUT = 60
 GOOD_READ = 50.0  # a read scoring under this with a reused turn is probed for its own orientation
 GAP_POINTS = 60  # white between columns set side by side for a second reading
+RULE_MERGE = 2.5  # points: ruled lines closer than this are one line
 PARALLEL_PAGES = 2  # tesseract processes at once (one per core of the 2-core machines this runs on)
 
 
@@ -189,7 +192,7 @@ def vertical_rules(vertical: np.ndarray, scale: float, share: float = 0.08) -> l
     xs = np.flatnonzero(counts >= threshold)
     rules: list[list[int]] = []
     for x in xs:
-        if rules and x - rules[-1][-1] <= 3:
+        if rules and x - rules[-1][-1] <= RULE_MERGE * scale:  # one line, scanned thick or doubled
             rules[-1].append(int(x))
         else:
             rules.append([int(x)])
@@ -259,6 +262,13 @@ def read_columns(page: OcrPage, spans: list[tuple[float, float]], whitelist: str
     return words
 
 
+def grid_rotation(horizontal: np.ndarray, vertical: np.ndarray, scale: float) -> int | None:
+    """0, 90 or 270 when the page's ruled lines show the form's grid under exactly that turn, else None."""
+    fits = [rotation for rotation in (0, 90, 270)
+            if find_columns(vertical_rules(_turn(horizontal if rotation else vertical, rotation), scale))]
+    return fits[0] if len(fits) == 1 else None
+
+
 def _turn(image: np.ndarray, rotation: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, rotation // 90))
 
@@ -266,14 +276,18 @@ def _turn(image: np.ndarray, rotation: int) -> np.ndarray:
 def ocr_image(grey: np.ndarray, number: int = 1, dpi: int = DPI, rotation: int | None = None) -> OcrPage:
     """OCR one rendered page (grey, rows x cols at `dpi`): clean the rules, turn it upright, read it.
 
-    `rotation` is a guess (the previous page's turn): kept when the page reads well under it, otherwise
-    the page's own orientation is probed and the page read again."""
+    A page showing the form's grid is turned the way the grid fits. Otherwise `rotation` is a guess (the
+    previous page's turn): kept when the page reads well under it, otherwise the page's own orientation is
+    probed and the page read again."""
     started = time.perf_counter()
     horizontal, vertical = rule_masks(grey)
     clean = remove_rules(grey, horizontal, vertical)
     scale = dpi / 72
-    guessed = rotation is not None
-    if rotation is None:
+    gridded = grid_rotation(horizontal, vertical, scale)
+    guessed = gridded is None and rotation is not None
+    if gridded is not None:
+        rotation = gridded
+    elif rotation is None:
         rotation = choose_rotation(clean)
     words = parse_tsv(_run_tesseract(_turn(clean, rotation), dpi), scale)
     if guessed and read_score(words) < GOOD_READ:

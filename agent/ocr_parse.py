@@ -23,17 +23,21 @@ printed example row are not rows. Every value carries a confidence; low ones bec
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections import Counter
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from difflib import SequenceMatcher
 from itertools import pairwise
 
 from agent.errors import InputError
 from agent.fields import AMOUNT_BRACKETS, OWNER_CODES
 from agent.models import Box, Filing, Flag, Transaction
 from agent.ocr import ENGINE, PARALLEL_PAGES, OcrPage, OcrUnavailable, OcrWord, ocr_pdf_pages, read_columns
+from agent.ocr_grid import TYPE_NAMES, GridColumns, Span, find_columns
 
 LOW_CONFIDENCE = 60.0  # tesseract word confidence under which a value is flagged
 MARK_INK = 0.015  # share of a cell's inner pixels that must be ink for an X mark
@@ -49,6 +53,10 @@ _JUNK = re.compile(r"^[^A-Za-z0-9&]+$")
 BRACKET_LABELS = [f"${low:,} - ${high:,}" if high else f"Over ${low - 1:,}" for low, high in AMOUNT_BRACKETS[:10]] + [
     f"Spouse/DC Over ${AMOUNT_BRACKETS[10][0] - 1:,}"]
 HANDWRITING_CONFIDENCE = 45.0
+MIN_DIGITS_TO_COMPLETE = 3  # a partial date reading with fewer digits says too little to complete
+COMPLETE_MATCH = 0.75  # how closely (difflib ratio) a partial reading must resemble the date it completes to
+COMPLETE_MARGIN = 0.05  # ... and by how much more than any other day
+CONSISTENT_DAYS = 180  # a notification this long after its transaction is rare; a year apart, a misread
 
 
 # A read row and its (flag code, message) pairs, before the row has its number in the filing.
@@ -142,79 +150,14 @@ def owner_code(word: OcrWord, in_owner_cell: bool = False) -> tuple[str, bool]:
     return (winners[0], False) if best >= 1.5 and len(winners) == 1 else ("", False)
 
 
-# --- the grid reader: columns from the ruled lines, rows from a second reading of the date columns ---
+# --- the grid reader: columns from the ruled lines (agent/ocr_grid.py), rows from a second reading of the
+# date columns ---
 
-NARROW = 36.0  # points: type and amount cells are 15-30 pt wide
-DATE_WIDTH = (38.0, 120.0)  # a date cell
-NAME_WIDTH = 100.0  # the asset name cell is the wide one
-OWNER_WIDTH = 70.0  # the owner cell (SP, JT, DC) is the narrow first one
 DATE_CHARS = "0123456789/-"
 OWNER_CHARS = "SPJTDC"
-TYPE_NAMES = {3: ["P", "S", "E"], 5: ["P", "S", "E", "gains", "partial"]}
-
-Span = tuple[float, float]
-
-
-@dataclass(frozen=True)
-class GridColumns:
-    """The cells of a row of the typed form, left to right, in points of the upright page."""
-
-    owner: Span | None
-    name: Span
-    types: list[Span]
-    transaction_date: Span
-    notified: Span
-    amounts: list[Span]  # brackets A-J, and K (spouse/DC over $1,000,000) when printed
-
-
-# cells right of the name -> (type cells, amount cells): 3 or 5 types, 2 dates, 10 or 11 amounts
-_LAYOUT_BY_COUNT = {3 + 2 + 10: (3, 10), 3 + 2 + 11: (3, 11), 5 + 2 + 10: (5, 10), 5 + 2 + 11: (5, 11)}
-
-
-def find_columns(rules: list[float]) -> GridColumns | None:
-    """The form's column pattern in the vertical rules: a wide name cell, 3 or 5 narrow type cells, two
-    date cells, then 10 or 11 narrow amount cells. None when the page has no such grid.
-
-    The number of cells right of the widest (name) cell tells the variant when the grid is the table's
-    alone; otherwise the pattern is looked for by width (rules of the header or the page border around)."""
-    cells = list(pairwise(rules))
-    width = [b - a for a, b in cells]
-    if cells:
-        name_index = max(range(len(cells)), key=width.__getitem__)
-        counts = _LAYOUT_BY_COUNT.get(len(cells) - name_index - 1)
-        if counts and width[name_index] >= NAME_WIDTH:
-            types = cells[name_index + 1: name_index + 1 + counts[0]]
-            dates = cells[name_index + 1 + counts[0]: name_index + 3 + counts[0]]
-            amounts = cells[name_index + 3 + counts[0]:]
-            typical = sorted(b - a for a, b in amounts)[len(amounts) // 2]
-            if all(b - a >= 0.9 * typical for a, b in dates) and sum(b - a for a, b in dates) >= 2.2 * typical:
-                return _columns(cells, name_index, types, dates[0], dates[1], amounts)
-    for i in range(1, len(cells) - 11):
-        if not all(DATE_WIDTH[0] <= width[j] <= DATE_WIDTH[1] for j in (i, i + 1)):
-            continue
-        amounts = []
-        for j in range(i + 2, min(len(cells), i + 13)):
-            if width[j] >= NARROW:
-                break
-            amounts.append(cells[j])
-        types = []
-        for j in range(i - 1, -1, -1):
-            if width[j] >= NARROW:
-                break
-            types.insert(0, cells[j])
-        name_index = i - 1 - len(types)
-        if len(amounts) < 10 or len(types) not in TYPE_NAMES or name_index < 0 or width[name_index] < NAME_WIDTH:
-            continue
-        return _columns(cells, name_index, types, cells[i], cells[i + 1], amounts[:11])
-    return None
-
-
-def _columns(cells: list[Span], name_index: int, types: list[Span], transaction_date: Span, notified: Span,
-             amounts: list[Span]) -> GridColumns:
-    # Left of the name cell: the owner cell first, then maybe rules that only cross the header.
-    owner = cells[0] if name_index >= 1 and cells[0][1] - cells[0][0] < OWNER_WIDTH else None
-    name = ((owner[1] if owner else cells[name_index][0]), cells[name_index][1])
-    return GridColumns(owner, name, types, transaction_date, notified, amounts)
+SMALL_PRINT = 9.0  # points: rows closer than this hold print too small to read without enlarging 3x
+MIN_ROW, MAX_ROW = 4.0, 40.0  # points: the gaps between horizontal rules that are rows of the grid
+DATE_INK = 0.05  # share of ink in a date cell that holds a date
 
 
 def _inset(span: Span) -> Span:
@@ -246,22 +189,81 @@ def _band(page: OcrPage, top: float, bottom: float, previous: float, following: 
 
 
 def decide_date(readings: list[tuple[str, float, str]], name: str, flags: list[tuple[str, str]],
-                usual_year: int | None = None) -> str:
+                usual_year: int | None = None, usual_months: Collection[tuple[int, int]] = ()) -> str:
     """One date from several readings of its cell, each (ISO or "", confidence, text read), the preferred
     first. Two readings that agree are trusted (tesseract's own confidence for digits says little);
     anything less is flagged. Among disagreeing readings, one in the year the page's settled dates share is
-    taken first (a misread year, 2028 for 2025, is the commonest slip), still flagged."""
+    taken first (a misread year, 2028 for 2025, is the commonest slip), still flagged. When no reading is a
+    whole date, the partial ones are matched against the days of the months the column's settled dates
+    fall in (`usual_months`, (year, month) pairs): a clear best match is taken, flagged."""
     label = name.replace("_", " ")
     values = [iso for iso, _, _ in readings if iso]
+    texts = " and as ".join(repr(text) for _, _, text in readings if text)
     if not values:
+        completed = complete_date([text for _, _, text in readings], usual_months)
+        if completed:
+            reason = f"{label} read only in part, as {texts}; completed from the column's month and year"
+            flags.append((f"low_confidence:{name}", reason))
+            return completed
         flags.append((f"unreadable:{name}", f"no {label} could be read"))
         return ""
     best, count = Counter(values).most_common(1)[0]
     if count >= 2:
         return best
-    texts = " and as ".join(repr(text) for _, _, text in readings if text)
     flags.append((f"low_confidence:{name}", f"{label} read as {texts}"))
     return next((iso for iso in values if int(iso[:4]) == usual_year), values[0])
+
+
+def _printed_forms(day: date) -> list[str]:
+    return [f"{day:%m/%d/%y}", f"{day.month}/{day.day}/{day.year}", f"{day:%m/%d/%Y}", f"{day:%m-%d-%Y}"]
+
+
+def complete_date(texts: list[str], months: Collection[tuple[int, int]]) -> str:
+    """The date, among the days of `months`, whose printed forms the partial readings `texts` resemble
+    most (ISO, or "" when no day is a clearly better match than every other, or the texts hold too few
+    digits to tell)."""
+    texts = [text for text in texts if sum(ch.isdigit() for ch in text) >= MIN_DIGITS_TO_COMPLETE]
+    if not texts or not months:
+        return ""
+    scores = {}
+    for year, month in set(months):
+        for number in range(1, calendar.monthrange(year, month)[1] + 1):
+            day = date(year, month, number)
+            scores[day] = max(SequenceMatcher(None, text, form).ratio() for text in texts for form in _printed_forms(day))
+    ranked = sorted(scores.items(), key=lambda item: -item[1])
+    (best, score), runner_up = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0.0)
+    return best.isoformat() if score >= COMPLETE_MATCH and score - runner_up >= COMPLETE_MARGIN else ""
+
+
+def repair_years(row: Transaction, flags: list[tuple[str, str]], usual_years: dict[str, int | None]) -> None:
+    """A row's dates must be in order and close: a notification before its transaction, more than
+    CONSISTENT_DAYS after it, or a date in the future is a misread. When putting one date in its column's usual year
+    (else the other date's year) makes the pair consistent, that date is changed, with a flag; a date
+    whose readings disagreed is tried first."""
+    names = ("transaction_date", "notification_date")
+    if not all(getattr(row, name) for name in names) or _consistent(row.transaction_date, row.notification_date):
+        return
+    doubtful = {code.split(":")[1] for code, _ in flags if code.startswith("low_confidence:")}
+    for name, other in sorted((names, names[::-1]), key=lambda pair: pair[0] not in doubtful):  # doubtful first
+        read = date.fromisoformat(getattr(row, name))
+        for year in dict.fromkeys(filter(None, (usual_years.get(name), int(getattr(row, other)[:4])))):
+            try:
+                fixed = read.replace(year=year).isoformat()
+            except ValueError:  # 29 February
+                continue
+            pair = (fixed, row.notification_date) if name == names[0] else (row.transaction_date, fixed)
+            if fixed != getattr(row, name) and _consistent(*pair):
+                label = name.replace("_", " ")
+                reason = (f"{label} read as {read:%m/%d/%Y}, which cannot be right beside the "
+                          f"{other.replace('_', ' ')}; year taken as {year}")
+                flags.append((f"low_confidence:{name}", reason))
+                setattr(row, name, fixed)
+                return
+
+
+def _consistent(transaction: str, notification: str) -> bool:
+    days = (date.fromisoformat(notification) - date.fromisoformat(transaction)).days
+    return 0 <= days <= CONSISTENT_DAYS and max(transaction, notification) <= date.today().isoformat()
 
 
 def _decide_owner(readings: list[list[OcrWord]], flags: list[tuple[str, str]]) -> str:
@@ -318,51 +320,87 @@ def _read_marks(page: OcrPage, row: Transaction, amount_cells: list[Span], type_
     return mark_boxes
 
 
-def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
-    """Rows of a page whose grid matched `find_columns`: every line of the date columns, read again on its
-    own with only date characters, that holds a date is a row; its cells are read within its band.
+def _row_pitch(page: OcrPage) -> float | None:
+    """The usual height of the grid's rows (points), from its horizontal rules; None without them."""
+    gaps = sorted(b - a for a, b in pairwise(page.row_rules) if MIN_ROW <= b - a <= MAX_ROW)
+    return gaps[len(gaps) // 2] if gaps else None
 
-    Where that reading and the page's disagree on a date, or the owner is not read exactly, the page gets
-    more readings (the date columns enlarged; the owner column alone with only its letters) to decide."""
+
+def _row_bands(page: OcrPage, columns: GridColumns, strips: list[list[OcrWord]],
+               pitch: float | None) -> list[tuple[float, float]]:
+    """The rows' bands (top, bottom), top to bottom: around each line of a date reading that holds a date
+    (the first reading's lines first; a later reading adds only lines outside every band found). On small
+    print, where those readings miss rows, also the bands between ruled lines whose type and amount cells
+    hold a mark and whose date cells hold ink and at least MIN_DIGITS_TO_COMPLETE digits."""
+    bands: list[tuple[float, float]] = []
+
+    def is_new(top: float, bottom: float) -> bool:
+        middle = (top + bottom) / 2
+        return not any(a <= middle <= b for a, b in bands)
+
+    for words in strips:
+        lines = [line for line in _lines(words) if any(read_date(w.text)[0] for w in line) or _cell_date(line)[0]]
+        for index, line in enumerate(lines):
+            previous = max(w.bottom for w in lines[index - 1]) if index else 0.0
+            following = min(w.top for w in lines[index + 1]) if index + 1 < len(lines) else page.height
+            band = _band(page, min(w.top for w in line), max(w.bottom for w in line), previous, following)
+            if is_new(*band):
+                bands.append(band)
+    date_cells = [columns.transaction_date, columns.notified]
+    if pitch is None or pitch >= SMALL_PRINT:  # print of a readable size: the date readings found every row
+        return sorted(bands)
+    for top, bottom in pairwise(page.row_rules):
+        if bottom - top > 2 * pitch or not is_new(top, bottom):
+            continue
+        marked = all(any(cell_ink(page, *span, top, bottom) >= MARK_INK for span in cells)
+                     for cells in (columns.types, columns.amounts))
+        inked = any(cell_ink(page, *span, top, bottom) >= DATE_INK for span in date_cells)
+        digits = max((sum(ch.isdigit() for w in _cells_words(words, span, top, bottom) for ch in w.text)
+                      for words in strips for span in date_cells), default=0)
+        if marked and inked and digits >= MIN_DIGITS_TO_COMPLETE:
+            bands.append((top, bottom))
+    return sorted(bands)
+
+
+def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
+    """Rows of a page whose grid matched `find_columns`. The two date columns are read again on their own
+    with only date characters, as printed and enlarged 2x (3x too for small print), and the owner column
+    with only its letters. Every line of those readings that holds a date is a row, and so is every band
+    between ruled lines whose date cells hold digits that no reading made a whole date of; each row's cells
+    are read within its band."""
     date_spans = [_inset(columns.transaction_date), _inset(columns.notified)]
-    date_words = read_columns(page, date_spans, DATE_CHARS)
-    lines = [line for line in _lines(date_words)
-             if any(read_date(w.text)[0] for w in line) or _cell_date(line)[0]]
-    bands = []
-    for index, line in enumerate(lines):
-        previous = max(w.bottom for w in lines[index - 1]) if index else 0.0
-        following = min(w.top for w in lines[index + 1]) if index + 1 < len(lines) else page.height
-        bands.append((line, *_band(page, min(w.top for w in line), max(w.bottom for w in line), previous, following)))
-    date_columns = {"transaction_date": columns.transaction_date, "notification_date": columns.notified}
-    first_two = [(name, _cell_date(_cells_words(line, span, top, bottom))[0],
-                  _cell_date(_cells_words(page.words, span, top, bottom))[0])
-                 for line, top, bottom in bands for name, span in date_columns.items()]
-    unsettled_dates = any(strip != whole for _, strip, whole in first_two)
-    usual_year = {}  # per date column: the year its settled dates share most
-    for name in date_columns:
-        years = Counter(int(strip[:4]) for column, strip, whole in first_two
-                        if column == name and strip and strip == whole)
-        usual_year[name] = years.most_common(1)[0][0] if years else None
-    unsettled_owners = any(not owner_code(words[0], in_owner_cell=True)[1]
-                           for _, top, bottom in bands
-                           if (words := _cells_words(page.words, columns.owner, top, bottom)))
-    extra = ([(date_spans, DATE_CHARS, 2)] if unsettled_dates else []) + (
-        [([_inset(columns.owner)], OWNER_CHARS, 1)] if unsettled_owners else [])
+    pitch = _row_pitch(page)
+    zooms = (1, 2, 3) if pitch is not None and pitch < SMALL_PRINT else (1, 2)
+    readings = [(date_spans, DATE_CHARS, zoom) for zoom in zooms]
+    if columns.owner:
+        readings.append(([_inset(columns.owner)], OWNER_CHARS, 1))
     with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # separate tesseract processes: one per core
-        read = pool.map(lambda reading: read_columns(page, *reading), extra)
-        results = dict(zip((chars for _, chars, _ in extra), read))
-    enlarged, owner_words = results.get(DATE_CHARS, []), results.get(OWNER_CHARS, [])
-    page.second_reading.extend(date_words + enlarged + owner_words)
+        read = list(pool.map(lambda reading: read_columns(page, *reading), readings))
+    strips, owner_words = read[:len(zooms)], (read[-1] if columns.owner else [])
+    for words in read:
+        page.second_reading.extend(words)
+    date_columns = {"transaction_date": columns.transaction_date, "notification_date": columns.notified}
+    bands = _row_bands(page, columns, strips, pitch)
+    cell_readings = {(band, name): [_cell_date(_cells_words(words, span, *band)) for words in (*strips, page.words)]
+                     for band in bands for name, span in date_columns.items()}
+    usual_year, usual_months = {}, {}  # per date column: the years and months its settled dates fall in
+    for name in date_columns:
+        settled = [date.fromisoformat(iso) for (_, column), values in cell_readings.items() if column == name
+                   for iso, count in Counter(iso for iso, _, _ in values if iso).most_common(1) if count >= 2]
+        years = Counter(day.year for day in settled)
+        usual_year[name] = years.most_common(1)[0][0] if years else None
+        usual_months[name] = {(day.year, day.month) for day in settled}
     rows: list[PendingRow] = []
-    for line, top, bottom in bands:
+    for band in bands:
+        top, bottom = band
         names = [w for w in _cells_words(page.words, columns.name, top, bottom) if not _JUNK.match(w.text)]
         if names and _EXAMPLE.search(names[0].text):
             continue  # the form's printed example row
         row = Transaction(row_number=0, page=page.number, extracted_by="ocr")  # numbered by number_rows
         flags: list[tuple[str, str]] = []
-        for name, span in date_columns.items():
-            readings = [_cells_words(words, span, top, bottom) for words in (line, enlarged, page.words)]
-            setattr(row, name, decide_date([_cell_date(words) for words in readings], name, flags, usual_year[name]))
+        for name in date_columns:
+            setattr(row, name, decide_date(cell_readings[band, name], name, flags, usual_year[name], usual_months[name]))
+        repair_years(row, flags, usual_year)
         mark_boxes = _read_marks(page, row, columns.amounts, columns.types, TYPE_NAMES[len(columns.types)],
                                  top, bottom, flags)
         if columns.owner:
