@@ -24,13 +24,13 @@ printed example row are not rows. Every value carries a confidence; low ones bec
 from __future__ import annotations
 
 import calendar
+import contextlib
 import re
 from collections import Counter
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from difflib import SequenceMatcher
 from itertools import pairwise
 
 from agent.errors import InputError
@@ -54,8 +54,8 @@ BRACKET_LABELS = [f"${low:,} - ${high:,}" if high else f"Over ${low - 1:,}" for 
     f"Spouse/DC Over ${AMOUNT_BRACKETS[10][0] - 1:,}"]
 HANDWRITING_CONFIDENCE = 45.0
 MIN_DIGITS_TO_COMPLETE = 3  # a partial date reading with fewer digits says too little to complete
-COMPLETE_MATCH = 0.75  # how closely (difflib ratio) a partial reading must resemble the date it completes to
-COMPLETE_MARGIN = 0.05  # ... and by how much more than any other day
+MAX_EDITS = 3  # characters a partial date reading may be off from the date it is completed to
+KNOWN_DAY_BONUS = 0.5  # edits a day already settled in the column is favoured by (breaks ties, never more)
 CONSISTENT_DAYS = 180  # a notification this long after its transaction is rare; a year apart, a misread
 
 
@@ -100,7 +100,7 @@ def cell_ink(page: OcrPage, x0: float, x1: float, top: float, bottom: float) -> 
         return 0.0
     s = page.scale
     pad_x = (x1 - x0) * 0.15
-    pad_y = (bottom - top) * 0.1
+    pad_y = (bottom - top) * 0.25
     region = page.image[int((top + pad_y) * s): int((bottom - pad_y) * s) + 1,
                         int((x0 + pad_x) * s): int((x1 - pad_x) * s) + 1]
     return float((region < 160).mean()) if region.size else 0.0
@@ -189,18 +189,20 @@ def _band(page: OcrPage, top: float, bottom: float, previous: float, following: 
 
 
 def decide_date(readings: list[tuple[str, float, str]], name: str, flags: list[tuple[str, str]],
-                usual_year: int | None = None, usual_months: Collection[tuple[int, int]] = ()) -> str:
+                usual_year: int | None = None, usual_months: Collection[tuple[int, int]] = (),
+                known: Collection[str] = ()) -> str:
     """One date from several readings of its cell, each (ISO or "", confidence, text read), the preferred
     first. Two readings that agree are trusted (tesseract's own confidence for digits says little);
     anything less is flagged. Among disagreeing readings, one in the year the page's settled dates share is
     taken first (a misread year, 2028 for 2025, is the commonest slip), still flagged. When no reading is a
     whole date, the partial ones are matched against the days of the months the column's settled dates
-    fall in (`usual_months`, (year, month) pairs): a clear best match is taken, flagged."""
+    fall in (`usual_months`, (year, month) pairs; `known`, the settled dates): a clear best match is taken,
+    flagged."""
     label = name.replace("_", " ")
     values = [iso for iso, _, _ in readings if iso]
     texts = " and as ".join(repr(text) for _, _, text in readings if text)
     if not values:
-        completed = complete_date([text for _, _, text in readings], usual_months)
+        completed = complete_date([text for _, _, text in readings], usual_months, known)
         if completed:
             reason = f"{label} read only in part, as {texts}; completed from the column's month and year"
             flags.append((f"low_confidence:{name}", reason))
@@ -218,44 +220,63 @@ def _printed_forms(day: date) -> list[str]:
     return [f"{day:%m/%d/%y}", f"{day.month}/{day.day}/{day.year}", f"{day:%m/%d/%Y}", f"{day:%m-%d-%Y}"]
 
 
-def complete_date(texts: list[str], months: Collection[tuple[int, int]]) -> str:
-    """The date, among the days of `months`, whose printed forms the partial readings `texts` resemble
-    most (ISO, or "" when no day is a clearly better match than every other, or the texts hold too few
-    digits to tell)."""
+def complete_date(texts: list[str], months: Collection[tuple[int, int]], known: Collection[str] = ()) -> str:
+    """The date, among the days of `months`, whose printed forms the partial readings `texts` are fewest
+    character edits from (ISO, or "" when the nearest is more than MAX_EDITS away or not clearly nearer
+    than every other day). A day the column already holds (`known`, ISO) wins a tie: on these forms one
+    notification date usually repeats down the column."""
     texts = [text for text in texts if sum(ch.isdigit() for ch in text) >= MIN_DIGITS_TO_COMPLETE]
     if not texts or not months:
         return ""
-    scores = {}
+    costs = {}
     for year, month in set(months):
         for number in range(1, calendar.monthrange(year, month)[1] + 1):
             day = date(year, month, number)
-            scores[day] = max(SequenceMatcher(None, text, form).ratio() for text in texts for form in _printed_forms(day))
-    ranked = sorted(scores.items(), key=lambda item: -item[1])
-    (best, score), runner_up = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0.0)
-    return best.isoformat() if score >= COMPLETE_MATCH and score - runner_up >= COMPLETE_MARGIN else ""
+            edits = min(edit_distance(text, form) for text in texts for form in _printed_forms(day))
+            costs[day.isoformat()] = edits - (KNOWN_DAY_BONUS if day.isoformat() in known else 0.0)
+    ranked = sorted(costs.items(), key=lambda item: item[1])
+    (best, cost), runner_up = ranked[0], (ranked[1][1] if len(ranked) > 1 else float("inf"))
+    return best if cost <= MAX_EDITS and runner_up - cost >= KNOWN_DAY_BONUS else ""
 
 
-def repair_years(row: Transaction, flags: list[tuple[str, str]], usual_years: dict[str, int | None]) -> None:
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: the fewest characters inserted, deleted or replaced to turn a into b."""
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, start=1):
+        current = [i]
+        for j, other in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        previous = current
+    return previous[-1]
+
+
+def repair_dates(row: Transaction, flags: list[tuple[str, str]], readings: dict[str, list[str]],
+                 usual_years: dict[str, int | None]) -> None:
     """A row's dates must be in order and close: a notification before its transaction, more than
-    CONSISTENT_DAYS after it, or a date in the future is a misread. When putting one date in its column's usual year
-    (else the other date's year) makes the pair consistent, that date is changed, with a flag; a date
-    whose readings disagreed is tried first."""
+    CONSISTENT_DAYS after it, or a date in the future is a misread. Only a doubtful date (its readings
+    disagreed) or an impossible one (in the future) is changed, and with a flag: to another reading of its
+    cell that makes the pair consistent, else to the same day in its column's usual year or the other
+    date's year, when that does. `readings` holds each date's readings (ISO, "" when unread)."""
     names = ("transaction_date", "notification_date")
     if not all(getattr(row, name) for name in names) or _consistent(row.transaction_date, row.notification_date):
         return
     doubtful = {code.split(":")[1] for code, _ in flags if code.startswith("low_confidence:")}
-    for name, other in sorted((names, names[::-1]), key=lambda pair: pair[0] not in doubtful):  # doubtful first
-        read = date.fromisoformat(getattr(row, name))
+    today = date.today().isoformat()
+    for name, other in (names, names[::-1]):
+        value = getattr(row, name)
+        if name not in doubtful and value <= today:
+            continue
+        read = date.fromisoformat(value)
+        candidates = [(iso, f"another reading of it, {date.fromisoformat(iso):%m/%d/%Y}, taken")
+                      for iso in dict.fromkeys(readings.get(name, [])) if iso and iso != value]
         for year in dict.fromkeys(filter(None, (usual_years.get(name), int(getattr(row, other)[:4])))):
-            try:
-                fixed = read.replace(year=year).isoformat()
-            except ValueError:  # 29 February
-                continue
+            with contextlib.suppress(ValueError):  # 29 February
+                candidates.append((read.replace(year=year).isoformat(), f"year taken as {year}"))
+        for fixed, how in candidates:
             pair = (fixed, row.notification_date) if name == names[0] else (row.transaction_date, fixed)
-            if fixed != getattr(row, name) and _consistent(*pair):
-                label = name.replace("_", " ")
-                reason = (f"{label} read as {read:%m/%d/%Y}, which cannot be right beside the "
-                          f"{other.replace('_', ' ')}; year taken as {year}")
+            if fixed != value and _consistent(*pair):
+                reason = f"{name.replace('_', ' ')} read as {read:%m/%d/%Y}, which cannot be right beside the " \
+                         f"{other.replace('_', ' ')}; {how}"
                 flags.append((f"low_confidence:{name}", reason))
                 setattr(row, name, fixed)
                 return
@@ -383,13 +404,14 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
     bands = _row_bands(page, columns, strips, pitch)
     cell_readings = {(band, name): [_cell_date(_cells_words(words, span, *band)) for words in (*strips, page.words)]
                      for band in bands for name, span in date_columns.items()}
-    usual_year, usual_months = {}, {}  # per date column: the years and months its settled dates fall in
+    usual_year, usual_months, known = {}, {}, {}  # per date column: its settled dates, their years and months
     for name in date_columns:
         settled = [date.fromisoformat(iso) for (_, column), values in cell_readings.items() if column == name
                    for iso, count in Counter(iso for iso, _, _ in values if iso).most_common(1) if count >= 2]
         years = Counter(day.year for day in settled)
         usual_year[name] = years.most_common(1)[0][0] if years else None
         usual_months[name] = {(day.year, day.month) for day in settled}
+        known[name] = {day.isoformat() for day in settled}
     rows: list[PendingRow] = []
     for band in bands:
         top, bottom = band
@@ -399,8 +421,10 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
         row = Transaction(row_number=0, page=page.number, extracted_by="ocr")  # numbered by number_rows
         flags: list[tuple[str, str]] = []
         for name in date_columns:
-            setattr(row, name, decide_date(cell_readings[band, name], name, flags, usual_year[name], usual_months[name]))
-        repair_years(row, flags, usual_year)
+            setattr(row, name, decide_date(cell_readings[band, name], name, flags, usual_year[name],
+                                           usual_months[name], known[name]))
+        repair_dates(row, flags, {name: [iso for iso, _, _ in cell_readings[band, name]] for name in date_columns},
+                     usual_year)
         mark_boxes = _read_marks(page, row, columns.amounts, columns.types, TYPE_NAMES[len(columns.types)],
                                  top, bottom, flags)
         if columns.owner:
