@@ -193,47 +193,44 @@ def decide_date(readings: list[tuple[str, float, str]], name: str, flags: list[t
                 known: Collection[str] = ()) -> str:
     """One date from several readings of its cell, each (ISO or "", confidence, text read), the preferred
     first. Two readings that agree are trusted (tesseract's own confidence for digits says little);
-    anything less is flagged. Among disagreeing readings, one in the year the page's settled dates share is
-    taken first (a misread year, 2028 for 2025, is the commonest slip), still flagged. When no reading is a
-    whole date, the partial ones are matched against the days of the months the column's settled dates
-    fall in (`usual_months`, (year, month) pairs; `known`, the settled dates): a clear best match is taken,
-    flagged."""
+    anything less is flagged. Otherwise the date taken is the one all the readings, whole or partial, are
+    fewest character edits from, among the dates read and the days of the months the column's settled
+    dates fall in (`usual_months`, (year, month) pairs; `known`, the settled dates, win ties). Failing a
+    clear winner, a reading in the year the page's settled dates share is taken first (a misread year,
+    2028 for 2025, is the commonest slip)."""
     label = name.replace("_", " ")
     values = [iso for iso, _, _ in readings if iso]
     texts = " and as ".join(repr(text) for _, _, text in readings if text)
-    if not values:
-        completed = complete_date([text for _, _, text in readings], usual_months, known)
-        if completed:
-            reason = f"{label} read only in part, as {texts}; completed from the column's month and year"
-            flags.append((f"low_confidence:{name}", reason))
-            return completed
+    if values and (best := Counter(values).most_common(1)[0])[1] >= 2:
+        return best[0]
+    candidates = {*values, *(date(year, month, number).isoformat() for year, month in set(usual_months)
+                             for number in range(1, calendar.monthrange(year, month)[1] + 1))}
+    nearest = nearest_date([text for _, _, text in readings], candidates, known)
+    if not values and not nearest:
         flags.append((f"unreadable:{name}", f"no {label} could be read"))
         return ""
-    best, count = Counter(values).most_common(1)[0]
-    if count >= 2:
-        return best
-    flags.append((f"low_confidence:{name}", f"{label} read as {texts}"))
-    return next((iso for iso in values if int(iso[:4]) == usual_year), values[0])
+    how = "; completed from the column's month and year" if nearest and nearest not in values else ""
+    flags.append((f"low_confidence:{name}", f"{label} read as {texts}{how}"))
+    return nearest or next((iso for iso in values if int(iso[:4]) == usual_year), values[0])
 
 
 def _printed_forms(day: date) -> list[str]:
     return [f"{day:%m/%d/%y}", f"{day.month}/{day.day}/{day.year}", f"{day:%m/%d/%Y}", f"{day:%m-%d-%Y}"]
 
 
-def complete_date(texts: list[str], months: Collection[tuple[int, int]], known: Collection[str] = ()) -> str:
-    """The date, among the days of `months`, whose printed forms the partial readings `texts` are fewest
-    character edits from (ISO, or "" when the nearest is more than MAX_EDITS away or not clearly nearer
-    than every other day). A day the column already holds (`known`, ISO) wins a tie: on these forms one
-    notification date usually repeats down the column."""
+def nearest_date(texts: list[str], candidates: Collection[str], known: Collection[str] = ()) -> str:
+    """The candidate date (ISO) whose printed forms the readings `texts` are on average fewest character
+    edits from; "" when that is more than MAX_EDITS or not clearly fewer than for every other candidate.
+    A date the column already holds (`known`) wins a tie: on these forms one notification date usually
+    repeats down the column."""
     texts = [text for text in texts if sum(ch.isdigit() for ch in text) >= MIN_DIGITS_TO_COMPLETE]
-    if not texts or not months:
+    if not texts or not candidates:
         return ""
     costs = {}
-    for year, month in set(months):
-        for number in range(1, calendar.monthrange(year, month)[1] + 1):
-            day = date(year, month, number)
-            edits = min(edit_distance(text, form) for text in texts for form in _printed_forms(day))
-            costs[day.isoformat()] = edits - (KNOWN_DAY_BONUS if day.isoformat() in known else 0.0)
+    for iso in candidates:
+        forms = _printed_forms(date.fromisoformat(iso))
+        edits = sum(min(edit_distance(text, form) for form in forms) for text in texts) / len(texts)
+        costs[iso] = edits - (KNOWN_DAY_BONUS if iso in known else 0.0)
     ranked = sorted(costs.items(), key=lambda item: item[1])
     (best, cost), runner_up = ranked[0], (ranked[1][1] if len(ranked) > 1 else float("inf"))
     return best if cost <= MAX_EDITS and runner_up - cost >= KNOWN_DAY_BONUS else ""
@@ -391,10 +388,11 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
     are read within its band."""
     date_spans = [_inset(columns.transaction_date), _inset(columns.notified)]
     pitch = _row_pitch(page)
-    zooms = (1, 2, 3) if pitch is not None and pitch < SMALL_PRINT else (1, 2)
+    small_print = pitch is not None and pitch < SMALL_PRINT
+    zooms = (1, 2, 3) if small_print else (1, 2)
     readings = [(date_spans, DATE_CHARS, zoom) for zoom in zooms]
     if columns.owner:
-        readings.append(([_inset(columns.owner)], OWNER_CHARS, 1))
+        readings.append(([_inset(columns.owner)], OWNER_CHARS, 3 if small_print else 1))
     with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # separate tesseract processes: one per core
         read = list(pool.map(lambda reading: read_columns(page, *reading), readings))
     strips, owner_words = read[:len(zooms)], (read[-1] if columns.owner else [])
@@ -445,7 +443,23 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
         left = columns.owner[0] if columns.owner else columns.name[0]
         row.boxes = [page.page_box(left, top, columns.amounts[-1][1], bottom), *mark_boxes]
         rows.append((row, flags))
+    _owners_from_neighbours(rows)
     return rows
+
+
+def _owners_from_neighbours(rows: list[PendingRow]) -> None:
+    """An owner cell that holds print but reads as no code takes the code of the nearest rows above and
+    below that were read, when those two agree (a block of one owner's rows), flagged."""
+    for index, (row, flags) in enumerate(rows):
+        if row.owner or not any(code == "unreadable:owner" for code, _ in flags):
+            continue
+        above = next((other.owner for other, _ in reversed(rows[:index]) if other.owner), "")
+        below = next((other.owner for other, _ in rows[index + 1:] if other.owner), "")
+        if above and above == below:
+            row.owner = above
+            flags[:] = [(code, message) for code, message in flags if code != "unreadable:owner"]
+            flags.append(("low_confidence:owner", f"owner cell not read; taken as {above}, the owner of the "
+                                                  "rows read above and below"))
 
 
 def parse_ocr_page(page: OcrPage, first_row_number: int = 1) -> list[Transaction]:
