@@ -250,10 +250,11 @@ def edit_distance(a: str, b: str) -> int:
 def repair_dates(row: Transaction, flags: list[tuple[str, str]], readings: dict[str, list[str]],
                  usual_years: dict[str, int | None]) -> None:
     """A row's dates must be in order and close: a notification before its transaction, more than
-    CONSISTENT_DAYS after it, or a date in the future is a misread. Only a doubtful date (its readings
-    disagreed) or an impossible one (in the future) is changed, and with a flag: to another reading of its
-    cell that makes the pair consistent, else to the same day in its column's usual year or the other
-    date's year, when that does. `readings` holds each date's readings (ISO, "" when unread)."""
+    CONSISTENT_DAYS after it, or a date in the future is a misread. A date is changed, with a flag, to
+    another reading of its cell that makes the pair consistent; failing that, a doubtful date (its readings
+    disagreed) or an impossible one (in the future) to the same day in its column's usual year or the other
+    date's year, when that does. A pair read the same way by every reading stays as printed (a filer's
+    typo is the document's). `readings` holds each date's readings (ISO, "" when unread)."""
     names = ("transaction_date", "notification_date")
     if not all(getattr(row, name) for name in names) or _consistent(row.transaction_date, row.notification_date):
         return
@@ -261,14 +262,13 @@ def repair_dates(row: Transaction, flags: list[tuple[str, str]], readings: dict[
     today = date.today().isoformat()
     for name, other in (names, names[::-1]):
         value = getattr(row, name)
-        if name not in doubtful and value <= today:
-            continue
         read = date.fromisoformat(value)
         candidates = [(iso, f"another reading of it, {date.fromisoformat(iso):%m/%d/%Y}, taken")
                       for iso in dict.fromkeys(readings.get(name, [])) if iso and iso != value]
-        for year in dict.fromkeys(filter(None, (usual_years.get(name), int(getattr(row, other)[:4])))):
-            with contextlib.suppress(ValueError):  # 29 February
-                candidates.append((read.replace(year=year).isoformat(), f"year taken as {year}"))
+        if name in doubtful or value > today:
+            for year in dict.fromkeys(filter(None, (usual_years.get(name), int(getattr(row, other)[:4])))):
+                with contextlib.suppress(ValueError):  # 29 February
+                    candidates.append((read.replace(year=year).isoformat(), f"year taken as {year}"))
         for fixed, how in candidates:
             pair = (fixed, row.notification_date) if name == names[0] else (row.transaction_date, fixed)
             if fixed != value and _consistent(*pair):
