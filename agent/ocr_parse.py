@@ -443,11 +443,11 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
         left = columns.owner[0] if columns.owner else columns.name[0]
         row.boxes = [page.page_box(left, top, columns.amounts[-1][1], bottom), *mark_boxes]
         rows.append((row, flags))
-    _owners_from_neighbours(rows)
+    owners_from_neighbours(rows)
     return rows
 
 
-def _owners_from_neighbours(rows: list[PendingRow]) -> None:
+def owners_from_neighbours(rows: list[PendingRow]) -> None:
     """An owner cell that holds print but reads as no code takes the code of the nearest rows above and
     below that were read, when those two agree (a block of one owner's rows), flagged."""
     for index, (row, flags) in enumerate(rows):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from agent import ocr
 from agent.analytics import InvestorProfile
 from agent.events import Event
 from agent.export import to_dataframe
@@ -126,10 +127,12 @@ def sidebar() -> None:
         else:
             st.caption("Offline brain: deterministic parser, validators and critic. No key needed.")
         st.subheader("Scanned filings")
-        st.toggle("Read them with OCR (experimental)", key="ocr_use",
-                  help="Off: scanned filings are reported as needing OCR. On: tesseract reads typed grids "
-                       "(a few seconds a page); a value not confirmed by a second reading is flagged for review, "
-                       "and handwritten pages are reported as needing review.")
+        st.session_state.setdefault("ocr_use", ocr.available())  # on wherever tesseract is installed
+        st.toggle("Read them with OCR", key="ocr_use", disabled=not ocr.available(),
+                  help="On: tesseract reads typed grids (a few seconds a page); a value not confirmed by a "
+                       "second reading is flagged for review, and handwritten pages are reported as needing "
+                       "review. Off: scanned filings are reported as needing OCR."
+                       + ("" if ocr.available() else f" {ocr.MISSING_MESSAGE}."))
         if st.session_state.get("store_error"):
             st.warning(st.session_state["store_error"])
 
