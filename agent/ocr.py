@@ -10,8 +10,8 @@ Orientation: many scans are turned 90 degrees with no /Rotate flag, and tesserac
 on them. A page whose ruled lines show the form's grid (agent/ocr_grid.py) is turned the one way its
 columns fit; that needs no reading, and small print cannot mislead it. Otherwise the first page's turn is
 chosen by OCR'ing a central crop at 0, 90 and 270 degrees and keeping the turn with the most confidently
-read text; later pages are read with the first page's turn and probed only when that read is poor. Pages after the first are read two at a time (tesseract runs single-threaded,
-one per core).
+read text; later pages are read with the first page's turn and probed only when that read is poor.
+Pages after the first are read two at a time (tesseract runs single-threaded, one per core).
 
 Nothing is downloaded at run time: the engine and its English model are Debian packages
 (`tesseract-ocr tesseract-ocr-eng`), installed by scripts/run.sh and scripts/test.sh.

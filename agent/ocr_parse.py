@@ -8,17 +8,20 @@ bracket columns A-J (K: spouse/DC asset over $1,000,000).
 Two readers, the first that fits wins:
 - The grid reader (`find_columns`, `read_grid_rows`): the columns come from the page's vertical rules,
   matched against the form's pattern (a wide name cell, 3 or 5 narrow type cells, two date cells, 10 or
-  11 narrow amount cells). The two date columns are read a second time on their own, with only date
-  characters allowed; each line of that reading holding a date is a row, and its band runs between the
-  ruled lines around it. A date is trusted only when both readings agree; otherwise it is flagged.
+  11 narrow amount cells; agent/ocr_grid.py). The two date columns are read again on their own, with
+  only date characters allowed, as printed and enlarged; each line of those readings holding a date is a
+  row, and its band runs between the ruled lines around it (on small print, banded cells holding digits
+  and marks are rows too). A date is trusted only when two readings agree. Otherwise it is flagged, and
+  taken as the date all its readings are fewest edits from (a partial reading is completed within the
+  column's months); a pair of dates that cannot both be right is repaired from another reading.
 - The line reader (`parse_ocr_page` without a grid): a row is an OCR line that carries at least one
   date, and the columns are counted outwards from the date words.
 X marks are found as ink in the cells of the row's band (the image with the rules removed), not as OCR
 letters, which tesseract reads as x, X, K, ix, |X or not at all; each marked cell is cited on the row and
 recorded on the page, where grounding checks it. Lines without a date (sub-headings, headers) and the
 printed example row are not rows. Every value carries a confidence; low ones become
-`low_confidence:<field>` flags, and a value that cannot be read is left empty and flagged
-`unreadable:<field>`, never guessed.
+`low_confidence:<field>` flags whose message says what was read and what was taken, and a value that
+cannot be read is left empty and flagged `unreadable:<field>`.
 """
 
 from __future__ import annotations
@@ -458,8 +461,8 @@ def owners_from_neighbours(rows: list[PendingRow]) -> None:
         if above and above == below:
             row.owner = above
             flags[:] = [(code, message) for code, message in flags if code != "unreadable:owner"]
-            flags.append(("low_confidence:owner", f"owner cell not read; taken as {above}, the owner of the "
-                                                  "rows read above and below"))
+            reason = f"owner cell not read; taken as {above}, the owner of the rows read above and below"
+            flags.append(("low_confidence:owner", reason))
 
 
 def parse_ocr_page(page: OcrPage, first_row_number: int = 1) -> list[Transaction]:

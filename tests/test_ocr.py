@@ -12,10 +12,20 @@ import pytest
 from agent import ocr
 from agent.extract import extract_bytes
 from agent.fields import parse_amount
-from agent.ocr import OcrPage, OcrWord, parse_tsv
 from agent.models import Transaction
-from agent.ocr_parse import (decide_date, edit_distance, find_columns, label_for, nearest_date, owner_code,
-                             owners_from_neighbours, parse_ocr_page, read_date, repair_dates)
+from agent.ocr import OcrPage, OcrWord, parse_tsv
+from agent.ocr_parse import (
+    decide_date,
+    edit_distance,
+    find_columns,
+    label_for,
+    nearest_date,
+    owner_code,
+    owners_from_neighbours,
+    parse_ocr_page,
+    read_date,
+    repair_dates,
+)
 from tests.conftest import filing_path
 
 GOLDEN = Path(__file__).parent / "golden_ocr"
