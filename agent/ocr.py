@@ -44,6 +44,10 @@ TIMEOUT = 60
 GOOD_READ = 50.0  # a read scoring under this with a reused turn is probed for its own orientation
 GAP_POINTS = 60  # white between columns set side by side for a second reading
 RULE_MERGE = 2.5  # points: ruled lines closer than this are one line
+MAX_SKEW, SKEW_STEP = 2.0, 0.1  # degrees: the tilt looked for in a scan, and how finely
+MIN_RULE_PIXELS = 500  # fewer pixels of ruled lines (at half resolution) than this tell no tilt
+SKEW_SAMPLE = 20000  # pixels of ruled lines enough to measure a tilt
+FEW_ROW_RULES = 10  # a grid page with fewer horizontal rules than this is checked for a tilt hiding them
 PARALLEL_PAGES = 2  # tesseract processes at once (one per core of the 2-core machines this runs on)
 
 
@@ -262,6 +266,42 @@ def read_columns(page: OcrPage, spans: list[tuple[float, float]], whitelist: str
     return words
 
 
+def skew_angle(grey: np.ndarray) -> float:
+    """Degrees a scan is turned off square (positive: its lines fall to the right), from its ruled lines:
+    the angle, within MAX_SKEW, under which their pixels line up on the fewest rows (and columns). Looked
+    for at half resolution, coarsely and then in SKEW_STEPs around the best coarse angle."""
+    small = grey[::2, ::2] < INK
+    run = max(2, int(min(small.shape) * LINE_RUN / 2))  # half a rule: a tilted rule breaks into shorter runs
+    ys, xs = np.nonzero(_runs(small, run))
+    vys, vxs = np.nonzero(_runs(small.T, run).T)
+    if len(ys) + len(vys) < MIN_RULE_PIXELS:
+        return 0.0
+    keep = max(1, (len(ys) + len(vys)) // SKEW_SAMPLE)  # every k-th pixel is plenty to line up
+    lines = [(ys[::keep], xs[::keep], -1.0), (vxs[::keep], vys[::keep], 1.0)]
+
+    def alignment(angle: float) -> float:
+        slope = np.tan(np.radians(angle))
+        total = 0.0
+        for across, along, sign in lines:
+            if len(across):
+                offsets = np.round(across + sign * along * slope).astype(np.int64)
+                total += float((np.bincount(offsets - offsets.min()) ** 2).sum())
+        return total
+
+    coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 5 * SKEW_STEP), key=alignment)
+    return float(max(np.arange(coarse - 4 * SKEW_STEP, coarse + 4.01 * SKEW_STEP, SKEW_STEP), key=alignment))
+
+
+def deskew(grey: np.ndarray) -> np.ndarray:
+    """The scan turned square (the same array when it is square within SKEW_STEP). A tilted rule is not
+    one straight line of pixels, so a tilted grid's row rules are not found. Pixels are moved, not
+    blended: interpolation blurs small print."""
+    angle = skew_angle(grey)
+    if abs(angle) < SKEW_STEP / 2:
+        return grey
+    return np.array(Image.fromarray(grey).rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=255))
+
+
 def grid_rotation(horizontal: np.ndarray, vertical: np.ndarray, scale: float) -> int | None:
     """0, 90 or 270 when the page's ruled lines show the form's grid under exactly that turn, else None."""
     fits = [rotation for rotation in (0, 90, 270)
@@ -280,10 +320,15 @@ def ocr_image(grey: np.ndarray, number: int = 1, dpi: int = DPI, rotation: int |
     previous page's turn): kept when the page reads well under it, otherwise the page's own orientation is
     probed and the page read again."""
     started = time.perf_counter()
-    horizontal, vertical = rule_masks(grey)
-    clean = remove_rules(grey, horizontal, vertical)
     scale = dpi / 72
+    horizontal, vertical = rule_masks(grey)
     gridded = grid_rotation(horizontal, vertical, scale)
+    if gridded is not None and len(_row_rules(horizontal, vertical, gridded, scale)) < FEW_ROW_RULES:
+        square = deskew(grey)  # a grid without its row rules: a tilt may hide them
+        if square is not grey:
+            grey, (horizontal, vertical) = square, rule_masks(square)
+            gridded = grid_rotation(horizontal, vertical, scale)
+    clean = remove_rules(grey, horizontal, vertical)
     guessed = gridded is None and rotation is not None
     if gridded is not None:
         rotation = gridded
@@ -298,10 +343,15 @@ def ocr_image(grey: np.ndarray, number: int = 1, dpi: int = DPI, rotation: int |
                 rotation, words = probed, other
     upright = _turn(clean, rotation)
     # a quarter turn makes the horizontal rules the vertical ones
-    columns, rows = (horizontal, vertical) if rotation in (90, 270) else (vertical, horizontal)
+    columns = horizontal if rotation in (90, 270) else vertical
     return OcrPage(number, rotation, upright.shape[1] / scale, upright.shape[0] / scale, words,
                    time.perf_counter() - started, upright, scale, vertical_rules(_turn(columns, rotation), scale),
-                   horizontal_rules(_turn(rows, rotation), scale))
+                   _row_rules(horizontal, vertical, rotation, scale))
+
+
+def _row_rules(horizontal: np.ndarray, vertical: np.ndarray, rotation: int, scale: float) -> list[float]:
+    """y (points) of the upright page's horizontal rules, from the masks of the page as stored."""
+    return horizontal_rules(_turn(vertical if rotation in (90, 270) else horizontal, rotation), scale)
 
 
 def _ocr_page(data: bytes, source: str, number: int, rotation: int | None) -> OcrPage:

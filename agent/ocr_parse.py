@@ -45,6 +45,8 @@ from agent.ocr_grid import TYPE_NAMES, GridColumns, Span, find_columns
 LOW_CONFIDENCE = 60.0  # tesseract word confidence under which a value is flagged
 MARK_INK = 0.015  # share of a cell's inner pixels that must be ink for an X mark
 MARK_SHARE = 0.4  # ... and at least this share of the most inked cell of its group
+SPILL_EDGE, SPILL_INK = 0.2, 0.05  # strips 20% of a row high just outside it; ink there over 5% is a crossing
+HANDWRITTEN_ROW = 18.0  # points: rows this high leave room to write in by hand (the paper form's are 25-30)
 _DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})$")
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1", "S": "5",
                            "s": "5", "B": "8", "Z": "2", "z": "2", ".": "/", ",": "/"})
@@ -97,13 +99,14 @@ def _lines(words: list[OcrWord]) -> list[list[OcrWord]]:
     return [sorted(ws, key=lambda w: w.x0) for ws in sorted(lines.values(), key=lambda ws: min(w.top for w in ws))]
 
 
-def cell_ink(page: OcrPage, x0: float, x1: float, top: float, bottom: float) -> float:
-    """Share of ink in the inner part of a cell (points), in the rules-free image."""
+def cell_ink(page: OcrPage, x0: float, x1: float, top: float, bottom: float, pad: bool = True) -> float:
+    """Share of ink in the inner part of a cell (points; all of it with `pad` False), in the rules-free
+    image."""
     if page.image is None or x1 <= x0:
         return 0.0
     s = page.scale
     pad_x = (x1 - x0) * 0.15
-    pad_y = (bottom - top) * 0.25
+    pad_y = (bottom - top) * 0.25 if pad else 0.0
     region = page.image[int((top + pad_y) * s): int((bottom - pad_y) * s) + 1,
                         int((x0 + pad_x) * s): int((x1 - pad_x) * s) + 1]
     return float((region < 160).mean()) if region.size else 0.0
@@ -120,6 +123,19 @@ def _marked(page: OcrPage, cells: list[tuple[float, float]], top: float, bottom:
     clarity = (min(inks[i] for i in marked) / max(max(blanks, default=0.0), 0.01)) if marked else 0.0
     page.marks.extend(_cell(page, cells, i, top, bottom) for i in marked)
     return marked, clarity
+
+
+def runs_beyond_row(page: OcrPage, cell: Span, top: float, bottom: float) -> bool:
+    """Whether a marked cell's ink carries on across the row's edges: through both (inked strips just
+    above and below the row), or more of it just outside one edge than inside the cell. That is a word
+    written by hand down the column, or a stray line, not an X in the cell (a neighbouring row's X reaches
+    one edge at most, and with less ink than the cell's own). Rows under HANDWRITTEN_ROW high are not
+    judged: small print's tight rows and thick rules leave ink at every edge."""
+    if bottom - top < HANDWRITTEN_ROW:
+        return False
+    edge = (bottom - top) * SPILL_EDGE
+    above, below = (cell_ink(page, *cell, y, y + edge, pad=False) for y in (top - edge, bottom))
+    return min(above, below) >= SPILL_INK or max(above, below) > cell_ink(page, *cell, top, bottom)
 
 
 def _cell(page: OcrPage, cells: list[tuple[float, float]], index: int, top: float, bottom: float) -> Box:
@@ -328,7 +344,10 @@ def _read_marks(page: OcrPage, row: Transaction, amount_cells: list[Span], type_
     marked, clarity = _marked(page, type_cells, top, bottom)
     picked = [type_names[i] for i in marked]
     kinds = [i for i in marked if type_names[i] in ("P", "S", "E")]
-    if len(kinds) == 1:
+    if len(kinds) == 1 and runs_beyond_row(page, type_cells[kinds[0]], top, bottom):
+        reason = "the ink in the type cells runs on beyond the row: handwriting or a stray line, not an X"
+        flags.append(("unreadable:transaction_type", reason))
+    elif len(kinds) == 1:
         kind = type_names[kinds[0]]
         row.transaction_type = "S (partial)" if kind == "S" and "partial" in picked else kind
         mark_boxes.append(_cell(page, type_cells, kinds[0], top, bottom))
