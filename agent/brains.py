@@ -122,8 +122,11 @@ def standard_step(state: FileState, can_read_unknown: bool, can_ocr: bool = Fals
         ocr = next((result for decision, result in reversed(state.steps) if decision.tool == "ocr_pages"), None)
         if ocr is None:
             return Decision(f"None of the {data['pages']} page(s) has a text layer: a scanned filing. I OCR its "
-                            "pages (orientation first) and read the typed grid, rather than report 0 transactions.",
-                            "ocr_pages", {"file": file})
+                            "pages (orientation first) and read the typed grid, rather than report 0 transactions"
+                            + (" (pages without the grid are for the LLM to structure)." if can_read_unknown else "."),
+                            "ocr_pages", {"file": file, "line_reader": not can_read_unknown})
+        if ocr.ok and ocr.data.get("pages_without_grid") and can_read_unknown:
+            return Decision("", "llm")  # the LLM structures the OCR text of the pages without the grid
         if not ocr.ok:
             return Decision(f"OCR could not run ({ocr.error}), so {file} is reported as needs_ocr rather than as a "
                             "filing with 0 transactions.")
@@ -296,11 +299,17 @@ class LLMBrain:
     def _react_step(self, ctx: RunContext, state: FileState) -> Steps:
         """One turn of the ReAct loop on a layout the parser does not know."""
         if state.file not in self._conversations:
+            ocr = state.last("ocr_pages")
+            task = (f"File {state.file!r} is a scan without a text layer. OCR read it: {ocr.data['rows']} row(s) "
+                    f"from the form's grid, and page(s) {ocr.data['pages_without_grid']} hold OCR text with dates "
+                    "but not the form's grid. Extract the transactions on those pages with extract_with_llm (one "
+                    "page at a time; the page text is OCR text and may hold misread characters), then "
+                    "validate_rows, then finish." if ocr else
+                    f"File {state.file!r} has a text layer but no known table layout. Inspection: "
+                    f"{json.dumps(state.last('inspect_pdf').data)}. Read its pages and extract the transactions "
+                    "with extract_with_llm (one page at a time), then validate_rows, then finish.")
             self._conversations[state.file] = Conversation([
-                {"role": "system", "content": CONTROL_PROMPT},
-                {"role": "user", "content": f"File {state.file!r} has a text layer but no known table layout. "
-                 f"Inspection: {json.dumps(state.last('inspect_pdf').data)}. Read its pages and extract the "
-                 "transactions with extract_with_llm (one page at a time), then validate_rows, then finish."}],
+                {"role": "system", "content": CONTROL_PROMPT}, {"role": "user", "content": task}],
                 reported=len(state.steps))
         conversation = self._conversations[state.file]
         conversation.report(state)

@@ -32,7 +32,7 @@ import re
 from collections import Counter
 from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 
@@ -500,12 +500,14 @@ def number_rows(pending: list[PendingRow], first_row_number: int) -> list[Transa
     return rows
 
 
-def read_page_rows(page: OcrPage) -> list[PendingRow]:
+def read_page_rows(page: OcrPage, line_reader: bool = True) -> list[PendingRow]:
     """A page's rows, not yet numbered: by the grid reader when the page's ruled lines show the form's
-    columns, else line by line."""
+    columns, else line by line (or none, without `line_reader`: the page is left to an LLM)."""
     columns = find_columns(page.rules)
     if columns is not None:
         return read_grid_rows(page, columns)
+    if not line_reader:
+        return []
     partial_variant = any(w.text.lower().startswith("partial") for w in page.words)
     rows: list[PendingRow] = []
     for line in _lines(page.words):
@@ -583,6 +585,7 @@ class ScanResult:
     filing: Filing
     pages: list[OcrPage]
     error: str = ""
+    without_grid: list[int] = field(default_factory=list)  # pages whose OCR text holds dates but not the grid
 
 
 def apply_ocr_text(document, pages: list[OcrPage]) -> None:
@@ -593,6 +596,7 @@ def apply_ocr_text(document, pages: list[OcrPage]) -> None:
         target.text = ocr_page.text
         target.words = [Word(w.text, *_page_coordinates(ocr_page, w)) for w in ocr_page.words]
         target.checkboxes = [Checkbox(box.x0, box.top, box.x1, box.bottom, True) for box in ocr_page.marks]
+        target.read_by_ocr = True
 
 
 def _page_coordinates(page: OcrPage, word: OcrWord) -> tuple[float, float, float, float]:
@@ -600,9 +604,10 @@ def _page_coordinates(page: OcrPage, word: OcrWord) -> tuple[float, float, float
     return box.x0, box.top, box.x1, box.bottom
 
 
-def read_scanned(document, data: bytes) -> ScanResult:
+def read_scanned(document, data: bytes, line_reader: bool = True) -> ScanResult:
     """OCR the image-only pages of a filing and read their rows. Never raises for a missing engine:
-    the filing then stays `scanned` with a flag saying how to install it."""
+    the filing then stays `scanned` with a flag saying how to install it. Without `line_reader`, pages
+    without the form's grid give no rows here (an LLM structures their OCR text instead)."""
     numbers = document.image_only_pages
     filing = Filing(document.source, document.sha256, len(document.pages), layout="scanned",
                     image_only_pages=list(numbers))
@@ -615,14 +620,20 @@ def read_scanned(document, data: bytes) -> ScanResult:
         filing.flags.append(Flag("ocr_failed", f"OCR stopped: {exc.reason}"))
         return ScanResult(filing, [], f"OCR stopped: {exc.reason}")
     handwritten = [page.number for page in pages if looks_handwritten(page)]
+    typed = [page for page in pages if page.number not in handwritten]
     with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # second readings are more tesseract runs: a page per core
-        pending = pool.map(read_page_rows, [page for page in pages if page.number not in handwritten])
+        pending = pool.map(lambda page: read_page_rows(page, line_reader), typed)
     filing.transactions = number_rows([row for rows in pending for row in rows], 1)
     apply_ocr_text(document, pages)
+    without_grid = [page.number for page in typed if find_columns(page.rules) is None
+                    and any(read_date(word.text)[0] for word in page.words)]
     if handwritten:
         filing.flags.append(Flag("handwritten", f"page(s) {', '.join(map(str, handwritten))}: handwritten: "
                                  "needs review (OCR does not read handwriting; no values were taken from them)"))
-    if not filing.transactions:
+    if without_grid and not line_reader:
+        filing.flags.append(Flag("ocr_without_grid", f"page(s) {', '.join(map(str, without_grid))}: OCR text with "
+                                 "dates but not the form's grid, handed to the LLM to structure"))
+    elif not filing.transactions:
         filing.flags.append(Flag("ocr_no_rows", "OCR found no transaction rows"))
     else:
         filing.layout = "scanned_ocr"
@@ -630,4 +641,4 @@ def read_scanned(document, data: bytes) -> ScanResult:
         confidence = sum(p.mean_confidence for p in pages) / len(pages)
         filing.flags.insert(0, Flag(OCR_FLAG, f"read by OCR ({ENGINE}, {len(pages)} page(s), mean word confidence "
                                     f"{confidence:.0f}): check the values against the page images"))
-    return ScanResult(filing, pages)
+    return ScanResult(filing, pages, without_grid=without_grid)

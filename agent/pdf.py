@@ -65,6 +65,7 @@ class PageText:
     checkboxes: list[Checkbox] = field(default_factory=list)
     # Words drawn so that a reader cannot see them: not in `words` nor in `text`, kept to be reported.
     hidden_words: list[Word] = field(default_factory=list)
+    read_by_ocr: bool = False  # `text` and `words` came from OCR of the page's image, not from a text layer
 
     @property
     def needs_ocr(self) -> bool:

@@ -20,7 +20,7 @@ from agent.events import Event, to_jsonl
 from agent.export import filings_csv
 from agent.llm import ChatModel
 from agent.llm_extract import extract_rows_with_llm
-from agent.models import Filing
+from agent.models import Filing, Flag
 from agent.ocr import ENGINE
 from agent.ocr_parse import read_scanned
 from agent.pdf import Document
@@ -133,19 +133,20 @@ def extract_known_layout(ctx: RunContext, file: str) -> ToolResult:
     return ToolResult(summary, data)
 
 
-def ocr_pages(ctx: RunContext, file: str) -> ToolResult:
+def ocr_pages(ctx: RunContext, file: str, line_reader: bool = True) -> ToolResult:
     """OCR the pages that have no text layer (scanned paper filings) with tesseract, fixing each page's
     orientation first, and read the typed transaction grid into rows (page, box and a confidence per
     value; low-confidence or unreadable values are flagged). The OCR text then stands in for those pages'
-    text, so validate_rows grounds the rows against it.
+    text, so validate_rows grounds the rows against it, and extract_with_llm can structure it.
 
     Args:
         file: the file's name in this run.
+        line_reader: read pages without the form's grid line by line; false leaves them to extract_with_llm.
     """
     document = ctx.document(file)
     if not document.image_only_pages:
         raise ToolError(f"{file} has a text layer on every page; OCR is only for pages without one")
-    scan = read_scanned(document, ctx.files[file].data)
+    scan = read_scanned(document, ctx.files[file].data, line_reader=line_reader)
     ctx.filings[file] = scan.filing  # also when OCR cannot run: its flag says why, and the outcome's reason
     if scan.error:
         raise ToolError(scan.error)
@@ -154,7 +155,8 @@ def ocr_pages(ctx: RunContext, file: str) -> ToolResult:
               "rows": sum(1 for row in scan.filing.transactions if row.page == page.number)} for page in scan.pages]
     flags = [flag.message for flag in scan.filing.flags if flag.code != "read_by_ocr"]
     data = {"file": file, "engine": ENGINE, "rows": len(scan.filing.transactions), "pages": pages,
-            "flagged_rows": [row.row_number for row in scan.filing.transactions if row.flags], "filing_flags": flags}
+            "flagged_rows": [row.row_number for row in scan.filing.transactions if row.flags], "filing_flags": flags,
+            "pages_without_grid": scan.without_grid if not line_reader else []}
     per_page = "; ".join(f"page {p['page']}: {p['seconds']:.1f} s, turned {p['rotation']}°, mean confidence "
                          f"{p['mean_confidence']:.0f}, {p['rows']} row(s)" for p in pages[:6])
     if len(pages) > 6:
@@ -183,8 +185,9 @@ def read_page_text(ctx: RunContext, file: str, page: int) -> ToolResult:
 
 
 def extract_with_llm(ctx: RunContext, file: str, page: int) -> ToolResult:
-    """Ask the LLM to read the transactions on one page of a layout the parser does not know. Every row it
-    proposes must pass the schema and be grounded in the page's text, or it is rejected.
+    """Ask the LLM to read the transactions on one page of a layout the parser does not know (or a scanned
+    page's OCR text). Every row it proposes must pass the schema and be grounded in the page's text, or it
+    is rejected; rows read from OCR text stay flagged for review.
 
     Args:
         file: the file's name in this run.
@@ -200,7 +203,13 @@ def extract_with_llm(ctx: RunContext, file: str, page: int) -> ToolResult:
     ctx.llm_calls += result.calls
     ctx.llm_prompt_tokens += result.prompt_tokens
     ctx.llm_completion_tokens += result.completion_tokens
-    if result.accepted:
+    if document.pages[page - 1].read_by_ocr:  # OCR text: a misread value grounds as well as a right one
+        for row in result.accepted:
+            row.flags.append(Flag("read_from_ocr_text", f"row {row.row_number}: read by the LLM from OCR text: "
+                                  "check the values against the page image", row.row_number))
+    if result.accepted and filing.layout in ("scanned", "scanned_ocr"):
+        filing.layout, filing.image_only_pages = "scanned_ocr", []
+    elif result.accepted:
         filing.layout = "llm_read"
     filing.transactions.extend(result.accepted)
     data = {"file": file, "page": page, "proposed": result.proposed, "accepted": len(result.accepted),

@@ -1,5 +1,5 @@
-"""Small PDFs made on the fly for tests (reportlab): text pages in layouts the parser does not know, and
-text painted in the ways a PDF can hide it."""
+"""Small PDFs made on the fly for tests (reportlab): text pages in layouts the parser does not know, text
+painted in the ways a PDF can hide it, and scans of typed pages."""
 
 from __future__ import annotations
 
@@ -8,6 +8,21 @@ from dataclasses import dataclass
 
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen import canvas
+
+
+def scanned_pdf(lines: list[str], dpi: int = 200) -> bytes:
+    """A scan of one typed page: `lines` set as text_pdf sets them, rendered to a grey image, and that image
+    alone on a page (no text layer, no ruled grid)."""
+    import pypdfium2
+    from reportlab.lib.utils import ImageReader
+
+    picture = pypdfium2.PdfDocument(text_pdf([lines]))[0].render(scale=dpi / 72, grayscale=True).to_pil()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=letter, invariant=1)
+    pdf.drawImage(ImageReader(picture), 0, 0, *letter)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
 
 
 def text_pdf(pages: list[list[str]], hidden: list[str] = ()) -> bytes:

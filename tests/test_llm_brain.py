@@ -9,6 +9,7 @@ import socket
 
 import pytest
 
+from agent import ocr
 from agent.events import to_jsonl
 from agent.extract import extract_bytes
 from agent.llm import LLMConfig
@@ -16,7 +17,7 @@ from agent.loop import Agent, RunResult, brain_for
 from agent.tools import InputFile
 from tests.conftest import SAMPLES, filing_path, llm_config_for
 from tests.fake_openai import delay, error, json_content, text, tool_calls
-from tests.pdf_builders import BROKER_STATEMENT, text_pdf
+from tests.pdf_builders import BROKER_STATEMENT, scanned_pdf, text_pdf
 
 STATEMENT = "statement.pdf"
 
@@ -97,6 +98,32 @@ def test_unknown_layout_is_read_by_the_llm_and_invented_rows_are_rejected(fake_l
     assert fake_llm.requests[2].body["messages"][-1]["role"] == "tool"
     tool_names = [t["function"]["name"] for t in fake_llm.requests[1].body["tools"]]
     assert tool_names == ["read_page_text", "extract_with_llm", "validate_rows", "finish"]
+
+
+@pytest.mark.skipif(not ocr.available(), reason="tesseract is not installed")
+def test_a_scans_ocr_text_without_the_grid_is_structured_by_the_llm_grounded_and_flagged(fake_llm):
+    scan = "scan.pdf"
+    fake_llm.queue(
+        text("Plan."),
+        tool_calls([("extract_with_llm", {"file": scan, "page": 1})], content="Page 1 is OCR text without a grid."),
+        json_content({"rows": [llm_row(), MSFT, INVENTED]}),
+        tool_calls([("validate_rows", {"file": scan})]),
+        tool_calls([FINISH], content="Two trades read from the scan."),
+        *[json_content({"verdict": "left_flagged", "corrections": {}, "reason": "OCR text: check the image."})] * 2,
+    )
+    agent = Agent(brain_for(llm_config_for(fake_llm)), ocr=True)
+    events = list(agent.events([InputFile(scan, scanned_pdf(BROKER_STATEMENT))]))
+    ocr_step = next(e for e in events if e.type == "observation" and e.tool == "ocr_pages")
+    assert ocr_step.ok and "0 row(s)" in ocr_step.summary and "page(s) 1: OCR text with dates" in ocr_step.summary
+    rows = outcome_of(events).filing.transactions
+    assert [(r.ticker, r.transaction_date, r.amount_min) for r in rows] == [
+        ("AAPL", "2024-01-05", 1001.0), ("MSFT", "2024-02-01", 15001.0)]  # the invented NVDA row is rejected
+    assert all(r.extracted_by == "llm" for r in rows)
+    assert all(not f.code.startswith("ungrounded:") for r in rows for f in r.flags)  # grounded in the OCR text
+    assert all("read_from_ocr_text" in [f.code for f in r.flags] for r in rows)  # and still for a person to check
+    assert [e.verdict for e in events if e.type == "reflection"] == ["left_flagged"] * 2
+    task = fake_llm.requests[1].body["messages"][1]["content"]
+    assert "scan without a text layer" in task and "page(s) [1] hold OCR text" in task
 
 
 def test_prompt_injection_in_the_document_adds_nothing(fake_llm):
