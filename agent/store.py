@@ -162,9 +162,16 @@ class RunStore:
 
     def mark_interrupted(self) -> int:
         """Call once when a process opens the store, before it starts runs: any run still 'running' then was
-        cut short by a crash or restart."""
+        cut short by a crash or restart. Its row counts are those of the files it finished."""
         with self._connect() as db:
-            return db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'").rowcount
+            running = [run_id for (run_id,) in db.execute("SELECT id FROM runs WHERE status = 'running'")]
+            for run_id in running:
+                events = db.execute("SELECT event FROM run_events WHERE run_id = ? ORDER BY seq", (run_id,))
+                outcomes = RunResult.from_events(event_from_dict(json.loads(event)) for (event,) in events).outcomes
+                db.execute("UPDATE runs SET status = 'interrupted', rows = ?, flagged_rows = ? WHERE id = ?",
+                           (sum(outcome.rows for outcome in outcomes),
+                            sum(outcome.flagged_rows for outcome in outcomes), run_id))
+            return len(running)
 
     def list_runs(self, workspace: str) -> list[RunRecord]:
         with self._connect() as db:

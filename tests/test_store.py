@@ -58,6 +58,20 @@ def test_same_bytes_are_served_from_the_cache(tmp_path):
     assert second.outcomes[0].source_file == "renamed.pdf" and second.outcomes[0].rows == 3
 
 
+def test_an_interrupted_run_counts_the_rows_of_the_files_it_finished(tmp_path):
+    store = RunStore(tmp_path / "h.db")
+    files = sample_inputs()[:2]
+    events = list(Agent().events(files))
+    first_done = next(i for i, event in enumerate(events) if event.type == "file_finished")
+    store.start_run("w1", "cut", "offline", "", files)
+    store.append_events("cut", events[:first_done + 1])  # the process died after the first file
+    RunStore(tmp_path / "h.db").mark_interrupted()
+    (record,) = store.list_runs("w1")
+    first = RunResult.from_events(events).outcomes[0]
+    assert record.status == "interrupted" and first.rows > 0
+    assert (record.rows, record.flagged_rows) == (first.rows, first.flagged_rows)
+
+
 def test_interrupted_runs_are_found_and_keep_their_files(tmp_path):
     store = RunStore(tmp_path / "h.db")
     files = sample_inputs()[:2]
