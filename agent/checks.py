@@ -193,24 +193,30 @@ def hidden_text_flag(document: Document) -> Flag | None:
     return Flag("hidden_text", "; ".join(counts) + " ignored (drawn white or in an invisible text render mode)")
 
 
+def _add_new(flags: list[Flag], found: list[Flag]) -> None:
+    flags.extend(flag for flag in found if flag not in flags)
+
+
 def validate_filing(filing: Filing, document: Document) -> Filing:
-    """Run every check on a parsed filing; flags go on the rows and on the filing."""
+    """Run every check on a parsed filing; flags go on the rows and on the filing. Running it again (a model
+    may validate twice) adds no flag a row or the filing already has."""
     index = PageIndex(document)
     for row in filing.transactions:
-        row.flags.extend(ground_row(row, index))
-        row.flags.extend(cross_check_row(row))
+        _add_new(row.flags, [*ground_row(row, index), *cross_check_row(row)])
     for flag in duplicate_flags(filing.transactions):
-        filing.transactions[flag.row_number - 1].flags.append(flag)
+        _add_new(filing.transactions[flag.row_number - 1].flags, [flag])
+    found = []
     if filing.layout in ("house_ptr", "house_ptr_legacy", "llm_read"):
         pairs = count_date_pairs(document)
         if pairs != len(filing.transactions):
-            filing.flags.append(Flag("row_count_mismatch",
-                                     f"{len(filing.transactions)} rows read but the pages print {pairs} date pairs"))
+            found.append(Flag("row_count_mismatch",
+                              f"{len(filing.transactions)} rows read but the pages print {pairs} date pairs"))
     if filing.image_only_pages and filing.layout != "scanned":
         pages = ", ".join(map(str, filing.image_only_pages))
-        filing.flags.append(Flag("pages_need_ocr", f"page(s) {pages} have no text layer; their rows are not read"))
+        found.append(Flag("pages_need_ocr", f"page(s) {pages} have no text layer; their rows are not read"))
     if filing.layout == "unknown" and document.pages:
-        filing.flags.append(Flag("layout_unknown", "no House PTR transaction table header was found"))
+        found.append(Flag("layout_unknown", "no House PTR transaction table header was found"))
     if hidden := hidden_text_flag(document):
-        filing.flags.append(hidden)
+        found.append(hidden)
+    _add_new(filing.flags, found)
     return filing

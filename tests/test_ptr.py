@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from agent.checks import validate_filing
 from agent.extract import extract_path, parse_and_validate
 from agent.pdf import Document, PageText, Word
 from agent.ptr import ROW_LABELS, label_matches, match_label
@@ -167,6 +168,17 @@ def test_notification_before_transaction_is_flagged_not_dropped():
     filing = parse_and_validate(document)
     (row,) = filing.transactions
     assert [flag.code for flag in row.flags] == ["notification_before_transaction"]
+
+
+def test_validating_again_adds_no_flag_twice():
+    document = built_document([[(83, "SP"), (121, "Tesla (TSLA) [ST]"), (251, "P"), (317, "03/05/2024"),
+                                (372, "03/01/2024"), (437, "$1,001 - $15,000")]])
+    document.pages.append(PageText(2, 612, 792, "", [], has_images=True))  # a scanned page: a filing flag
+    filing = parse_and_validate(document)
+    once = (list(filing.flags), [list(row.flags) for row in filing.transactions])
+    assert once[0] and once[1][0]  # a filing flag and a row flag to repeat
+    validate_filing(filing, document)
+    assert (filing.flags, [row.flags for row in filing.transactions]) == once
 
 
 def test_a_date_after_today_is_flagged():
