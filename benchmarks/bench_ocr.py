@@ -51,11 +51,13 @@ def main() -> None:
         unflagged_right += sum((wanted & Counter(key(row) for row in clean)).values())
         print(f"{path.stem}: {outcome.status}, {len(rows)} row(s), {len(golden)} golden, {hits} matched")
     print(f"goldens: {len(list(GOLDEN.glob('*.json')))} filing(s), {golden_rows} golden row(s), {found} extracted")
-    print(f"row recall: {matched / golden_rows:.2f}" if golden_rows else "row recall: n/a (no golden rows)")
-    print(f"row precision: {matched / found:.2f}" if found else "row precision: n/a (no rows extracted)")
-    print(f"precision of unflagged rows: {unflagged_right / unflagged:.2f} ({unflagged} unflagged)" if unflagged
-          else "precision of unflagged rows: n/a (no unflagged rows)")
-    print(f"seconds per page: {seconds / pages:.2f} ({pages:.0f} page(s))" if pages else "")
+    print(f"row recall: {matched / golden_rows:.3f} ({matched} of {golden_rows}; target 0.9)" if golden_rows
+          else "row recall: n/a (no golden rows)")
+    print(f"row precision: {matched / found:.3f} ({matched} of {found})" if found
+          else "row precision: n/a (no rows extracted)")
+    print(f"precision of unflagged rows: {unflagged_right / unflagged:.3f} ({unflagged_right} of {unflagged}; "
+          "target 0.99)" if unflagged else "precision of unflagged rows: n/a (no unflagged rows)")
+    print(f"seconds per page: {seconds / pages:.2f} ({pages:.0f} page(s); target 3)" if pages else "")
     with open(FILINGS / "MANIFEST.tsv", newline="") as handle:
         scanned = [row["docid"] for row in csv.DictReader(handle, delimiter="\t") if row["kind"] == "scanned"]
     chosen = scanned if args.all else sorted(scanned, key=lambda d: int(d) % 97)[:args.sample]
