@@ -291,8 +291,8 @@ def repair_dates(row: Transaction, flags: list[tuple[str, str]], readings: dict[
         for fixed, how in candidates:
             pair = (fixed, row.notification_date) if name == names[0] else (row.transaction_date, fixed)
             if fixed != value and _consistent(*pair):
-                reason = f"{name.replace('_', ' ')} read as {read:%m/%d/%Y}, which cannot be right beside the " \
-                         f"{other.replace('_', ' ')}; {how}"
+                reason = (f"{name.replace('_', ' ')} read as {read:%m/%d/%Y}, which cannot be right beside the "
+                          f"{other.replace('_', ' ')}; {how}")
                 flags.append((f"low_confidence:{name}", reason))
                 setattr(row, name, fixed)
                 return
@@ -405,8 +405,8 @@ def _row_bands(page: OcrPage, columns: GridColumns, strips: list[list[OcrWord]],
 def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
     """Rows of a page whose grid matched `find_columns`. The two date columns are read again on their own
     with only date characters, as printed and enlarged 2x (3x too for small print), and the owner column
-    with only its letters. Every line of those readings that holds a date is a row, and so is every band
-    between ruled lines whose date cells hold digits that no reading made a whole date of; each row's cells
+    with only its letters. Every line of those readings that holds a date is a row (on small print, so is a
+    band between ruled lines with marks and digits that no reading made a whole date of); each row's cells
     are read within its band."""
     date_spans = [_inset(columns.transaction_date), _inset(columns.notified)]
     pitch = _row_pitch(page)
