@@ -630,12 +630,13 @@ def read_scanned(document, data: bytes, line_reader: bool = True) -> ScanResult:
     if handwritten:
         filing.flags.append(Flag("handwritten", f"page(s) {', '.join(map(str, handwritten))}: handwritten: "
                                  "needs review (OCR does not read handwriting; no values were taken from them)"))
-    if without_grid and not line_reader:
-        filing.flags.append(Flag("ocr_without_grid", f"page(s) {', '.join(map(str, without_grid))}: OCR text with "
+    left_to_llm = without_grid if not line_reader else []
+    if left_to_llm:
+        filing.flags.append(Flag("ocr_without_grid", f"page(s) {', '.join(map(str, left_to_llm))}: OCR text with "
                                  "dates but not the form's grid, handed to the LLM to structure"))
-    elif not filing.transactions:
+    if not filing.transactions and not left_to_llm:
         filing.flags.append(Flag("ocr_no_rows", "OCR found no transaction rows"))
-    else:
+    elif filing.transactions:
         filing.layout = "scanned_ocr"
         filing.image_only_pages = []  # every such page was read
         confidence = sum(p.mean_confidence for p in pages) / len(pages)

@@ -25,10 +25,13 @@ from agent.ocr_parse import (
     owners_from_neighbours,
     parse_ocr_page,
     read_date,
+    read_scanned,
     repair_dates,
     runs_beyond_row,
 )
+from agent.pdf import read_document
 from tests.conftest import filing_path
+from tests.pdf_builders import BROKER_STATEMENT, scanned_pdf
 
 GOLDEN = Path(__file__).parent / "golden_ocr"
 needs_tesseract = pytest.mark.skipif(not ocr.available(), reason="tesseract is not installed")
@@ -106,6 +109,21 @@ def test_missing_engine_is_a_clear_reason_not_a_crash(monkeypatch, tmp_path):
     outcome = extract_bytes(filing_path("8220755").read_bytes(), "8220755.pdf", ocr=True)
     assert outcome.status == "needs_ocr"
     assert "OCR engine not installed: run scripts/run.sh (it installs tesseract-ocr)" in outcome.reason
+
+
+@needs_tesseract
+@pytest.mark.parametrize("line_reader", [True, False], ids=["offline-line-reader", "left-to-the-llm"])
+def test_a_scanned_page_without_the_grid_is_read_line_by_line_or_left_to_the_llm(line_reader):
+    data = scanned_pdf(BROKER_STATEMENT)
+    document = read_document(data, "scan.pdf")
+    scan = read_scanned(document, data, line_reader=line_reader)
+    assert scan.without_grid == [1] and document.pages[0].read_by_ocr and "01/05/2024" in document.pages[0].text
+    codes = [flag.code for flag in scan.filing.flags]
+    if line_reader:  # rows anchored on their dates, every one flagged (no grid: no X marks to read)
+        assert [row.transaction_date for row in scan.filing.transactions] == ["2024-01-05", "2024-02-01"]
+        assert all(row.flags for row in scan.filing.transactions) and "ocr_without_grid" not in codes
+    else:
+        assert scan.filing.transactions == [] and codes == ["ocr_without_grid"]
 
 
 def _cells(*widths: float) -> list[float]:
