@@ -536,9 +536,9 @@ def read_page_rows(page: OcrPage, line_reader: bool = True) -> list[PendingRow]:
         # Columns: vertical rules right of the notification date (amounts), left of the transaction date (type).
         right = [x for x in page.rules if x > last_date.x1 - 1]
         left = sorted((x for x in page.rules if x < first_date.x0 + 1), reverse=True)
-        amount_cells = list(zip(right, right[1:]))[:10]
+        amount_cells = list(pairwise(right))[:10]
         type_count = 5 if partial_variant else 3
-        type_cells = [(b, a) for a, b in zip(left, left[1:])][:type_count]  # nearest the date first
+        type_cells = [(b, a) for a, b in pairwise(left)][:type_count]  # nearest the date first
         type_names = TYPE_NAMES[type_count][::-1][:len(type_cells)]
         mark_boxes = _read_marks(page, row, amount_cells, type_cells, type_names, top, bottom, flags)
         # Owner and asset: the words left of the type columns.
