@@ -132,7 +132,7 @@ def _run_tesseract(image: np.ndarray, dpi: int, psm: int = 6, whitelist: str = "
             if whitelist:
                 options += ["-c", f"tessedit_char_whitelist={whitelist}"]
             result = subprocess.run([exe, handle.name, "-", "--psm", str(psm), "--dpi", str(dpi), *options, "tsv"],
-                                    capture_output=True, text=True, env=env, timeout=TIMEOUT)
+                                    check=False, capture_output=True, text=True, env=env, timeout=TIMEOUT)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise OcrUnavailable(f"tesseract could not run ({exc})") from None
     if result.returncode != 0:
