@@ -404,20 +404,21 @@ def _row_bands(page: OcrPage, columns: GridColumns, strips: list[list[OcrWord]],
 
 def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
     """Rows of a page whose grid matched `find_columns`. The two date columns are read again on their own
-    with only date characters, as printed and enlarged 2x (3x too for small print), and the owner column
-    with only its letters. Every line of those readings that holds a date is a row (on small print, so is a
-    band between ruled lines with marks and digits that no reading made a whole date of); each row's cells
-    are read within its band."""
+    with only date characters, as printed and enlarged 2x (for small print also 3x, and 3x as sparse
+    text), and the owner column with only its letters. Every line of those readings that holds a date is a
+    row (on small print, so is a band between ruled lines with marks and digits that no reading made a
+    whole date of); each row's cells are read within its band."""
     date_spans = [_inset(columns.transaction_date), _inset(columns.notified)]
     pitch = _row_pitch(page)
     small_print = pitch is not None and pitch < SMALL_PRINT
-    zooms = (1, 2, 3) if small_print else (1, 2)
-    readings = [(date_spans, DATE_CHARS, zoom) for zoom in zooms]
+    # (zoom, page segmentation mode): small print reads better enlarged 3x, and as sparse text
+    modes = [(1, 6), (2, 6), (3, 6), (3, 11)] if small_print else [(1, 6), (2, 6)]
+    readings = [(date_spans, DATE_CHARS, zoom, psm) for zoom, psm in modes]
     if columns.owner:
         readings.append(([_inset(columns.owner)], OWNER_CHARS, 3 if small_print else 1))
     with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # separate tesseract processes: one per core
         read = list(pool.map(lambda reading: read_columns(page, *reading), readings))
-    strips, owner_words = read[:len(zooms)], (read[-1] if columns.owner else [])
+    strips, owner_words = read[:len(modes)], (read[-1] if columns.owner else [])
     for words in read:
         page.second_reading.extend(words)
     date_columns = {"transaction_date": columns.transaction_date, "notification_date": columns.notified}
