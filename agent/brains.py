@@ -297,7 +297,8 @@ class LLMBrain:
             return standard_step(state, can_read_unknown=False, can_ocr=ctx.ocr)
 
     def _react_step(self, ctx: RunContext, state: FileState) -> Steps:
-        """One turn of the ReAct loop on a layout the parser does not know."""
+        """One turn of the ReAct loop on a layout the parser does not know, or on the OCR text of scanned
+        pages without the form's grid."""
         if state.file not in self._conversations:
             ocr = state.last("ocr_pages")
             task = (f"File {state.file!r} is a scan without a text layer. OCR read it: {ocr.data['rows']} row(s) "

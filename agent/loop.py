@@ -155,7 +155,9 @@ class Agent:
             digest = sha256_of(item.data)
             yield emit(FileStarted(index=index, total=len(files), sha256=digest, size=len(item.data)), item.name)
             started = self.clock()
-            cache_key = f"{digest}+ocr" if self.ocr else digest  # OCR on or off gives different outcomes
+            # OCR on or off, and an LLM or not (it reads unknown layouts and scanned pages without the grid),
+            # give different outcomes for the same bytes
+            cache_key = digest + ("+ocr" if self.ocr else "") + ("+llm" if self.brain.name == "llm" else "")
             cached = self.cache.cached_outcome(cache_key) if self.cache else None
             if cached is not None:
                 outcome = _renamed(cached, item.name)

@@ -14,6 +14,7 @@ from agent.events import to_jsonl
 from agent.extract import extract_bytes
 from agent.llm import LLMConfig
 from agent.loop import Agent, RunResult, brain_for
+from agent.store import RunStore
 from agent.tools import InputFile
 from tests.conftest import SAMPLES, filing_path, llm_config_for
 from tests.fake_openai import delay, error, json_content, text, tool_calls
@@ -124,6 +125,17 @@ def test_a_scans_ocr_text_without_the_grid_is_structured_by_the_llm_grounded_and
     assert [e.verdict for e in events if e.type == "reflection"] == ["left_flagged"] * 2
     task = fake_llm.requests[1].body["messages"][1]["content"]
     assert "scan without a text layer" in task and "page(s) [1] hold OCR text" in task
+
+
+def test_an_offline_result_in_the_cache_does_not_stop_the_llm_reading_the_file(fake_llm, tmp_path):
+    store = RunStore(tmp_path / "history.sqlite3")
+    offline = RunResult.from_events(Agent(cache=store).events(statement()))
+    assert offline.outcomes[0].status == "flagged" and offline.outcomes[0].rows == 0  # layout unknown offline
+    fake_llm.queue(text("Plan."), tool_calls([EXTRACT]), json_content({"rows": [llm_row(), MSFT]}),
+                   tool_calls([VALIDATE]), tool_calls([FINISH]))
+    events = list(Agent(brain_for(llm_config_for(fake_llm)), cache=store).events(statement()))
+    assert outcome_of(events).rows == 2
+    assert not any("served from the cache" in e.text for e in events if e.type == "thought")
 
 
 def test_prompt_injection_in_the_document_adds_nothing(fake_llm):
