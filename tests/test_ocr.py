@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from agent import ocr
@@ -209,6 +213,15 @@ def test_partial_date_readings_complete_to_the_nearest_day_of_the_columns_months
     assert nearest_date(texts, candidates, known) == expected
 
 
+@given(st.dates(date(2008, 1, 1), date(2030, 12, 31)), st.integers(0, 3))
+def test_a_whole_reading_completes_to_itself_in_any_printed_form(day, form):
+    printed = [f"{day:%m/%d/%y}", f"{day.month}/{day.day}/{day.year}", f"{day:%m/%d/%Y}", f"{day:%m-%d-%Y}"][form]
+    days_in_month = calendar.monthrange(day.year, day.month)[1]
+    month = {f"{day.year}-{day.month:02}-{number:02}" for number in range(1, days_in_month + 1)}
+    assert nearest_date([printed], month) == day.isoformat()
+    assert read_date(printed) == (day.isoformat(), False)
+
+
 def test_disagreeing_readings_are_decided_by_fewest_edits_over_all_of_them_and_stay_flagged():
     readings = [("2021-06-09", 60.0, "06/09/21"), ("", 0.0, "09/21"), ("", 0.0, "96/03/23"), ("", 0.0, "06/03/2")]
     flags: list[tuple[str, str]] = []
@@ -228,7 +241,7 @@ def _dated_row(transaction: str, notification: str) -> Transaction:
 
 
 @pytest.mark.parametrize("dates, readings, doubtful, usual, expected", [
-    (("2024-09-20", "2028-10-05"), {}, None, 2024, ("2024-09-20", "2024-10-05")),
+    (("2024-09-20", "2098-10-05"), {}, None, 2024, ("2024-09-20", "2024-10-05")),
     (("2026-04-16", "2025-05-01"), {"transaction_date": ["2026-04-16", "2025-04-16", "2026-04-16"]}, None, 2025,
      ("2025-04-16", "2025-05-01")),
     (("2015-02-26", "2016-02-27"), {}, "notification_date", None, ("2015-02-26", "2015-02-27")),
