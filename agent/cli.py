@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from agent.export import filings_csv
-from agent.extract import extract_path, find_pdfs
 from agent.models import FileOutcome
+from agent.run.extract import extract_path, find_pdfs
 
 
 def _progress(done: int, total: int, name: str) -> None:

@@ -29,3 +29,23 @@ class ParseError(TradeTraceError):
 
 class LLMError(TradeTraceError):
     """The language-model endpoint failed or answered something unusable."""
+
+
+class StreamEndedEarly(LLMError):
+    """The server closed a streamed response without a finish reason (a truncated answer)."""
+
+
+class ReaderError(TradeTraceError):
+    """Our own reader failed on a file (a bug, not the file's fault); it is reported as an internal error."""
+
+
+class OcrUnavailable(TradeTraceError):
+    """The OCR engine is not installed (or cannot run)."""
+
+
+class ToolError(TradeTraceError):
+    """A tool was called wrongly or could not do its work; the message goes back to the model."""
+
+
+class StoreError(TradeTraceError):
+    """History could not be read or written (disk full, read-only folder, damaged database)."""

@@ -157,6 +157,14 @@ _FILING_FIELDS = tuple(f.name for f in fields(Filing))
 
 
 @dataclass
+class InputFile:
+    """One uploaded or named file of a run: its (safe) name and its bytes."""
+
+    name: str
+    data: bytes
+
+
+@dataclass
 class FileOutcome:
     """What happened to one input file: its filing when readable, or the reason it was not."""
 

@@ -19,10 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from agent.extract import extract_bytes  # noqa: E402
-from agent.llm import LLMConfig  # noqa: E402
-from agent.loop import Agent, brain_for  # noqa: E402
-from agent.tools import InputFile  # noqa: E402
+from agent.run.extract import extract_bytes
+from agent.run.llm import LLMConfig
+from agent.run.loop import Agent, brain_for
+from agent.models import InputFile
 from tests.fake_openai import FakeOpenAI, text  # noqa: E402
 
 

@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 import pdfplumber  # noqa: E402
 import pypdfium2 as pdfium  # noqa: E402
 
-from agent.extract import extract_bytes  # noqa: E402
 from agent.models import Transaction  # noqa: E402
+from agent.run.extract import extract_bytes
 
 
 def load_manifest(filings: Path) -> list[dict]:

@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from agent.loop import Agent  # noqa: E402
-from agent.sandbox import default_sandbox  # noqa: E402
-from agent.tools import InputFile  # noqa: E402
+from agent.documents.sandbox import default_sandbox
+from agent.run.loop import Agent
+from agent.models import InputFile
 
 WARM_UP = 10
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agent.extract import extract_bytes
+from agent.run.extract import extract_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 FILINGS = ROOT.parent / "shared" / "filings"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from agent.figures import (
+from agent.analysis.figures import (
     asset_type_mix_figure,
     option_positions_figure,
     owner_mix_figure,

@@ -12,14 +12,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from agent import ocr
-from agent.analytics import InvestorProfile
-from agent.events import Event
+from agent.analysis.fit import InvestorProfile
+from agent.documents import ocr
+from agent.errors import StoreError
 from agent.export import to_dataframe
-from agent.llm import LLMConfig
-from agent.loop import RunResult
-from agent.store import RunStore, StoreError
-from agent.tools import InputFile
+from agent.models import InputFile
+from agent.run.events import Event
+from agent.run.llm import LLMConfig
+from agent.run.result import RunResult
+from agent.store.runs import RunStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = ROOT / "samples"

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from agent.brains import LLMBrain, OfflineBrain
-from agent.llm import OpenAIChat
-from agent.loop import Agent, RunResult
-from agent.sandbox import safe_display_name
-from agent.store import StoreError
-from agent.tools import InputFile
+from agent.documents.sandbox import safe_display_name
+from agent.errors import StoreError
+from agent.models import InputFile
+from agent.run.llm import OpenAIChat
+from agent.run.llm_brain import LLMBrain
+from agent.run.loop import Agent
+from agent.run.offline_brain import OfflineBrain
+from agent.run.result import RunResult
 from pages.common import (
     SAMPLES_DIR,
     STATUS_STATE,
     current_result,
     event_markdown,
-    md_escape,
     llm_config,
+    md_escape,
     new_run_id,
     render_trace,
     set_result,

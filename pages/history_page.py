@@ -6,9 +6,9 @@ from datetime import datetime
 
 import streamlit as st
 
-from agent.events import to_jsonl
+from agent.errors import StoreError
 from agent.export import filings_csv
-from agent.store import StoreError
+from agent.run.events import to_jsonl
 from pages.common import set_result, store, workspace
 
 st.title("History")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from agent.analytics import HORIZONS, RISK_LEVELS, InvestorProfile, assess_fit, compute_metrics
-from agent.llm import OpenAIChat
-from agent.narrative import write_narrative
-from agent.sectors import GICS_SECTORS
-from agent.store import StoreError
+from agent.analysis.fit import HORIZONS, RISK_LEVELS, InvestorProfile, assess_fit
+from agent.analysis.metrics import compute_metrics
+from agent.analysis.narrative import write_narrative
+from agent.analysis.sectors import GICS_SECTORS
+from agent.errors import StoreError
+from agent.run.llm import OpenAIChat
 from pages.common import (
     current_result,
     empty_state,

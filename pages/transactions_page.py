@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from agent.analysis.report import markdown_report
+from agent.documents.render import highlighted_page
 from agent.errors import InputError
-from agent.events import to_jsonl
 from agent.export import records_of_frame, to_csv
-from agent.report import markdown_report
-from agent.source_view import highlighted_page
+from agent.run.events import to_jsonl
 from pages.common import (
     current_result,
     empty_state,

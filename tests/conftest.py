@@ -43,7 +43,7 @@ def fake_llm():
 
 def llm_config_for(server, **overrides):
     """An LLMConfig pointing at the fake server, with retries quick enough for tests."""
-    from agent.llm import LLMConfig
+    from agent.run.llm import LLMConfig
 
     values = {"api_key": "sk-test-0123456789abcdefghij", "base_url": server.base_url, "model": "fake-model",
               "timeout": 2.0, "max_retries": 2, "backoff": 0.01}

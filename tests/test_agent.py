@@ -6,11 +6,13 @@ import re
 
 import pytest
 
-from agent.events import event_from_dict, from_jsonl, to_jsonl
-from agent.extract import extract_bytes
-from agent.llm import LLMConfig
-from agent.loop import Agent, Limits, RunResult, brain_for
-from agent.tools import REGISTRY, InputFile, RunContext
+from agent.models import InputFile
+from agent.run.events import event_from_dict, from_jsonl, to_jsonl
+from agent.run.extract import extract_bytes
+from agent.run.llm import LLMConfig
+from agent.run.loop import Agent, Limits, brain_for
+from agent.run.result import RunResult
+from agent.run.tools import REGISTRY, RunContext
 from tests.conftest import SAMPLES, filing_path
 
 TIMING = ("started_at", "duration")

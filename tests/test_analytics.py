@@ -15,22 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.analytics import (
-    DATA_LIMITS,
-    DISCLAIMER,
-    DollarRange,
-    FitVerdict,
-    InvestorProfile,
-    RoundTrip,
-    Tally,
-    assess_fit,
-    compute_metrics,
-    narrative_is_grounded,
-    numbers_in_text,
-    summary_text,
-)
-from agent.fields import parse_amount
-from agent.sectors import FUND_SECTORS, GICS_SECTORS, SECTORS_CSV, UNKNOWN_SECTOR, sector_of
+from agent.analysis.fit import FitVerdict, InvestorProfile, assess_fit
+from agent.analysis.metrics import DollarRange, RoundTrip, Tally, compute_metrics
+from agent.analysis.number_check import narrative_is_grounded, numbers_in_text
+from agent.analysis.sectors import FUND_SECTORS, GICS_SECTORS, SECTORS_CSV, UNKNOWN_SECTOR, sector_of
+from agent.analysis.summary import DATA_LIMITS, DISCLAIMER, summary_text
+from agent.formats.fields import parse_amount
 
 SMALL, MID, LARGE = "$1,001 - $15,000", "$15,001 - $50,000", "$250,001 - $500,000"
 SMALL_MID, MID_MID, LARGE_MID = 8_000.5, 32_500.5, 375_000.5

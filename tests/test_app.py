@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from agent.loop import Agent
-from agent.store import RunStore
-from agent.tools import InputFile
+from agent.models import InputFile
+from agent.run.loop import Agent
+from agent.store.runs import RunStore
 from tests.conftest import ROOT, SAMPLES
 
 WORKSPACE = "a" * 32

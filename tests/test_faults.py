@@ -24,14 +24,15 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from agent.extract import extract_bytes
-from agent.loop import Agent, RunResult, brain_for
-from agent.store import RunStore
-from agent.tools import InputFile
+from agent.models import InputFile
+from agent.run.extract import extract_bytes
+from agent.run.loop import Agent, brain_for
+from agent.run.result import RunResult
+from agent.store.runs import RunStore
 from tests.conftest import ROOT, SAMPLES, filing_path, llm_config_for
 from tests.fake_openai import delay, error, json_content, text, tool_calls, truncated
-from tests.test_llm_brain import INVENTED, MSFT, llm_row
 from tests.pdf_builders import BROKER_STATEMENT, text_pdf
+from tests.test_llm_brain import INVENTED, MSFT, llm_row
 
 WORKSPACE = "f" * 32
 HISTORY = "history.sqlite3"

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent.errors import ParseError
-from agent.fields import (
+from agent.formats.fields import (
     AMOUNT_BRACKETS,
     format_money,
     is_ticker,

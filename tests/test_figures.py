@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from agent.figures import (
+from agent.analysis.figures import (
     asset_type_mix_figure,
     option_positions_figure,
     owner_mix_figure,

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.extract import extract_bytes
+from agent.run.extract import extract_bytes
 from tests.conftest import SAMPLES, filing_path
 
 pytestmark = pytest.mark.shared

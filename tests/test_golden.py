@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from agent.export import records
-from agent.extract import extract_path
 from agent.models import CSV_COLUMNS
+from agent.run.extract import extract_path
 from tests.conftest import SHARED_FILINGS, filing_path
 
 GOLDEN = Path(__file__).parent / "golden"

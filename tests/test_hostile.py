@@ -18,12 +18,12 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
+from agent.documents.pdf import MAX_PAGES, read_document
+from agent.documents.sandbox import PdfSandbox, default_sandbox
 from agent.errors import InputError
-from agent.extract import extract_bytes
-from agent.loop import Agent, brain_for
-from agent.pdf import MAX_PAGES, read_document
-from agent.sandbox import PdfSandbox, default_sandbox
-from agent.tools import InputFile
+from agent.models import InputFile
+from agent.run.extract import extract_bytes
+from agent.run.loop import Agent, brain_for
 from tests.conftest import SAMPLES, llm_config_for
 from tests.fake_openai import json_content, tool_calls
 from tests.fake_openai import text as text_reply
@@ -363,7 +363,7 @@ def test_not_a_pdf_is_refused_without_a_worker(sandbox):
 
 def test_the_app_reads_through_the_default_sandbox():
     """extract_bytes (the CLI and the benchmark) and RunContext.document (the agent) both use the sandbox."""
-    from agent.tools import RunContext
+    from agent.run.tools import RunContext
 
     sandbox = default_sandbox()
     for read in (lambda: extract_bytes(sample_bytes(0), "a.pdf"),
@@ -395,7 +395,7 @@ NAMES = [
 
 @pytest.mark.parametrize(("name", "expected"), NAMES)
 def test_file_names_are_made_safe(name, expected):
-    from agent.sandbox import safe_display_name
+    from agent.documents.sandbox import safe_display_name
 
     safe = safe_display_name(name)
     assert safe == expected
@@ -404,15 +404,15 @@ def test_file_names_are_made_safe(name, expected):
 
 
 def test_very_long_names_are_cut_keeping_the_extension():
-    from agent.sandbox import MAX_NAME_CHARS, safe_display_name
+    from agent.documents.sandbox import MAX_NAME_CHARS, safe_display_name
 
     safe = safe_display_name("A" * 5000 + ".pdf")
     assert len(safe) <= MAX_NAME_CHARS and safe.endswith("….pdf")
 
 
 def test_hostile_names_are_stored_and_replayed_safely(tmp_path):
-    from agent.sandbox import safe_display_name
-    from agent.store import RunStore
+    from agent.documents.sandbox import safe_display_name
+    from agent.store.runs import RunStore
 
     names = [safe_display_name(os.fsdecode(b"../caf\xe9\x00.pdf")), safe_display_name("B" * 1000 + ".pdf")]
     files = [InputFile(name, sample_bytes(index)) for index, name in enumerate(names)]
@@ -432,10 +432,10 @@ KEY_SHAPE = re.compile(r"sk-[A-Za-z0-9_\-]{8,}|Bearer\s+(?!\[redacted\])\S{8,}")
 
 
 def test_no_api_key_in_trace_exports_store_or_errors(fake_llm, tmp_path):
-    from agent.events import to_jsonl
     from agent.export import filings_csv, filings_json, to_dataframe
-    from agent.loop import RunResult, brain_for
-    from agent.store import RunStore
+    from agent.run.events import to_jsonl
+    from agent.run.loop import RunResult, brain_for
+    from agent.store.runs import RunStore
     from tests.conftest import llm_config_for
     from tests.fake_openai import error
 

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from agent.extract import extract_bytes
+from agent.run.extract import extract_bytes
 from tests.conftest import SAMPLES
 
 

@@ -9,13 +9,14 @@ import socket
 
 import pytest
 
-from agent import ocr
-from agent.events import to_jsonl
-from agent.extract import extract_bytes
-from agent.llm import LLMConfig
-from agent.loop import Agent, RunResult, brain_for
-from agent.store import RunStore
-from agent.tools import InputFile
+from agent.documents import ocr
+from agent.models import InputFile
+from agent.run.events import to_jsonl
+from agent.run.extract import extract_bytes
+from agent.run.llm import LLMConfig
+from agent.run.loop import Agent, brain_for
+from agent.run.result import RunResult
+from agent.store.runs import RunStore
 from tests.conftest import SAMPLES, filing_path, llm_config_for
 from tests.fake_openai import delay, error, json_content, text, tool_calls
 from tests.pdf_builders import BROKER_STATEMENT, scanned_pdf, text_pdf

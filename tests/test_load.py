@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from agent.extract import extract_bytes
-from agent.loop import Agent
-from agent.sandbox import default_sandbox
-from agent.tools import InputFile
+from agent.documents.sandbox import default_sandbox
+from agent.models import InputFile
+from agent.run.extract import extract_bytes
+from agent.run.loop import Agent
 from tests.conftest import SAMPLES
 
 SESSIONS = 10

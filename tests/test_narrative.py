@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from agent.analytics import InvestorProfile, assess_fit, compute_metrics
+from agent.analysis.fit import InvestorProfile, assess_fit
+from agent.analysis.metrics import compute_metrics
+from agent.analysis.narrative import write_narrative
 from agent.export import to_dataframe
-from agent.extract import extract_path
-from agent.llm import OpenAIChat
-from agent.narrative import write_narrative
+from agent.run.extract import extract_path
+from agent.run.llm import OpenAIChat
 from tests.conftest import SAMPLES, llm_config_for
 from tests.fake_openai import error, text
 

@@ -14,26 +14,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from agent import ocr
-from agent.extract import extract_bytes
-from agent.fields import parse_amount
+from agent.documents import ocr
+from agent.documents.ocr import OcrPage, OcrWord, parse_tsv
+from agent.documents.pdf import read_document
+from agent.formats.fields import parse_amount
+from agent.formats.house_paper import read_scanned
+from agent.formats.paper.dates import decide_date, edit_distance, nearest_date, read_date, repair_dates
+from agent.formats.paper.grid import find_columns
+from agent.formats.paper.grid_reader import owners_from_neighbours
+from agent.formats.paper.line_reader import parse_ocr_page
+from agent.formats.paper.marks import label_for, owner_code, runs_beyond_row
 from agent.models import Transaction
-from agent.ocr import OcrPage, OcrWord, parse_tsv
-from agent.ocr_parse import (
-    decide_date,
-    edit_distance,
-    find_columns,
-    label_for,
-    nearest_date,
-    owner_code,
-    owners_from_neighbours,
-    parse_ocr_page,
-    read_date,
-    read_scanned,
-    repair_dates,
-    runs_beyond_row,
-)
-from agent.pdf import read_document
+from agent.run.extract import extract_bytes
 from tests.conftest import filing_path
 from tests.pdf_builders import BROKER_STATEMENT, scanned_pdf
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from agent.extract import extract_path
+from agent.documents.pdf import FORM_GLYPHS, restore_capitals
+from agent.documents.sandbox import read_document
 from agent.models import Transaction
-from agent.pdf import FORM_GLYPHS, restore_capitals
-from agent.sandbox import read_document
+from agent.run.extract import extract_path
 from tests.conftest import SAMPLES, filing_path
 from tests.pdf_builders import Ink, inked_text_pdf
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.checks import validate_filing
-from agent.extract import extract_path, parse_and_validate
-from agent.pdf import Document, PageText, Word
-from agent.ptr import ROW_LABELS, label_matches, match_label
+from agent.checks.validate import validate_filing
+from agent.documents.pdf import Document, PageText, Word
+from agent.formats.house_ptr import ROW_LABELS, label_matches, match_label
+from agent.run.extract import extract_path, parse_and_validate
 from tests.conftest import filing_path
 
 

@@ -7,9 +7,11 @@ import sqlite3
 
 import pytest
 
-from agent.loop import Agent, RunResult
-from agent.store import RunStore, StoreError
-from agent.tools import InputFile
+from agent.errors import StoreError
+from agent.models import InputFile
+from agent.run.loop import Agent
+from agent.run.result import RunResult
+from agent.store.runs import RunStore
 from tests.conftest import SAMPLES
 
 

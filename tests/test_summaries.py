@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.analytics import InvestorProfile, assess_fit, compute_metrics, summary_text
+from agent.analysis.fit import InvestorProfile, assess_fit
+from agent.analysis.metrics import compute_metrics
+from agent.analysis.summary import summary_text
 from agent.export import to_dataframe
-from agent.extract import extract_path
+from agent.run.extract import extract_path
 from tests.conftest import SAMPLES, SHARED_FILINGS, filing_path
 
 GOLDEN = Path(__file__).parent / "golden" / "summaries"

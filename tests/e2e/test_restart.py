@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.extract import extract_bytes
+from agent.run.extract import extract_bytes
 from tests.conftest import SAMPLES, filing_path
 from tests.e2e.conftest import ROOT, SERVER_START_TIMEOUT, VIEWPORT, _free_port, _health, _stop, require_playwright
 

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 import openai
 
-from agent.errors import LLMError
+from agent.errors import LLMError, StreamEndedEarly
 
 DEFAULT_MODEL = "gpt-4o-mini"
 # USD per million tokens (input, output), for the run's cost estimate. Unknown models give no estimate.
@@ -121,9 +121,6 @@ class ChatModel(Protocol):
                response_format: dict | None = None) -> Iterator[str | Retry | ChatReply]:
         """Yield text deltas as they arrive, Retry notices, and finally one ChatReply."""
 
-
-class StreamEndedEarly(Exception):
-    """The server closed a streamed response without a finish reason (a truncated answer)."""
 
 
 _RETRYABLE = (StreamEndedEarly, openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,

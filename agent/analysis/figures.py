@@ -10,13 +10,13 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from agent.analytics import (
+from agent.analysis.frame import prepare_trades
+from agent.analysis.metrics import (
     LEAPS_MIN_DAYS,
     STOCK_ACT_LIMIT_DAYS,
     MixShare,
     asset_type_mix,
     owner_mix,
-    prepare_trades,
     volume_estimate,
 )
 

@@ -14,28 +14,23 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
-from agent.checks import count_date_pairs, validate_filing
-from agent.errors import InputError, LLMError, TradeTraceError
-from agent.events import Event, to_jsonl
+from agent.checks.grounding import count_date_pairs
+from agent.checks.validate import validate_filing
+from agent.documents.ocr import ENGINE
+from agent.documents.pdf import Document
+from agent.documents.sandbox import read_document as sandboxed_read
+from agent.errors import InputError, LLMError, ToolError
 from agent.export import filings_csv
-from agent.llm import ChatModel
-from agent.llm_extract import extract_rows_with_llm
-from agent.models import Filing, Flag
-from agent.ocr import ENGINE
-from agent.ocr_parse import read_scanned
-from agent.pdf import Document
-from agent.ptr import parse_ptr
-from agent.sandbox import read_document as sandboxed_read
+from agent.formats.house_paper import read_scanned
+from agent.formats.house_ptr import parse_ptr
+from agent.models import Filing, Flag, InputFile
+from agent.run.events import Event, to_jsonl
+from agent.run.llm import ChatModel
+from agent.run.llm_extract import extract_rows_with_llm
 
 PAGE_TEXT_LIMIT = 8000  # characters of page text one tool result may carry to the LLM
 # The PTR table header as the text layer prints it, in any of the fonts' casings ("iD owner asset ...").
 TABLE_HEADER = re.compile(r"^\s*ID\s+Owner\s+Asset\b", re.IGNORECASE | re.MULTILINE)
-
-
-@dataclass
-class InputFile:
-    name: str
-    data: bytes
 
 
 @dataclass
@@ -66,9 +61,6 @@ class RunContext:
             raise ToolError(f"{name!r} has no extracted rows yet: call extract_known_layout or extract_with_llm first")
         return self.filings[name]
 
-
-class ToolError(TradeTraceError):
-    """A tool was called wrongly or could not do its work; the message goes back to the model."""
 
 
 @dataclass

@@ -1,15 +1,7 @@
-"""Run history in SQLite: runs, their events as they happen, the uploaded files, a content-hash cache
-of file outcomes, and the investor profile.
-
-Everything is scoped by a workspace (a random token the app keeps in the page's URL), so two people
-using one server never see each other's runs or files. Events are written as the run goes, so a run
-cut short by a crash or restart is found again, marked interrupted, and can be re-run from its stored
-files without uploading them again.
-"""
+"""SQLite history."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -19,69 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from agent.errors import TradeTraceError
-from agent.events import EPHEMERAL_TYPES, Event, event_from_dict
-from agent.loop import RunResult
-from agent.models import FileOutcome
-from agent.pdf import sha256_of
-from agent.tools import InputFile
-
-
-def _extraction_version() -> str:
-    """A hash of the code that decides what a file's outcome is: cached outcomes from other code are not served."""
-    digest = hashlib.sha256()
-    for name in ("pdf.py", "ptr.py", "fields.py", "checks.py", "extract.py", "models.py"):
-        digest.update((Path(__file__).parent / name).read_bytes())
-    return digest.hexdigest()[:16]
-
-
-EXTRACTION_VERSION = _extraction_version()
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    workspace TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    finished_at REAL,
-    status TEXT NOT NULL,            -- running | completed | interrupted | max_steps | time_budget | ...
-    brain TEXT NOT NULL,
-    model TEXT NOT NULL DEFAULT '',
-    rows INTEGER NOT NULL DEFAULT 0,
-    flagged_rows INTEGER NOT NULL DEFAULT 0,
-    summary TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS runs_by_workspace ON runs (workspace, created_at);
-CREATE TABLE IF NOT EXISTS run_files (
-    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    PRIMARY KEY (run_id, position)
-);
-CREATE TABLE IF NOT EXISTS run_events (
-    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    event TEXT NOT NULL,
-    PRIMARY KEY (run_id, seq)
-);
-CREATE TABLE IF NOT EXISTS outcome_cache (
-    sha256 TEXT NOT NULL,
-    version TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    PRIMARY KEY (sha256, version)
-);
-CREATE TABLE IF NOT EXISTS profiles (
-    workspace TEXT PRIMARY KEY,
-    profile TEXT NOT NULL,
-    saved_at REAL NOT NULL
-);
-"""
-
-
-class StoreError(TradeTraceError):
-    """History could not be read or written (disk full, read-only folder, damaged database)."""
+from agent.documents.pdf import sha256_of
+from agent.errors import StoreError
+from agent.models import FileOutcome, InputFile
+from agent.run.events import EPHEMERAL_TYPES, Event, event_from_dict
+from agent.run.result import RunResult
+from agent.store.schema import SCHEMA
 
 
 @dataclass(frozen=True)
@@ -211,20 +146,20 @@ class RunStore:
     # The cache only saves a second reading: a cache the disk refuses is a miss, never a failed run (the
     # run's own history writes report the disk's state to the user).
 
-    def cached_outcome(self, sha256: str) -> FileOutcome | None:
+    def cached_outcome(self, key: str) -> FileOutcome | None:
         try:
             with self._connect() as db:
-                row = db.execute("SELECT outcome FROM outcome_cache WHERE sha256 = ? AND version = ?",
-                                 (sha256, EXTRACTION_VERSION)).fetchone()
+                row = db.execute("SELECT outcome FROM outcome_cache WHERE sha256 = ? AND version = ''",
+                                 (key,)).fetchone()
         except StoreError:
             return None
         return FileOutcome.from_dict(json.loads(row[0])) if row else None
 
-    def cache_outcome(self, sha256: str, outcome: FileOutcome) -> None:
+    def cache_outcome(self, key: str, outcome: FileOutcome) -> None:
         try:
             with self._connect() as db:
-                db.execute("INSERT OR REPLACE INTO outcome_cache VALUES (?, ?, ?)",
-                           (sha256, EXTRACTION_VERSION, json.dumps(outcome.to_dict(), ensure_ascii=False)))
+                db.execute("INSERT OR REPLACE INTO outcome_cache VALUES (?, '', ?)",
+                           (key, json.dumps(outcome.to_dict(), ensure_ascii=False)))
         except StoreError:
             pass
 

@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
+from agent.documents.sandbox import render_page
+from agent.errors import OcrUnavailable
+from agent.formats.paper.grid import find_columns
 from agent.models import Box
-from agent.ocr_grid import find_columns
-from agent.sandbox import render_page
 
 ENGINE = "tesseract"
 MISSING_MESSAGE = "OCR engine not installed: run scripts/run.sh (it installs tesseract-ocr)"
@@ -50,9 +51,6 @@ SKEW_SAMPLE = 20000  # pixels of ruled lines enough to measure a tilt
 FEW_ROW_RULES = 10  # a grid page with fewer horizontal rules than this is checked for a tilt hiding them
 PARALLEL_PAGES = 2  # tesseract processes at once (one per core of the 2-core machines this runs on)
 
-
-class OcrUnavailable(RuntimeError):
-    """The OCR engine is not installed (or cannot run)."""
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,12 @@ import sys
 import threading
 import time
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 
-from agent.errors import InputError
-from agent.pdf import Checkbox, Document, PageText, Word, check_pdf_bytes
+from agent.documents.pdf import Checkbox, Document, PageText, Word, check_pdf_bytes
+from agent.errors import InputError, ReaderError
 
 DEFAULT_TIMEOUT = 20.0  # seconds of wall-clock time per file
 DEFAULT_MEMORY = 1 << 30  # bytes of address space per worker
@@ -92,7 +93,7 @@ def _serve(memory: int | None) -> None:
     requests = os.fdopen(os.dup(0), "rb")
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed by a library goes to stderr, never into the replies
-    from agent.pdf import read_document
+    from agent.documents.pdf import read_document
 
     _limit_memory(memory)
     while True:
@@ -127,7 +128,7 @@ def _serve(memory: int | None) -> None:
 
 def _render(data: bytes, source: str, number: int, dpi: int) -> tuple:
     """One page as an 8-bit grey image: (rows, cols, pixel bytes), for OCR."""
-    from agent.pdf import open_pdf
+    from agent.documents.pdf import open_pdf
 
     document = open_pdf(data, source)
     try:
@@ -172,9 +173,6 @@ def _unpack(packed: tuple) -> Document:
         for number, width, height, text, has_images, words, boxes, hidden_words in pages])
 
 
-class ReaderError(RuntimeError):
-    """Our own reader failed on a file (a bug, not the file's fault); extract_bytes reports it as internal."""
-
 
 class _Lost(Exception):
     """The worker did not answer: the reason is for the user."""
@@ -182,10 +180,10 @@ class _Lost(Exception):
 
 class _Worker:
     def __init__(self, memory: int | None):
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        root = str(Path(__file__).resolve().parents[2])  # the folder holding the agent package
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "agent.sandbox", str(memory or 0)], stdin=subprocess.PIPE,
+            [sys.executable, "-m", "agent.documents.sandbox", str(memory or 0)], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, cwd=root, env=env, close_fds=True)
         self._out = self.process.stdout.fileno()
 

@@ -7,8 +7,8 @@ import io
 import pdfplumber
 from pdfminer.pdfparser import PDFSyntaxError
 
+from agent.documents.pdf import check_pdf_bytes
 from agent.errors import InputError
-from agent.pdf import check_pdf_bytes
 
 RESOLUTION = 110
 

@@ -14,12 +14,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from agent.checks import DATE_PAIR, PageIndex, cross_check_row, ground_row
+from agent.checks.cross import cross_check_row
+from agent.checks.grounding import DATE_PAIR, PageIndex, ground_row
+from agent.documents.pdf import Document
 from agent.errors import LLMError, ParseError
-from agent.fields import normalize_ticker, parse_amount, parse_date
-from agent.llm import ChatModel, ChatReply, ToolsUnsupported
+from agent.formats.fields import normalize_ticker, parse_amount, parse_date
 from agent.models import Box, Transaction
-from agent.pdf import Document
+from agent.run.llm import ChatModel, ChatReply, ToolsUnsupported
 
 ROW_FIELDS = ("owner", "asset_name", "ticker", "asset_type", "transaction_type", "transaction_date",
               "notification_date", "amount", "description")

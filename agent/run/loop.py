@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
-from agent.brains import FINISH, Brain, Decision, FileState, LLMBrain, OfflineBrain
-from agent.events import (
+from agent.documents.pdf import sha256_of
+from agent.models import FileOutcome, Filing, InputFile
+from agent.run.brain import FINISH, Brain, Decision, FileState
+from agent.run.cache import is_cacheable, outcome_key
+from agent.run.result import RunResult
+from agent.run.events import (
     EPHEMERAL_TYPES,
     Check,
     ErrorEvent,
@@ -24,48 +28,18 @@ from agent.events import (
     Thought,
     ToolCall,
 )
-from agent.extract import outcome_for
-from agent.llm import LLMConfig, OpenAIChat
-from agent.models import FileOutcome, Filing
-from agent.pdf import sha256_of
-from agent.report import run_summary
-from agent.tools import REGISTRY, ROW_TOOLS, InputFile, RunContext, ToolRegistry, ToolResult
+from agent.run.extract import outcome_for
+from agent.run.llm import LLMConfig, OpenAIChat
+from agent.run.llm_brain import LLMBrain
+from agent.run.offline_brain import OfflineBrain
+from agent.run.summary import run_summary
+from agent.run.tools import REGISTRY, ROW_TOOLS, RunContext, ToolRegistry, ToolResult
 
 
 @dataclass(frozen=True)
 class Limits:
     max_steps: int = 12  # tool calls per file
     time_budget: float = 600.0  # seconds for the whole run
-
-
-@dataclass
-class RunResult:
-    """A finished (or stopped) run: every file's outcome, the summary, the full trace."""
-
-    outcomes: list[FileOutcome]
-    events: list[Event]
-    summary: str = ""
-    outcome: str = "completed"
-    brain: str = "offline"
-
-    @property
-    def filings(self) -> list[Filing]:
-        return [outcome.filing for outcome in self.outcomes if outcome.filing]
-
-    @property
-    def finished(self) -> RunFinished | None:
-        return next((event for event in reversed(self.events) if isinstance(event, RunFinished)), None)
-
-    @classmethod
-    def from_events(cls, events: Iterable[Event]) -> "RunResult":
-        kept = [event for event in events if event.type not in EPHEMERAL_TYPES]
-        outcomes = [FileOutcome.from_dict(event.file_outcome) for event in kept
-                    if isinstance(event, FileFinished) and event.file_outcome]
-        summary = next((event.text for event in reversed(kept) if isinstance(event, FinalAnswer)), "")
-        started = next((event for event in kept if isinstance(event, RunStarted)), None)
-        finished = next((event for event in reversed(kept) if isinstance(event, RunFinished)), None)
-        return cls(outcomes, kept, summary, finished.outcome if finished else "interrupted",
-                   started.brain if started else "offline")
 
 
 def brain_for(config: LLMConfig | None) -> Brain:
@@ -83,18 +57,17 @@ class OutcomeCache(Protocol):
     def cache_outcome(self, key: str, outcome: FileOutcome) -> None: ...
 
 
-CACHEABLE = ("ok", "flagged", "needs_ocr")
-
-
 class Agent:
     def __init__(self, brain: Brain | None = None, registry: ToolRegistry = REGISTRY, limits: Limits = Limits(),
-                 clock: Callable[[], float] = time.time, cache: OutcomeCache | None = None, ocr: bool = False):
+                 clock: Callable[[], float] = time.time, cache: OutcomeCache | None = None, ocr: bool = False,
+                 code_version: str | None = None):
         self.brain = brain or OfflineBrain()
         self.registry = registry
         self.limits = limits
         self.clock = clock
         self.cache = cache
         self.ocr = ocr
+        self.code_version = code_version  # None: the hash of the code as installed
         self._step = 0
 
     def run(self, files: list[InputFile]) -> RunResult:
@@ -155,9 +128,8 @@ class Agent:
             digest = sha256_of(item.data)
             yield emit(FileStarted(index=index, total=len(files), sha256=digest, size=len(item.data)), item.name)
             started = self.clock()
-            # OCR on or off, and an LLM or not (it reads unknown layouts and scanned pages without the grid),
-            # give different outcomes for the same bytes
-            cache_key = digest + ("+ocr" if self.ocr else "") + ("+llm" if self.brain.name == "llm" else "")
+            cache_key = outcome_key(digest, ocr=self.ocr, brain=self.brain.name, model=self.brain.model,
+                                    endpoint=_endpoint_of(self.brain), version=self.code_version)
             cached = self.cache.cached_outcome(cache_key) if self.cache else None
             if cached is not None:
                 outcome = _renamed(cached, item.name)
@@ -176,7 +148,7 @@ class Agent:
                 yield emit(ErrorEvent(message=outcome.reason, recoverable=True), item.name)
             if limit_hit and run_outcome == "completed":
                 run_outcome = limit_hit
-            if self.cache and outcome.status in CACHEABLE and not limit_hit:
+            if self.cache and not limit_hit and is_cacheable(outcome, brain_failed=_fell_back(self.brain)):
                 self.cache.cache_outcome(cache_key, outcome)
             outcomes.append(outcome)
             yield emit(_finished_event(outcome), item.name, started)
@@ -247,6 +219,15 @@ class Agent:
             outcome.status = "flagged" if outcome.status == "ok" else outcome.status
             outcome.reason = "; ".join(filter(None, [stop_reason, outcome.reason]))
         return outcome
+
+
+def _endpoint_of(brain: Brain) -> str:
+    return brain.config.base_url if isinstance(brain, LLMBrain) else ""
+
+
+def _fell_back(brain: Brain) -> bool:
+    """True when the LLM brain lost its endpoint during the run (an outcome the fault shaped)."""
+    return isinstance(brain, LLMBrain) and brain.failed
 
 
 def _validated_last(state: FileState) -> bool:

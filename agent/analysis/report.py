@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from agent.analytics import InvestorProfile, assess_fit, compute_metrics, summary_text
+from agent.analysis.fit import InvestorProfile, assess_fit
+from agent.analysis.metrics import compute_metrics
+from agent.analysis.summary import summary_text
 from agent.models import FileOutcome
-
-STATUS_WORDS = {"ok": "read cleanly", "flagged": "read with flags", "needs_ocr": "scanned: needs OCR",
-                "failed": "failed"}
-
-
-def run_summary(outcomes: list[FileOutcome], run_outcome: str = "completed") -> str:
-    """A short Markdown account of the run: per file, what was read and what needs a human."""
-    rows = sum(outcome.rows for outcome in outcomes)
-    flagged = sum(outcome.flagged_rows for outcome in outcomes)
-    lines = [f"Read {len(outcomes)} file(s): {rows} transaction(s), {flagged} flagged for review."]
-    if run_outcome != "completed":
-        lines.append(f"The run stopped early ({run_outcome.replace('_', ' ')}); the work done so far is kept.")
-    for outcome in outcomes:
-        filing = outcome.filing
-        who = f" ({filing.filer_name}, filing {filing.filing_id})" if filing and filing.filer_name else ""
-        detail = f": {outcome.reason}" if outcome.reason and outcome.status != "ok" else ""
-        lines.append(f"- {outcome.source_file}{who}: {outcome.rows} row(s), {STATUS_WORDS[outcome.status]}{detail}")
-    return "\n".join(lines)
+from agent.run.summary import run_summary
 
 
 def _cell(value) -> str:

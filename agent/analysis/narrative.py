@@ -7,9 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from agent.analytics import DISCLAIMER, FitVerdict, TradingMetrics, narrative_is_grounded, summary_text
+from agent.analysis.fit import FitVerdict
+from agent.analysis.metrics import TradingMetrics
+from agent.analysis.number_check import narrative_is_grounded
+from agent.analysis.summary import DISCLAIMER, summary_text
 from agent.errors import LLMError
-from agent.llm import ChatModel, ChatReply
+from agent.run.llm import ChatModel, ChatReply
 
 NARRATIVE_PROMPT = (
     "You write a short, plain-English summary (at most 150 words) of a politician's disclosed trading for an "

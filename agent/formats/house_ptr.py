@@ -21,8 +21,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from agent.documents.pdf import Document, PageText, Word
 from agent.errors import ParseError
-from agent.fields import (
+from agent.formats.fields import (
     TRANSACTION_TYPES,
     is_ticker,
     normalize_ticker,
@@ -31,7 +32,6 @@ from agent.fields import (
     parse_option_details,
 )
 from agent.models import Box, Filing, Flag, Transaction
-from agent.pdf import Document, PageText, Word
 
 GARBLED = {"\ufffe", "\x00", "\ufffd"}
 LINE_TOLERANCE = 2.5  # points: words whose tops differ less than this share a line

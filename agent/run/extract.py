@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from agent.checks import validate_filing
+from agent.checks.validate import validate_filing
+from agent.documents.pdf import Document
+from agent.documents.sandbox import read_document as sandboxed_read
 from agent.errors import InputError
+from agent.formats.house_paper import read_scanned
+from agent.formats.house_ptr import parse_ptr
 from agent.models import FileOutcome, Filing
-from agent.ocr_parse import read_scanned
-from agent.pdf import Document
-from agent.ptr import parse_ptr
-from agent.sandbox import read_document as sandboxed_read
 
 
 def outcome_for(filing: Filing, seconds: float) -> FileOutcome:

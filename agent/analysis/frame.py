@@ -1,0 +1,91 @@
+"""The transactions frame the metrics read: one row a trade, with side, owner and instrument in words, bracket midpoints and sectors."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from agent.analysis.sectors import CRYPTO_ETF, sector_of
+
+SIDES = {"P": "purchase", "S": "sale", "S (partial)": "sale", "E": "exchange"}
+
+OWNER_NAMES = {"": "self", "SP": "spouse", "JT": "joint", "DC": "dependent child"}
+
+ASSET_TYPE_NAMES = {
+    "ST": "stock", "OP": "option", "GS": "government security", "CS": "corporate security",
+    "CT": "cryptocurrency", "EF": "exchange-traded fund", "HN": "hedge or private equity fund",
+    "MF": "mutual fund", "OT": "other",
+}
+
+_TEXT_COLUMNS = (
+    "source_file", "filing_id", "filer_name", "owner", "asset_name", "ticker", "asset_type",
+    "transaction_type", "transaction_date", "notification_date", "amount", "option_type",
+    "option_expiration", "option_action",
+)
+
+_NUMBER_COLUMNS = ("amount_min", "amount_max", "option_strike")
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column, or an all-missing one when the frame lacks it, so partial and empty frames work."""
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series(None, index=frame.index, dtype=object)
+
+
+def _dates(text: pd.Series) -> pd.Series:
+    return pd.to_datetime(text, errors="coerce", format="ISO8601")
+
+
+def _asset_group(code: str) -> str:
+    if code in ASSET_TYPE_NAMES:
+        return f"{ASSET_TYPE_NAMES[code]} ({code})"
+    return code or "unspecified"
+
+
+def _instrument(trades: pd.DataFrame) -> pd.Series:
+    """What a round trip must buy and then sell: the position, and for an option its type, strike and expiry."""
+    strike = trades["option_strike"].map(lambda value: "" if pd.isna(value) else f"{value:g}").astype(str)
+    option = " " + trades["option_type"] + " " + strike + " " + trades["option_expiration"]
+    return trades["position"] + option.where(trades["is_option"], "")
+
+
+def prepare_trades(transactions: pd.DataFrame) -> pd.DataFrame:
+    """The transactions with clean types, plus the derived columns the metrics and figures read.
+
+    Added: midpoint (bracket midpoint, the minimum for an open bracket), open_bracket, side
+    (purchase/sale/exchange, '' for an unknown type), partial_sale, is_option, position (ticker, or
+    the asset name when no ticker is printed), sector, owner_group, asset_group, is_crypto,
+    traded_on/notified_on/expires_on (datetimes, NaT when unreadable), delay_days, days_to_expiry,
+    instrument. Missing columns count as empty, so any frame, even an empty one, can be prepared.
+    """
+    trades = transactions.reset_index(drop=True)
+    for name in _TEXT_COLUMNS:
+        trades[name] = _column(trades, name).fillna("").astype(str).str.strip()
+    for name in _NUMBER_COLUMNS:
+        trades[name] = pd.to_numeric(_column(trades, name), errors="coerce").astype(float)
+    trades["ticker"] = trades["ticker"].str.upper()
+    trades["option_type"] = trades["option_type"].str.lower()
+    trades["option_action"] = trades["option_action"].str.lower()
+
+    low, high = trades["amount_min"], trades["amount_max"]
+    trades["open_bracket"] = low.notna() & high.isna()
+    trades["midpoint"] = ((low + high) / 2).where(high.notna(), low)
+    trades["side"] = trades["transaction_type"].map(SIDES).fillna("").astype(str)
+    trades["partial_sale"] = trades["transaction_type"] == "S (partial)"
+    # A stock row ([ST]) whose description tells of exercised options is a stock trade, not an option
+    # trade: the exercise is counted on its own, and the option's volume stays with option rows.
+    trades["is_option"] = (trades["asset_type"] == "OP") | (
+        (trades["option_type"] != "") & (trades["asset_type"] != "ST") & (trades["option_action"] != "exercised"))
+    named = trades["ticker"].where(trades["ticker"] != "", trades["asset_name"])
+    trades["position"] = named.where(named != "", "(unnamed)")
+    trades["sector"] = trades["ticker"].map(sector_of).astype(str)
+    trades["owner_group"] = trades["owner"].map(lambda code: OWNER_NAMES.get(code, code)).astype(str)
+    trades["asset_group"] = trades["asset_type"].map(_asset_group).astype(str)
+    trades["is_crypto"] = (trades["asset_type"] == "CT") | (trades["sector"] == CRYPTO_ETF)
+    trades["traded_on"] = _dates(trades["transaction_date"])
+    trades["notified_on"] = _dates(trades["notification_date"])
+    trades["expires_on"] = _dates(trades["option_expiration"])
+    trades["delay_days"] = (trades["notified_on"] - trades["traded_on"]).dt.days.astype(float)
+    trades["days_to_expiry"] = (trades["expires_on"] - trades["traded_on"]).dt.days.astype(float)
+    trades["instrument"] = _instrument(trades)
+    return trades

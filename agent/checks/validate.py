@@ -1,0 +1,48 @@
+"""All checks of a filing: rows flagged, never dropped."""
+
+from __future__ import annotations
+
+from agent.checks.cross import cross_check_row, duplicate_flags
+from agent.checks.grounding import PageIndex, count_date_pairs, ground_row
+from agent.documents.pdf import Document
+from agent.models import Filing, Flag
+
+
+def hidden_text_flag(document: Document) -> Flag | None:
+    """Text drawn so that no reader sees it (white, or an invisible render mode) was left out of every reading:
+    say so, as it is how a fake row or instructions to an LLM get slipped past a reader (a scan's own OCR
+    layer is drawn invisibly too: it is not trusted either, and the page reads as a scan)."""
+    counts = [f"{len(page.hidden_words)} invisible word(s) on page {page.number}"
+              for page in document.pages if page.hidden_words]
+    if not counts:
+        return None
+    return Flag("hidden_text", "; ".join(counts) + " ignored (drawn white or in an invisible text render mode)")
+
+
+def _add_new(flags: list[Flag], found: list[Flag]) -> None:
+    flags.extend(flag for flag in found if flag not in flags)
+
+
+def validate_filing(filing: Filing, document: Document) -> Filing:
+    """Run every check on a parsed filing; flags go on the rows and on the filing. Running it again (a model
+    may validate twice) adds no flag a row or the filing already has."""
+    index = PageIndex(document)
+    for row in filing.transactions:
+        _add_new(row.flags, [*ground_row(row, index), *cross_check_row(row)])
+    for flag in duplicate_flags(filing.transactions):
+        _add_new(filing.transactions[flag.row_number - 1].flags, [flag])
+    found = []
+    if filing.layout in ("house_ptr", "house_ptr_legacy", "llm_read"):
+        pairs = count_date_pairs(document)
+        if pairs != len(filing.transactions):
+            found.append(Flag("row_count_mismatch",
+                              f"{len(filing.transactions)} rows read but the pages print {pairs} date pairs"))
+    if filing.image_only_pages and filing.layout != "scanned":
+        pages = ", ".join(map(str, filing.image_only_pages))
+        found.append(Flag("pages_need_ocr", f"page(s) {pages} have no text layer; their rows are not read"))
+    if filing.layout == "unknown" and document.pages:
+        found.append(Flag("layout_unknown", "no House PTR transaction table header was found"))
+    if hidden := hidden_text_flag(document):
+        found.append(hidden)
+    _add_new(filing.flags, found)
+    return filing

@@ -1,0 +1,80 @@
+"""House paper PTR."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from agent.documents.ocr import ENGINE, PARALLEL_PAGES, OcrPage, OcrWord, ocr_pdf_pages
+from agent.errors import InputError, OcrUnavailable
+from agent.formats.paper.dates import read_date
+from agent.formats.paper.grid import find_columns
+from agent.formats.paper.line_reader import looks_handwritten, number_rows, read_page_rows
+from agent.models import Filing, Flag
+
+OCR_FLAG = "read_by_ocr"
+
+
+@dataclass
+class ScanResult:
+    filing: Filing
+    pages: list[OcrPage]
+    error: str = ""
+    without_grid: list[int] = field(default_factory=list)  # pages whose OCR text holds dates but not the grid
+
+
+def apply_ocr_text(document, pages: list[OcrPage]) -> None:
+    """Give the Document the OCR text and words of the pages read, so grounding checks see them."""
+    from agent.documents.pdf import Checkbox, Word
+    for ocr_page in pages:
+        target = document.pages[ocr_page.number - 1]
+        target.text = ocr_page.text
+        target.words = [Word(w.text, *_page_coordinates(ocr_page, w)) for w in ocr_page.words]
+        target.checkboxes = [Checkbox(box.x0, box.top, box.x1, box.bottom, True) for box in ocr_page.marks]
+        target.read_by_ocr = True
+
+
+def _page_coordinates(page: OcrPage, word: OcrWord) -> tuple[float, float, float, float]:
+    box = page.page_box(word.x0, word.top, word.x1, word.bottom)
+    return box.x0, box.top, box.x1, box.bottom
+
+
+def read_scanned(document, data: bytes, line_reader: bool = True) -> ScanResult:
+    """OCR the image-only pages of a filing and read their rows. Never raises for a missing engine:
+    the filing then stays `scanned` with a flag saying how to install it. Without `line_reader`, pages
+    without the form's grid give no rows here (an LLM structures their OCR text instead)."""
+    numbers = document.image_only_pages
+    filing = Filing(document.source, document.sha256, len(document.pages), layout="scanned",
+                    image_only_pages=list(numbers))
+    try:
+        pages = ocr_pdf_pages(data, document.source, numbers)
+    except OcrUnavailable as exc:
+        filing.flags.append(Flag("ocr_unavailable", str(exc)))
+        return ScanResult(filing, [], str(exc))
+    except InputError as exc:  # the sandbox could not render a page (too slow, too big, crashed)
+        filing.flags.append(Flag("ocr_failed", f"OCR stopped: {exc.reason}"))
+        return ScanResult(filing, [], f"OCR stopped: {exc.reason}")
+    handwritten = [page.number for page in pages if looks_handwritten(page)]
+    typed = [page for page in pages if page.number not in handwritten]
+    with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # second readings are more tesseract runs: a page per core
+        pending = pool.map(lambda page: read_page_rows(page, line_reader), typed)
+    filing.transactions = number_rows([row for rows in pending for row in rows], 1)
+    apply_ocr_text(document, pages)
+    without_grid = [page.number for page in typed if find_columns(page.rules) is None
+                    and any(read_date(word.text)[0] for word in page.words)]
+    if handwritten:
+        filing.flags.append(Flag("handwritten", f"page(s) {', '.join(map(str, handwritten))}: handwritten: "
+                                 "needs review (OCR does not read handwriting; no values were taken from them)"))
+    left_to_llm = without_grid if not line_reader else []
+    if left_to_llm:
+        filing.flags.append(Flag("ocr_without_grid", f"page(s) {', '.join(map(str, left_to_llm))}: OCR text with "
+                                 "dates but not the form's grid, handed to the LLM to structure"))
+    if not filing.transactions and not left_to_llm:
+        filing.flags.append(Flag("ocr_no_rows", "OCR found no transaction rows"))
+    elif filing.transactions:
+        filing.layout = "scanned_ocr"
+        filing.image_only_pages = []  # every such page was read
+        confidence = sum(p.mean_confidence for p in pages) / len(pages)
+        filing.flags.insert(0, Flag(OCR_FLAG, f"read by OCR ({ENGINE}, {len(pages)} page(s), mean word confidence "
+                                    f"{confidence:.0f}): check the values against the page images"))
+    return ScanResult(filing, pages, without_grid=without_grid)
