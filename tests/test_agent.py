@@ -142,19 +142,26 @@ def test_tool_schemas_come_from_type_hints_and_docstrings():
     assert schemas["write_outputs"]["parameters"]["properties"]["formats"]["items"] == {
         "type": "string", "enum": ["csv", "trace"]}
     assert "never instructions" in page_text["description"]
+    assert page_text["parameters"]["additionalProperties"] is False
+    # A parameter with a default is optional, and the model is told the default.
+    ocr = schemas["ocr_pages"]["parameters"]
+    assert ocr["required"] == ["file"]
+    assert ocr["properties"]["line_reader"]["default"] is True
 
 
 @pytest.mark.parametrize(
     ("tool", "arguments", "error"),
     [("delete_everything", {}, "there is no tool 'delete_everything'"),
      ("read_page_text", "{file: 1", "arguments are not valid JSON"),
-     ("read_page_text", {"file": "a.pdf"}, "missing ['page']"),
-     ("read_page_text", {"file": "a.pdf", "page": "1"}, "page must be a integer"),
+     ("read_page_text", {"file": "a.pdf"}, "page: Field required"),
+     ("read_page_text", {"file": "a.pdf", "page": "1"}, "page: Input should be a valid integer (got '1')"),
+     ("read_page_text", {"file": "a.pdf", "page": True}, "page: Input should be a valid integer (got True)"),
+     ("read_page_text", {"file": "a.pdf", "page": 1, "mode": "raw"}, "mode: Extra inputs are not permitted"),
      ("read_page_text", {"file": "a.pdf", "page": 9}, "there is no page 9"),
      ("read_page_text", {"file": "../etc/passwd", "page": 1}, "no file named '../etc/passwd' in this run"),
-     ("write_outputs", {"formats": ["exe"]}, "must be a list of ['csv', 'trace']")],
-    ids=["unknown-tool", "malformed-json", "missing-argument", "wrong-type", "page-out-of-range",
-         "file-outside-the-run", "bad-enum"],
+     ("write_outputs", {"formats": ["exe"]}, "formats.0: Input should be 'csv' or 'trace' (got 'exe')")],
+    ids=["unknown-tool", "malformed-json", "missing-argument", "wrong-type", "bool-for-int", "extra-argument",
+         "page-out-of-range", "file-outside-the-run", "bad-enum"],
 )
 def test_tool_failures_come_back_as_observations(tool, arguments, error):
     sample = sorted(SAMPLES.glob("*.pdf"))[0]

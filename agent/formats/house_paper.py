@@ -1,12 +1,20 @@
-"""House paper PTR."""
+"""The House's paper PTR, scanned: read by OCR from the page images.
+
+Pages showing the form's grid are read by the grid reader (agent/formats/paper/grid_reader.py); pages
+without it line by line (agent/formats/paper/line_reader.py), or, in LLM mode, left to the LLM to
+structure from their OCR text. The OCR text then stands in for the pages' missing text layer, so the
+checks ground every value against it.
+"""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from agent.documents.ocr import ENGINE, PARALLEL_PAGES, OcrPage, OcrWord, ocr_pdf_pages
+from agent.documents.pdf import Checkbox, Document, Word
 from agent.errors import InputError, OcrUnavailable
+from agent.formats.base import Detection, PageReading, Reading, ReadOptions
 from agent.formats.paper.dates import read_date
 from agent.formats.paper.grid import find_columns
 from agent.formats.paper.line_reader import looks_handwritten, number_rows, read_page_rows
@@ -15,17 +23,8 @@ from agent.models import Filing, Flag
 OCR_FLAG = "read_by_ocr"
 
 
-@dataclass
-class ScanResult:
-    filing: Filing
-    pages: list[OcrPage]
-    error: str = ""
-    without_grid: list[int] = field(default_factory=list)  # pages whose OCR text holds dates but not the grid
-
-
-def apply_ocr_text(document, pages: list[OcrPage]) -> None:
+def apply_ocr_text(document: Document, pages: list[OcrPage]) -> None:
     """Give the Document the OCR text and words of the pages read, so grounding checks see them."""
-    from agent.documents.pdf import Checkbox, Word
     for ocr_page in pages:
         target = document.pages[ocr_page.number - 1]
         target.text = ocr_page.text
@@ -39,7 +38,7 @@ def _page_coordinates(page: OcrPage, word: OcrWord) -> tuple[float, float, float
     return box.x0, box.top, box.x1, box.bottom
 
 
-def read_scanned(document, data: bytes, line_reader: bool = True) -> ScanResult:
+def read_scanned(document: Document, data: bytes, line_reader: bool = True) -> Reading:
     """OCR the image-only pages of a filing and read their rows. Never raises for a missing engine:
     the filing then stays `scanned` with a flag saying how to install it. Without `line_reader`, pages
     without the form's grid give no rows here (an LLM structures their OCR text instead)."""
@@ -50,10 +49,10 @@ def read_scanned(document, data: bytes, line_reader: bool = True) -> ScanResult:
         pages = ocr_pdf_pages(data, document.source, numbers)
     except OcrUnavailable as exc:
         filing.flags.append(Flag("ocr_unavailable", str(exc)))
-        return ScanResult(filing, [], str(exc))
+        return Reading(filing, error=str(exc))
     except InputError as exc:  # the sandbox could not render a page (too slow, too big, crashed)
         filing.flags.append(Flag("ocr_failed", f"OCR stopped: {exc.reason}"))
-        return ScanResult(filing, [], f"OCR stopped: {exc.reason}")
+        return Reading(filing, error=f"OCR stopped: {exc.reason}")
     handwritten = [page.number for page in pages if looks_handwritten(page)]
     typed = [page for page in pages if page.number not in handwritten]
     with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # second readings are more tesseract runs: a page per core
@@ -77,4 +76,31 @@ def read_scanned(document, data: bytes, line_reader: bool = True) -> ScanResult:
         confidence = sum(p.mean_confidence for p in pages) / len(pages)
         filing.flags.insert(0, Flag(OCR_FLAG, f"read by OCR ({ENGINE}, {len(pages)} page(s), mean word confidence "
                                     f"{confidence:.0f}): check the values against the page images"))
-    return ScanResult(filing, pages, without_grid=without_grid)
+    readings = [PageReading(page.number, ENGINE, page.rotation, page.seconds, page.mean_confidence, len(page.words),
+                            sum(1 for row in filing.transactions if row.page == page.number)) for page in pages]
+    return Reading(filing, readings, without_form=without_grid)
+
+
+def _has_no_text_layer(document: Document) -> bool:
+    return bool(document.pages) and len(document.image_only_pages) == len(document.pages)
+
+
+@dataclass(frozen=True)
+class HousePaper:
+    """The House's paper PTR form, scanned: no text layer, read by OCR."""
+
+    name: str = "house_paper"
+    label: str = "House PTR (scanned paper form)"
+    reads_images: bool = True
+
+    def detect(self, document: Document) -> Detection:
+        if not _has_no_text_layer(document):
+            return Detection(self.name, False, ("some page has a text layer: not a scan",))
+        return Detection(self.name, True, (f"none of its {len(document.pages)} page(s) has a text layer: a scanned "
+                                           "paper filing, read by OCR",))
+
+    def read(self, document: Document, data: bytes, options: ReadOptions) -> Reading:
+        return read_scanned(document, data, line_reader=options.line_reader)
+
+
+FORMAT = HousePaper()

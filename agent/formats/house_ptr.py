@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from agent.documents.pdf import Document, PageText, Word
 from agent.errors import ParseError
+from agent.formats.base import Detection, Reading, ReadOptions
 from agent.formats.fields import (
     TRANSACTION_TYPES,
     is_ticker,
@@ -420,9 +421,6 @@ def parse_ptr(document: Document) -> Filing:
     """Parse a House PTR. Never drops a row it found: unreadable values become flags on the row."""
     filing = Filing(document.source, document.sha256, len(document.pages), layout="unknown",
                     image_only_pages=document.image_only_pages)
-    if len(filing.image_only_pages) == len(document.pages):
-        filing.layout = "scanned"
-        return filing
     read_filing_fields(document, filing)
     lines, found_header = table_lines(document.pages)
     if not found_header:
@@ -439,3 +437,29 @@ def parse_ptr(document: Document) -> Filing:
     filing.transactions = [build_transaction(draft, number, pages) for number, draft in enumerate(drafts, start=1)]
     filing.amendment = any(row.filing_status.lower() == "amended" for row in filing.transactions)
     return filing
+
+
+# The table header as the text layer prints it, in any of the fonts' casings ("iD owner asset ...").
+TABLE_HEADER = re.compile(r"^\s*ID\s+Owner\s+Asset\b", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class HousePtr:
+    """The House Clerk's electronic PTR: a text layer with the transaction table's header row."""
+
+    name: str = "house_ptr"
+    label: str = "House PTR (electronic)"
+    reads_images: bool = False
+
+    def detect(self, document: Document) -> Detection:
+        pages = [page.number for page in document.pages if TABLE_HEADER.search(page.text)]
+        if not pages:
+            return Detection(self.name, False, ("no page prints the table header \"ID Owner Asset ...\"",))
+        listed = ", ".join(map(str, pages))
+        return Detection(self.name, True, (f"the table header \"ID Owner Asset ...\" is printed on page(s) {listed}",))
+
+    def read(self, document: Document, data: bytes, options: ReadOptions) -> Reading:
+        return Reading(parse_ptr(document))
+
+
+FORMAT = HousePtr()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Generator, Protocol
+from typing import Any, Protocol, TypeVar
 
 from agent.run.events import Event, Plan
-from agent.run.tools import RunContext, ToolResult
+from agent.run.tools import RunContext, ToolData, ToolResult
+
+Data = TypeVar("Data", bound=ToolData)
 
 Steps = Generator[Event, None, "Decision"]
 
@@ -19,7 +22,7 @@ class Decision:
 
     thought: str
     tool: str = FINISH
-    arguments: dict = field(default_factory=dict)
+    arguments: dict[str, Any] = field(default_factory=dict)
     tokens: int = 0
     call_id: str = ""
 
@@ -32,10 +35,30 @@ class FileState:
     steps: list[tuple[Decision, ToolResult]] = field(default_factory=list)
 
     def last(self, tool: str) -> ToolResult | None:
+        """The last successful result of `tool`."""
         for decision, result in reversed(self.steps):
             if decision.tool == tool and result.ok:
                 return result
         return None
+
+    def last_data(self, kind: type[Data]) -> Data | None:
+        """The data of the last successful result of that kind (Inspection, Validation, ...)."""
+        for _, result in reversed(self.steps):
+            if result.ok and isinstance(result.data, kind):
+                return result.data
+        return None
+
+    def tried(self, tool: str) -> ToolResult | None:
+        """The last result of `tool`, failed or not."""
+        return next((result for decision, result in reversed(self.steps) if decision.tool == tool), None)
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """The deterministic path's answer when only a model can go on (a layout no format reads, or a scan's
+    pages without the form): the LLM brain takes the file over; the offline brain never gets one."""
+
+    why: str
 
 
 class Brain(Protocol):

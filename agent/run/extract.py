@@ -9,9 +9,12 @@ from agent.checks.validate import validate_filing
 from agent.documents.pdf import Document
 from agent.documents.sandbox import read_document as sandboxed_read
 from agent.errors import InputError
-from agent.formats.house_paper import read_scanned
-from agent.formats.house_ptr import parse_ptr
+from agent.formats import recognise, unread_filing
+from agent.formats.base import ReadOptions
 from agent.models import FileOutcome, Filing
+
+# A document no format claims: today every format is a House one, so that is what is missing.
+NO_KNOWN_FORMAT = "no House PTR transaction table found"
 
 
 def outcome_for(filing: Filing, seconds: float) -> FileOutcome:
@@ -22,7 +25,7 @@ def outcome_for(filing: Filing, seconds: float) -> FileOutcome:
             reason += "; " + "; ".join(flag.message for flag in filing.flags)
         return FileOutcome(filing.source_file, "needs_ocr", reason, filing, seconds)
     if filing.layout == "unknown":
-        return FileOutcome(filing.source_file, "flagged", "no House PTR transaction table found", filing, seconds)
+        return FileOutcome(filing.source_file, "flagged", NO_KNOWN_FORMAT, filing, seconds)
     if filing.all_flags:
         reason = f"{filing.flagged_rows} of {len(filing.transactions)} rows flagged"
         if filing.flags:
@@ -32,10 +35,13 @@ def outcome_for(filing: Filing, seconds: float) -> FileOutcome:
 
 
 def parse_and_validate(document: Document, data: bytes | None = None) -> Filing:
-    """Parse the text layer; with `data` (the file's bytes), a filing with no text layer at all is OCR'd."""
-    filing = parse_ptr(document)
-    if filing.layout == "scanned" and data is not None:
-        filing = read_scanned(document, data).filing
+    """Read the document with the format that claims it, then check it. Formats read from page images need
+    `data` (the file's bytes, to render the pages); without it a scan is left unread (needs OCR)."""
+    claimed = recognise(document).format
+    if claimed is None or (claimed.reads_images and data is None):
+        filing = unread_filing(document)
+    else:
+        filing = claimed.read(document, data or b"", ReadOptions()).filing
     return validate_filing(filing, document)
 
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Protocol
 
 from agent.documents.pdf import sha256_of
-from agent.models import FileOutcome, Filing, InputFile
+from agent.formats import unread_filing
+from agent.models import FileOutcome, InputFile
 from agent.run.brain import FINISH, Brain, Decision, FileState
 from agent.run.cache import is_cacheable, outcome_key
-from agent.run.result import RunResult
 from agent.run.events import (
     EPHEMERAL_TYPES,
     Check,
@@ -32,8 +32,9 @@ from agent.run.extract import outcome_for
 from agent.run.llm import LLMConfig, OpenAIChat
 from agent.run.llm_brain import LLMBrain
 from agent.run.offline_brain import OfflineBrain
+from agent.run.result import RunResult
 from agent.run.summary import run_summary
-from agent.run.tools import REGISTRY, ROW_TOOLS, RunContext, ToolRegistry, ToolResult
+from agent.run.tools import REGISTRY, ROW_TOOLS, RunContext, ToolRegistry, ToolResult, Validation
 
 
 @dataclass(frozen=True)
@@ -211,9 +212,7 @@ class Agent:
                               if isinstance(event, Observation) and event.file == file and not event.ok), "")
                 error = error.removeprefix(f"{file}: ")
                 return FileOutcome(file, "failed", stop_reason or error or "the file was not read", seconds=seconds)
-            filing = Filing(file, document.sha256, len(document.pages),
-                            layout="scanned" if len(document.image_only_pages) == len(document.pages) else "unknown",
-                            image_only_pages=document.image_only_pages)
+            filing = unread_filing(document)
         outcome = outcome_for(filing, seconds)
         if stop_reason:
             outcome.status = "flagged" if outcome.status == "ok" else outcome.status
@@ -269,8 +268,10 @@ def _finished_event(outcome: FileOutcome) -> FileFinished:
 
 
 def _checks_of(result: ToolResult) -> list[Check]:
-    return [Check(name=check["name"], passed=check["passed"], detail=check["detail"], flagged_rows=check["rows"])
-            for check in result.data.get("checks", [])] if result.ok else []
+    if not result.ok or not isinstance(result.data, Validation):
+        return []
+    return [Check(name=check.name, passed=check.passed, detail=check.detail, flagged_rows=check.rows)
+            for check in result.data.checks]
 
 
 def _usage(brain: Brain, ctx: RunContext) -> dict:

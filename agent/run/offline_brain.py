@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Generator
+from collections.abc import Generator
 
-from agent.run.brain import Decision, FileState, Steps
+from agent.run.brain import Decision, FileState, HandOver, Steps
 from agent.run.critic import rule_based_review
 from agent.run.events import Event, Plan
-from agent.run.tools import RunContext
+from agent.run.tools import Inspection, LLMRowsRead, OcrRead, RowsRead, RunContext, Validation
 
 
 def _pages(numbers: list[int]) -> str:
@@ -24,14 +24,17 @@ class OfflineBrain:
         self.note = note
 
     def plan(self, ctx: RunContext) -> Generator[Event, None, Plan]:
-        steps = ["inspect each PDF (pages, text layer, layout)", "read House PTR tables with the deterministic parser",
+        steps = ["inspect each file (pages, text layer, filing format)",
+                 "read each known format with its deterministic reader",
                  "validate every value against its page", "review flagged rows against their source lines",
                  "summarise the trades and prepare the downloads"]
         return Plan(text=f"Read {len(ctx.files)} file(s) one by one: " + "; ".join(steps) + ".", steps=steps)
         yield  # a generator like every brain method
 
     def next_step(self, ctx: RunContext, state: FileState) -> Steps:
-        return standard_step(state, can_read_unknown=False, can_ocr=ctx.ocr)
+        step = standard_step(state, can_read_unknown=False, can_ocr=ctx.ocr)
+        assert isinstance(step, Decision)  # HandOver needs a model: never given without one
+        return step
         yield
 
     def reflect(self, ctx: RunContext, state: FileState) -> Generator[Event, None, None]:
@@ -41,66 +44,84 @@ class OfflineBrain:
                 yield rule_based_review(row)
 
 
-def standard_step(state: FileState, can_read_unknown: bool, can_ocr: bool = False) -> Decision:
-    """The deterministic path: inspect, parse a known layout, validate, finish. Thoughts come from results."""
+def standard_step(state: FileState, can_read_unknown: bool, can_ocr: bool = False) -> Decision | HandOver:
+    """The deterministic path: inspect, read with the format that claims the file, validate, finish.
+    Thoughts come from the tools' results."""
     file = state.file
-    inspection = state.last("inspect_pdf")
+    inspection = state.last_data(Inspection)
     if inspection is None:
         if state.steps:  # inspect_pdf failed: the file cannot be read
             return Decision(f"{file} could not be opened ({state.steps[-1][1].error}); nothing more to do with it.")
-        return Decision(f"Start by inspecting {file}: its pages, whether they carry a text layer, and its layout.",
-                        "inspect_pdf", {"file": file})
-    data = inspection.data
-    extracted = state.last("extract_known_layout") or state.last("extract_with_llm")
-    if data["layout"] == "scanned" and not can_ocr:
-        return Decision(f"None of the {data['pages']} page(s) has a text layer: a scanned filing. It needs OCR, so I "
-                        "report it as needs_ocr rather than as a filing with 0 transactions (OCR is experimental and "
-                        "off for this run).")
-    if data["layout"] == "scanned":
-        ocr = next((result for decision, result in reversed(state.steps) if decision.tool == "ocr_pages"), None)
-        if ocr is None:
-            return Decision(f"None of the {data['pages']} page(s) has a text layer: a scanned filing. I OCR its "
-                            "pages (orientation first) and read the typed grid, rather than report 0 transactions"
-                            + (" (pages without the grid are for the LLM to structure)." if can_read_unknown else "."),
-                            "ocr_pages", {"file": file, "line_reader": not can_read_unknown})
-        if ocr.ok and ocr.data.get("pages_without_grid") and can_read_unknown:
-            return Decision("", "llm")  # the LLM structures the OCR text of the pages without the grid
-        if not ocr.ok:
-            return Decision(f"OCR could not run ({ocr.error}), so {file} is reported as needs_ocr rather than as a "
-                            "filing with 0 transactions.")
-        if not ocr.data["rows"]:
-            detail = "; ".join(ocr.data.get("filing_flags") or []) or "no typed transaction rows were found"
-            return Decision(f"OCR read the page(s) but found no rows ({detail}); {file} stays needs_ocr for a human.")
-        extracted = ocr
-        data = {**data, "date_pairs": ocr.data["rows"]}
-    if data["layout"] == "unknown" and can_read_unknown:
-        return Decision("", "llm")  # the LLM brain takes this file over until it finishes
-    if data["layout"] == "unknown" and extracted is None:
-        return Decision(f"{file} has a text layer but no House PTR table header. The offline brain has no reader for "
-                        "this layout, so the file is flagged for review (an LLM endpoint could read it).")
-    if extracted is None:
-        pairs = data["date_pairs"]
-        return Decision(
-            f"{data['pages']} page(s) with text; House PTR table header on page(s) "
-            f"{_pages(data['table_header_pages'])};"
-            f" {pairs} transaction date pair(s) printed, so I expect {pairs} row(s). The deterministic parser knows "
-            "this layout: no model is needed for the rows.", "extract_known_layout", {"file": file})
-    validation = state.last("validate_rows")
+        return Decision(f"Start by inspecting {file}: its pages, whether they carry a text layer, and which filing "
+                        "format it is.", "inspect_pdf", {"file": file})
+    if inspection.format is None:
+        if can_read_unknown:
+            return HandOver("no known filing format claims it")
+        if state.last_data(LLMRowsRead) is None:
+            return Decision(f"{file} is no filing format the deterministic readers know ("
+                            + "; ".join(f"{d.format}: {'; '.join(d.reasons)}" for d in inspection.detections)
+                            + "). The offline brain has no reader for it, so the file is flagged for review (an LLM "
+                            "endpoint could read it).")
+    elif inspection.reads_images:
+        return _scanned_step(state, inspection, can_read_unknown, can_ocr)
+    rows = state.last_data(RowsRead)
+    if rows is None and inspection.format is not None:
+        pairs = inspection.date_pairs
+        why = "; ".join(next(d for d in inspection.detections if d.matches).reasons)
+        return Decision(f"{inspection.pages} page(s) with text; {inspection.format_label} ({why}); {pairs} "
+                        f"transaction date pair(s) printed, so I expect {pairs} row(s). The deterministic reader "
+                        "knows this format: no model is needed for the rows.", "extract_known_layout", {"file": file})
+    validation = state.last_data(Validation)
     if validation is None:
-        parsed = extracted.data
-        notes = [f"page {_pages(pages[1:])} continues row {number}"
-                 for number, pages in parsed.get("rows_across_pages", [])]
-        expected = data["date_pairs"]
-        count = parsed.get("rows", parsed.get("accepted", 0))
-        match = ("matching the printed date pairs" if count == expected
+        if rows is None:  # read by the LLM; validate_rows is still owed
+            return Decision("Next: ground every value in its page's text and cross-check the rows.", "validate_rows",
+                            {"file": file})
+        notes = [f"page {_pages(pages[1:])} continues row {number}" for number, pages in rows.rows_across_pages]
+        expected = inspection.date_pairs
+        match = ("matching the printed date pairs" if rows.rows == expected
                  else f"but the pages print {expected} date pair(s)")
-        return Decision(f"The parser read {count} row(s), {match}." + (f" {'; '.join(notes).capitalize()}." if notes
-                        else "") + " Next: ground every value in its page's text and cross-check the rows.",
+        return Decision(f"The parser read {rows.rows} row(s), {match}." + (f" {'; '.join(notes).capitalize()}."
+                        if notes else "") + " Next: ground every value in its page's text and cross-check the rows.",
                         "validate_rows", {"file": file})
-    checks = validation.data
-    flagged = checks["flagged_rows"]
-    failed = [check for check in checks["checks"] if not check["passed"]]
+    return _verdict(file, validation)
+
+
+def _scanned_step(state: FileState, inspection: Inspection, can_read_unknown: bool,
+                  can_ocr: bool) -> Decision | HandOver:
+    file = state.file
+    if not can_ocr:
+        return Decision(f"None of the {inspection.pages} page(s) has a text layer: a scanned filing. It needs OCR, "
+                        "so I report it as needs_ocr rather than as a filing with 0 transactions (OCR is off for "
+                        "this run).")
+    attempt = state.tried("ocr_pages")
+    if attempt is None:
+        return Decision(f"None of the {inspection.pages} page(s) has a text layer: a scanned filing "
+                        f"({inspection.format_label}). I OCR its pages (orientation first) and read the form, rather "
+                        "than report 0 transactions"
+                        + (" (pages without the grid are for the LLM to structure)." if can_read_unknown else "."),
+                        "ocr_pages", {"file": file, "line_reader": not can_read_unknown})
+    if not attempt.ok:
+        return Decision(f"OCR could not run ({attempt.error}), so {file} is reported as needs_ocr rather than as a "
+                        "filing with 0 transactions.")
+    ocr = attempt.data
+    assert isinstance(ocr, OcrRead)
+    if ocr.pages_without_grid and can_read_unknown:
+        return HandOver("the OCR text of pages without the form's grid is for the LLM to structure")
+    if not ocr.rows and state.last_data(LLMRowsRead) is None:
+        detail = "; ".join(ocr.filing_flags) or "no typed transaction rows were found"
+        return Decision(f"OCR read the page(s) but found no rows ({detail}); {file} stays needs_ocr for a human.")
+    validation = state.last_data(Validation)
+    if validation is None:
+        return Decision(f"OCR read {ocr.rows} row(s) from the page images (the scan has no text layer to count "
+                        "printed date pairs in). Next: ground every value in the OCR text and cross-check the rows.",
+                        "validate_rows", {"file": file})
+    return _verdict(file, validation)
+
+
+def _verdict(file: str, validation: Validation) -> Decision:
+    failed = [check for check in validation.checks if not check.passed]
     if not failed:
-        return Decision(f"All {checks['rows']} row(s) passed grounding and cross-checks; {file} is done.")
-    findings = "; ".join(f"{check['name']}: {check['detail']}" for check in failed)
-    return Decision(f"{len(flagged)} row(s) flagged ({findings}). Flags stay on the rows; the critic re-reads them.")
+        return Decision(f"All {validation.rows} row(s) passed grounding and cross-checks; {file} is done.")
+    findings = "; ".join(f"{check.name}: {check.detail}" for check in failed)
+    return Decision(f"{len(validation.flagged_rows)} row(s) flagged ({findings}). Flags stay on the rows; the critic "
+                    "re-reads them.")

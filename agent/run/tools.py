@@ -1,8 +1,11 @@
 """The agent's tools: typed functions with docstrings, in one explicit registry.
 
-Each tool's JSON schema (for the LLM's tool calling) is derived from its type hints and docstring.
-Tools act only on the run's own files and results (a RunContext): none reaches the network, the disk
-or anything else outside the run. A tool failure comes back as a failed ToolResult, never an exception.
+Each tool's arguments are a pydantic model built from its signature (types, defaults, and each
+argument's line in the docstring), which gives both the JSON schema the LLM sees and the one
+validation path its calls go through. Each tool returns a ToolResult whose `data` is a typed pydantic
+model: the brains read its fields, the LLM gets its JSON. Tools act only on the run's own files and
+results (a RunContext): none reaches the network, the disk or anything else outside the run. A tool
+failure comes back as a failed ToolResult, never an exception.
 """
 
 from __future__ import annotations
@@ -10,27 +13,27 @@ from __future__ import annotations
 import inspect
 import json
 import re
-import typing
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from agent.checks.grounding import count_date_pairs
 from agent.checks.validate import validate_filing
-from agent.documents.ocr import ENGINE
 from agent.documents.pdf import Document
 from agent.documents.sandbox import read_document as sandboxed_read
 from agent.errors import InputError, LLMError, ToolError
 from agent.export import filings_csv
-from agent.formats.house_paper import read_scanned
-from agent.formats.house_ptr import parse_ptr
+from agent.formats import format_named, recognise
+from agent.formats.base import ReadOptions
+from agent.formats.house_paper import OCR_FLAG
 from agent.models import Filing, Flag, InputFile
 from agent.run.events import Event, to_jsonl
 from agent.run.llm import ChatModel
 from agent.run.llm_extract import extract_rows_with_llm
 
 PAGE_TEXT_LIMIT = 8000  # characters of page text one tool result may carry to the LLM
-# The PTR table header as the text layer prints it, in any of the fonts' casings ("iD owner asset ...").
-TABLE_HEADER = re.compile(r"^\s*ID\s+Owner\s+Asset\b", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass
@@ -39,9 +42,10 @@ class RunContext:
 
     files: dict[str, InputFile]
     llm: ChatModel | None = None
-    ocr: bool = False  # OCR scanned filings (experimental and slow: off unless asked for)
+    ocr: bool = False  # OCR scanned filings
     documents: dict[str, Document] = field(default_factory=dict)
     filings: dict[str, Filing] = field(default_factory=dict)
+    formats: dict[str, str] = field(default_factory=dict)  # file -> the format that claimed it
     artifacts: dict[str, str] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     # LLM use by tools (the brain counts its own calls)
@@ -62,74 +66,189 @@ class RunContext:
         return self.filings[name]
 
 
+# --- what the tools return -------------------------------------------------------------------------
+
+
+class ToolData(BaseModel):
+    """Base of every tool's result data: plain JSON for the model, typed fields for the brains."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class FormatAnswer(ToolData):
+    format: str
+    matches: bool
+    reasons: list[str]
+
+
+class Inspection(ToolData):
+    file: str
+    pages: int
+    text_layer_pages: list[int]
+    image_only_pages: list[int]
+    format: str | None  # the format that claimed the file; None: no known format
+    format_label: str
+    reads_images: bool  # the claiming format reads page images (OCR)
+    detections: list[FormatAnswer]
+    date_pairs: int
+
+
+class RowsRead(ToolData):
+    file: str
+    format: str
+    layout: str
+    rows: int
+    filing_id: str
+    filer_name: str
+    rows_across_pages: list[tuple[int, list[int]]]
+    parse_flags: list[dict[str, Any]]
+
+
+class OcrPageRead(ToolData):
+    page: int
+    engine: str
+    rotation: int
+    seconds: float
+    mean_confidence: float
+    words: int
+    rows: int
+
+
+class OcrRead(ToolData):
+    file: str
+    format: str
+    rows: int
+    pages: list[OcrPageRead]
+    flagged_rows: list[int]
+    filing_flags: list[str]
+    pages_without_grid: list[int]  # pages left to extract_with_llm
+
+
+class PageTextRead(ToolData):
+    file: str
+    page: int
+    text: str
+    clipped: bool
+
+
+class LLMRowsRead(ToolData):
+    file: str
+    page: int
+    proposed: int
+    accepted: int
+    rejected: list[str]
+
+
+class CheckResult(ToolData):
+    name: str
+    passed: bool
+    rows: list[int]
+    detail: str
+
+
+class Validation(ToolData):
+    file: str
+    rows: int
+    flagged_rows: list[int]
+    checks: list[CheckResult]
+
+
+class OutputsWritten(ToolData):
+    outputs: dict[str, int]
+
+
+class ToolFailure(ToolData):
+    error: str
+
 
 @dataclass
 class ToolResult:
-    """What a tool returns: a one-line summary for the trace, and data for the model and the loop."""
+    """What a tool returns: a one-line summary for the trace, and typed data for the model and the loop."""
 
     summary: str
-    data: dict = field(default_factory=dict)
+    data: ToolData
     ok: bool = True
     error: str = ""
 
+    def payload(self) -> dict[str, Any]:
+        """The data as JSON values, for the model and the trace."""
+        return self.data.model_dump(mode="json")
+
     @property
     def size(self) -> int:
-        return len(json.dumps(self.data, ensure_ascii=False, default=str))
+        return len(json.dumps(self.payload(), ensure_ascii=False))
 
 
 # --- the tools -------------------------------------------------------------------------------------
 
 
 def inspect_pdf(ctx: RunContext, file: str) -> ToolResult:
-    """Open a PDF and report its pages, which pages have a text layer, the layout detected, and how many
-    transaction date pairs its text prints.
+    """Open a file and report its pages, which pages have a text layer, the filing format recognised (and
+    why), and how many transaction date pairs its text prints.
 
     Args:
         file: the file's name in this run.
     """
     document = ctx.document(file)
-    header_pages = [page.number for page in document.pages if TABLE_HEADER.search(page.text)]
+    recognition = recognise(document)
+    found = recognition.format
+    if found is not None:
+        ctx.formats[file] = found.name
     image_only = document.image_only_pages
-    if len(image_only) == len(document.pages):
-        layout = "scanned"
-    elif header_pages:
-        layout = "house_ptr"
+    data = Inspection(
+        file=file, pages=len(document.pages),
+        text_layer_pages=[page.number for page in document.pages if page.number not in image_only],
+        image_only_pages=image_only, format=found.name if found else None, format_label=found.label if found else "",
+        reads_images=found.reads_images if found else False,
+        detections=[FormatAnswer(format=d.format, matches=d.matches, reasons=list(d.reasons))
+                    for d in recognition.detections],
+        date_pairs=count_date_pairs(document))
+    if found is not None:
+        why = next(d for d in recognition.detections if d.matches).reasons
+        recognised = f"{found.label}: {'; '.join(why)}"
     else:
-        layout = "unknown"
-    data = {"file": file, "pages": len(document.pages), "text_layer_pages": [p.number for p in document.pages
-                                                                             if p.number not in image_only],
-            "image_only_pages": image_only, "layout": layout, "table_header_pages": header_pages,
-            "date_pairs": count_date_pairs(document)}
-    summary = (f"{data['pages']} page(s), {len(data['text_layer_pages'])} with a text layer; layout {layout}"
-               + (f" (table header on page(s) {', '.join(map(str, header_pages))})" if header_pages else "")
-               + f"; {data['date_pairs']} transaction date pair(s) printed")
+        recognised = "no known filing format (" + "; ".join(
+            f"{d.format}: {'; '.join(d.reasons)}" for d in recognition.detections) + ")"
+    summary = (f"{data.pages} page(s), {len(data.text_layer_pages)} with a text layer; {recognised}; "
+               f"{data.date_pairs} transaction date pair(s) printed")
     return ToolResult(summary, data)
 
 
+def _claimed_format(ctx: RunContext, file: str, reads_images: bool) -> str:
+    name = ctx.formats.get(file)
+    if name is None:
+        raise ToolError(f"{file}: no known filing format claimed it (call inspect_pdf first; unknown layouts are "
+                        "read with extract_with_llm)")
+    if format_named(name).reads_images != reads_images:
+        other = "ocr_pages" if not reads_images else "extract_known_layout"
+        raise ToolError(f"{file} is a {format_named(name).label}: read it with {other}")
+    return name
+
+
 def extract_known_layout(ctx: RunContext, file: str) -> ToolResult:
-    """Read every transaction of a House PTR with the deterministic parser (no LLM), with page, box and
-    source lines for each row.
+    """Read every transaction of a filing in a known text format with its deterministic reader (no LLM),
+    with page, box and source lines for each row.
 
     Args:
         file: the file's name in this run.
     """
-    filing = parse_ptr(ctx.document(file))
+    name = _claimed_format(ctx, file, reads_images=False)
+    filing = format_named(name).read(ctx.document(file), ctx.files[file].data, ReadOptions()).filing
     ctx.filings[file] = filing
     spanning = [(row.row_number, sorted({box.page for box in row.boxes})) for row in filing.transactions
                 if len({box.page for box in row.boxes}) > 1]
-    data = {"file": file, "layout": filing.layout, "rows": len(filing.transactions), "filing_id": filing.filing_id,
-            "filer_name": filing.filer_name, "rows_across_pages": spanning,
-            "parse_flags": [flag.to_dict() for flag in filing.all_flags]}
+    data = RowsRead(file=file, format=name, layout=filing.layout, rows=len(filing.transactions),
+                    filing_id=filing.filing_id, filer_name=filing.filer_name, rows_across_pages=spanning,
+                    parse_flags=[flag.to_dict() for flag in filing.all_flags])
     filer = filing.filer_name or "unknown filer"
-    summary = f"parser read {len(filing.transactions)} row(s) ({filing.layout}) for {filer}"
-    return ToolResult(summary, data)
+    return ToolResult(f"parser read {len(filing.transactions)} row(s) ({filing.layout}) for {filer}", data)
 
 
 def ocr_pages(ctx: RunContext, file: str, line_reader: bool = True) -> ToolResult:
     """OCR the pages that have no text layer (scanned paper filings) with tesseract, fixing each page's
-    orientation first, and read the typed transaction grid into rows (page, box and a confidence per
-    value; low-confidence or unreadable values are flagged). The OCR text then stands in for those pages'
-    text, so validate_rows grounds the rows against it, and extract_with_llm can structure it.
+    orientation first, and read the form into rows (page, box and a confidence per value; low-confidence
+    or unreadable values are flagged). The OCR text then stands in for those pages' text, so
+    validate_rows grounds the rows against it, and extract_with_llm can structure it.
 
     Args:
         file: the file's name in this run.
@@ -138,23 +257,25 @@ def ocr_pages(ctx: RunContext, file: str, line_reader: bool = True) -> ToolResul
     document = ctx.document(file)
     if not document.image_only_pages:
         raise ToolError(f"{file} has a text layer on every page; OCR is only for pages without one")
-    scan = read_scanned(document, ctx.files[file].data, line_reader=line_reader)
-    ctx.filings[file] = scan.filing  # also when OCR cannot run: its flag says why, and the outcome's reason
-    if scan.error:
-        raise ToolError(scan.error)
-    pages = [{"page": page.number, "engine": ENGINE, "rotation": page.rotation, "seconds": round(page.seconds, 2),
-              "mean_confidence": page.mean_confidence, "words": len(page.words),
-              "rows": sum(1 for row in scan.filing.transactions if row.page == page.number)} for page in scan.pages]
-    flags = [flag.message for flag in scan.filing.flags if flag.code != "read_by_ocr"]
-    data = {"file": file, "engine": ENGINE, "rows": len(scan.filing.transactions), "pages": pages,
-            "flagged_rows": [row.row_number for row in scan.filing.transactions if row.flags], "filing_flags": flags,
-            "pages_without_grid": scan.without_grid if not line_reader else []}
-    per_page = "; ".join(f"page {p['page']}: {p['seconds']:.1f} s, turned {p['rotation']}°, mean confidence "
-                         f"{p['mean_confidence']:.0f}, {p['rows']} row(s)" for p in pages[:6])
+    name = _claimed_format(ctx, file, reads_images=True)
+    reading = format_named(name).read(document, ctx.files[file].data, ReadOptions(line_reader=line_reader))
+    filing = reading.filing
+    ctx.filings[file] = filing  # also when OCR cannot run: its flag says why, and the outcome's reason
+    if reading.error:
+        raise ToolError(reading.error)
+    pages = [OcrPageRead(page=p.page, engine=p.engine, rotation=p.rotation, seconds=round(p.seconds, 2),
+                         mean_confidence=p.mean_confidence, words=p.words, rows=p.rows) for p in reading.pages]
+    flags = [flag.message for flag in filing.flags if flag.code != OCR_FLAG]
+    data = OcrRead(file=file, format=name, rows=len(filing.transactions), pages=pages,
+                   flagged_rows=[row.row_number for row in filing.transactions if row.flags], filing_flags=flags,
+                   pages_without_grid=reading.without_form if not line_reader else [])
+    per_page = "; ".join(f"page {p.page}: {p.seconds:.1f} s, turned {p.rotation}°, mean confidence "
+                         f"{p.mean_confidence:.0f}, {p.rows} row(s)" for p in pages[:6])
     if len(pages) > 6:
         per_page += f"; … {len(pages) - 6} more page(s)"
-    summary = (f"{ENGINE} read {len(pages)} page(s), {len(scan.filing.transactions)} row(s) "
-               f"({len(data['flagged_rows'])} with low-confidence values) — {per_page}")
+    engines = ", ".join(sorted({p.engine for p in pages})) or "OCR"
+    summary = (f"{engines} read {len(pages)} page(s), {len(filing.transactions)} row(s) "
+               f"({len(data.flagged_rows)} with low-confidence values) — {per_page}")
     if flags:
         summary += " — " + "; ".join(flags)
     return ToolResult(summary, data)
@@ -173,7 +294,7 @@ def read_page_text(ctx: RunContext, file: str, page: int) -> ToolResult:
     text = document.pages[page - 1].text
     clipped = text[:PAGE_TEXT_LIMIT]
     summary = f"page {page}: {len(text):,} characters" + (" (clipped)" if len(text) > len(clipped) else "")
-    return ToolResult(summary, {"file": file, "page": page, "text": clipped, "clipped": len(text) > len(clipped)})
+    return ToolResult(summary, PageTextRead(file=file, page=page, text=clipped, clipped=len(text) > len(clipped)))
 
 
 def extract_with_llm(ctx: RunContext, file: str, page: int) -> ToolResult:
@@ -204,8 +325,8 @@ def extract_with_llm(ctx: RunContext, file: str, page: int) -> ToolResult:
     elif result.accepted:
         filing.layout = "llm_read"
     filing.transactions.extend(result.accepted)
-    data = {"file": file, "page": page, "proposed": result.proposed, "accepted": len(result.accepted),
-            "rejected": result.rejections}
+    data = LLMRowsRead(file=file, page=page, proposed=result.proposed, accepted=len(result.accepted),
+                       rejected=list(result.rejections))
     summary = (f"LLM proposed {result.proposed} row(s) on page {page}: {len(result.accepted)} accepted, "
                f"{len(result.rejections)} rejected")
     if result.rejections:
@@ -226,25 +347,26 @@ def validate_rows(ctx: RunContext, file: str) -> ToolResult:
                         for flag in row.flags if flag.code.startswith("ungrounded:")})
     cross = sorted({row.row_number for row in filing.transactions
                     for flag in row.flags if not flag.code.startswith("ungrounded:")})
+    cross_findings = "; ".join(sorted({flag.message for row in filing.transactions for flag in row.flags
+                                       if not flag.code.startswith("ungrounded:")}))[:500]
+    filing_flags = [flag.message for flag in filing.flags]
     checks = [
         _check("grounding", grounding, f"every value of {len(filing.transactions)} row(s) found on its page",
                f"{len(grounding)} row(s) failed grounding"),
         _check("cross_checks", cross, "types, owners, date order, amount brackets and tickers consistent",
-               "; ".join(sorted({flag.message for row in filing.transactions for flag in row.flags
-                                 if not flag.code.startswith("ungrounded:")}))[:500]),
+               cross_findings),
+        CheckResult(name="filing", passed=not filing_flags, rows=[],
+                    detail="; ".join(filing_flags) if filing_flags else "row count matches the printed date pairs"),
     ]
-    filing_flags = [flag.message for flag in filing.flags]
-    checks.append({"name": "filing", "passed": not filing_flags, "rows": [],
-                   "detail": "; ".join(filing_flags) if filing_flags else "row count matches the printed date pairs"})
     flagged = [row.row_number for row in filing.transactions if row.flags]
-    data = {"file": file, "rows": len(filing.transactions), "flagged_rows": flagged, "checks": checks}
+    data = Validation(file=file, rows=len(filing.transactions), flagged_rows=flagged, checks=checks)
     summary = f"{len(filing.transactions)} row(s) checked, {len(flagged)} flagged" + (
         f", {len(filing.flags)} filing-level finding(s)" if filing.flags else "")
     return ToolResult(summary, data)
 
 
-def _check(name: str, rows: list[int], passed_detail: str, failed_detail: str) -> dict:
-    return {"name": name, "passed": not rows, "rows": rows, "detail": failed_detail if rows else passed_detail}
+def _check(name: str, rows: list[int], passed_detail: str, failed_detail: str) -> CheckResult:
+    return CheckResult(name=name, passed=not rows, rows=rows, detail=failed_detail if rows else passed_detail)
 
 
 def write_outputs(ctx: RunContext, formats: list[Literal["csv", "trace"]]) -> ToolResult:
@@ -259,23 +381,13 @@ def write_outputs(ctx: RunContext, formats: list[Literal["csv", "trace"]]) -> To
         elif name == "trace":
             ctx.artifacts["trace.jsonl"] = to_jsonl(ctx.events)
     sizes = {name: len(text) for name, text in ctx.artifacts.items()}
-    return ToolResult(", ".join(f"{name} ({size:,} characters)" for name, size in sizes.items()), {"outputs": sizes})
+    summary = ", ".join(f"{name} ({size:,} characters)" for name, size in sizes.items())
+    return ToolResult(summary, OutputsWritten(outputs=sizes))
 
 
 # --- the registry ----------------------------------------------------------------------------------
 
-_JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
-
-
-def _json_schema_for(annotation: Any) -> dict:
-    origin = typing.get_origin(annotation)
-    if origin is Literal:
-        return {"type": "string", "enum": list(typing.get_args(annotation))}
-    if origin is list:
-        return {"type": "array", "items": _json_schema_for(typing.get_args(annotation)[0])}
-    if annotation in _JSON_TYPES:
-        return {"type": _JSON_TYPES[annotation]}
-    raise TypeError(f"no JSON schema for {annotation!r}")
+ToolFunction = Callable[..., ToolResult]
 
 
 def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
@@ -285,57 +397,76 @@ def _parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
     return " ".join(description.split()), params
 
 
+def arguments_model(function: ToolFunction) -> type[BaseModel]:
+    """A pydantic model of the tool's arguments (all but the context), from its signature and docstring.
+    Strict: no coercion ("3" is not a page number), and no argument the tool does not take."""
+    _, docs = _parse_docstring(function.__doc__ or "")
+    hints = inspect.get_annotations(function, eval_str=True)
+    fields: dict[str, Any] = {}
+    for name, parameter in inspect.signature(function).parameters.items():
+        if name == "ctx":
+            continue
+        default = ... if parameter.default is inspect.Parameter.empty else parameter.default
+        fields[name] = (hints[name], Field(default, description=docs.get(name, "")))
+    config = ConfigDict(extra="forbid", strict=True)
+    model: type[BaseModel] = create_model(f"{function.__name__}_arguments", __config__=config, **fields)
+    return model
+
+
+def _error_text(tool: str, error: ValidationError) -> str:
+    """Pydantic's findings as one line the model can act on."""
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "arguments"
+        problems.append(f"{where}: {item['msg']}" + (f" (got {item['input']!r})" if item["type"] != "missing" else ""))
+    return f"{tool}: " + "; ".join(problems)
+
+
 @dataclass(frozen=True)
 class Tool:
     name: str
-    function: Callable[..., ToolResult]
+    function: ToolFunction
     description: str
-    parameters: dict
-    hints: dict
+    arguments: type[BaseModel]
 
     @classmethod
-    def from_function(cls, function: Callable[..., ToolResult]) -> "Tool":
-        hints = typing.get_type_hints(function)
-        description, param_docs = _parse_docstring(function.__doc__ or "")
-        names = [name for name in inspect.signature(function).parameters if name != "ctx"]
-        properties = {name: {**_json_schema_for(hints[name]), "description": param_docs.get(name, "")}
-                      for name in names}
-        parameters = {"type": "object", "properties": properties, "required": names, "additionalProperties": False}
-        return cls(function.__name__, function, description, parameters, {n: hints[n] for n in names})
+    def from_function(cls, function: ToolFunction) -> Tool:
+        description, _ = _parse_docstring(function.__doc__ or "")
+        return cls(function.__name__, function, description, arguments_model(function))
 
-    def schema(self) -> dict:
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The JSON schema of the arguments; a parameter with a default is optional."""
+        schema = self.arguments.model_json_schema()
+        schema.pop("title", None)
+        for property_schema in schema.get("properties", {}).values():
+            property_schema.pop("title", None)
+        schema.setdefault("required", [])
+        return schema
+
+    def schema(self) -> dict[str, Any]:
         return {"type": "function",
                 "function": {"name": self.name, "description": self.description, "parameters": self.parameters}}
 
-    def check_arguments(self, arguments: dict) -> None:
-        expected = set(self.hints)
-        if set(arguments) != expected:
-            missing, extra = expected - set(arguments), set(arguments) - expected
-            raise ToolError(f"{self.name} takes {sorted(expected)}; missing {sorted(missing)}, "
-                            f"unexpected {sorted(extra)}")
-        for name, hint in self.hints.items():
-            value = arguments[name]
-            origin = typing.get_origin(hint)
-            if origin is Literal and value not in typing.get_args(hint):
-                raise ToolError(f"{self.name}: {name} must be one of {list(typing.get_args(hint))}")
-            if origin is list:
-                allowed = typing.get_args(typing.get_args(hint)[0])
-                if not isinstance(value, list) or any(item not in allowed for item in value):
-                    raise ToolError(f"{self.name}: {name} must be a list of {list(allowed)}")
-            elif hint in _JSON_TYPES and (not isinstance(value, hint) or isinstance(value, bool) and hint is int):
-                raise ToolError(f"{self.name}: {name} must be a {_JSON_TYPES[hint]}, got {value!r}")
+    def validated(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        try:
+            model = self.arguments.model_validate(arguments)
+        except ValidationError as exc:
+            raise ToolError(_error_text(self.name, exc)) from None
+        return {name: getattr(model, name) for name in type(model).model_fields}
 
 
 class ToolRegistry:
     """The explicit list of what the agent can do."""
 
-    def __init__(self, *functions: Callable[..., ToolResult]):
+    def __init__(self, *functions: ToolFunction):
         self.tools = {tool.name: tool for tool in map(Tool.from_function, functions)}
 
-    def schemas(self, names: list[str] | None = None) -> list[dict]:
-        return [tool.schema() for name, tool in self.tools.items() if names is None or name in names]
+    def schemas(self, names: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        wanted = None if names is None else set(names)
+        return [tool.schema() for name, tool in self.tools.items() if wanted is None or name in wanted]
 
-    def call(self, ctx: RunContext, name: str, arguments: dict | str) -> ToolResult:
+    def call(self, ctx: RunContext, name: str, arguments: dict[str, Any] | str) -> ToolResult:
         """Run a tool. Unknown tools, bad arguments and the tool's own failures come back as failed results."""
         try:
             if isinstance(arguments, str):
@@ -348,10 +479,9 @@ class ToolRegistry:
             tool = self.tools.get(name)
             if tool is None:
                 raise ToolError(f"there is no tool {name!r}; tools: {', '.join(self.tools)}")
-            tool.check_arguments(arguments)
-            return tool.function(ctx, **arguments)
+            return tool.function(ctx, **tool.validated(arguments))
         except (ToolError, InputError, LLMError) as exc:
-            return ToolResult(f"{name} failed: {exc}", {"error": str(exc)}, ok=False, error=str(exc))
+            return ToolResult(f"{name} failed: {exc}", ToolFailure(error=str(exc)), ok=False, error=str(exc))
 
 
 # Tools whose success changes a file's rows (validate_rows must come after the last of them).
