@@ -300,24 +300,25 @@ def test_wrong_schema_replies_through_a_whole_run(fake_llm):
     assert "NVDA" not in {row.ticker for row in read.filing.transactions + unread.filing.transactions}
 
     trace = observed(result, STATEMENT)
-    for said in ("extract_with_llm failed: extract_with_llm: page must be a integer, got '1'",
-                 ("read_page_text failed: read_page_text takes ['file', 'page']; missing ['file', 'page'], "
-                  "unexpected ['filename', 'page_number']"),
+    for said in ("extract_with_llm failed: extract_with_llm: page: Input should be a valid integer (got '1')",
+                 ("read_page_text failed: read_page_text: file: Field required; page: Field required; filename: "
+                  "Extra inputs are not permitted (got 'statement.pdf'); page_number: Extra inputs are not "
+                  "permitted (got 1)"),
                  'LLM proposed 0 row(s) on page 1: 0 accepted, 1 rejected (the reply is not {"rows": [...]})',
                  "LLM proposed 5 row(s) on page 2: 1 accepted, 4 rejected",
                  "row 1: schema: missing fields", "row 2: schema: fields ['amount'] are not text",
                  "row 3: schema: missing fields ['transaction_date']",
-                 "validate_rows failed: validate_rows: file must be a string, got ['statement.pdf']"):
+                 "validate_rows failed: validate_rows: file: Input should be a valid string (got ['statement.pdf'])"):
         assert said in trace, f"{said!r} not in the trace:\n{trace}"
     # the summary shows three rejections; the model got them all back
     assert "row 4: not on page 2" in fake_llm.requests[7].body["messages"][-1]["content"]
 
     # the offline brain took over where it did: the plan (the model gave none) and the file after the failure
     plan = next(event for event in result.events if event.type == "plan")
-    assert plan.text.startswith("Read 3 file(s) one by one: inspect each PDF")
+    assert plan.text.startswith("Read 3 file(s) one by one: inspect each file")
     (takeover,) = takeovers(result)
     assert takeover.file == OTHER_STATEMENT and "after 3 attempts: 500 Error code: 500 - boom" in takeover.message
-    assert any("The offline brain has no reader for this layout" in event.text
+    assert any("The offline brain has no reader for it" in event.text
                for event in of_file(result, OTHER_STATEMENT, "thought"))
 
 
