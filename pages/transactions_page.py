@@ -6,7 +6,7 @@ import streamlit as st
 
 from agent.analysis.report import markdown_report
 from agent.documents.render import highlighted_page
-from agent.errors import InputError
+from agent.errors import InputError, ReaderError
 from agent.export import records_of_frame, to_csv
 from agent.run.events import to_jsonl
 from pages.common import (
@@ -93,3 +93,5 @@ with left:
                      caption=f"Page {row['page']}: the row's box in red", width="stretch")
         except InputError as exc:
             st.error(f"Cannot render the page: {exc.reason}")
+        except ReaderError as exc:  # a bug of ours, not the file's: said plainly, without a traceback
+            st.error(f"Cannot render the page: internal error in the PDF reader ({exc})")

@@ -1,31 +1,44 @@
-"""Render a filing's page with a row's boxes drawn on it, so a reader can see where a value came from."""
+"""Render a filing's page with a row's boxes drawn on it, so a reader can see where a value came from.
+
+An upload is never parsed in the app's process: the page is rendered by a sandboxed worker
+(agent.documents.sandbox, with its time and memory limits), which sends back plain pixels, at most
+MAX_SIDE on the long side. Pillow draws the boxes on that bounded bitmap here.
+"""
 
 from __future__ import annotations
 
 import io
+import math
+from collections.abc import Mapping
 
-import pdfplumber
-from pdfminer.pdfparser import PDFSyntaxError
+from PIL import Image, ImageDraw
 
-from agent.documents.pdf import check_pdf_bytes
-from agent.errors import InputError
+from agent.documents.sandbox import render_image
 
-RESOLUTION = 110
+RESOLUTION = 110  # dpi: a letter page is 935 x 1210 pixels
+MAX_SIDE = 4000  # pixels on the long side: a page with a huge MediaBox is shown smaller, never as a huge bitmap
+PADDING = 2.0  # points around a box, so its outline does not cross the letters
+RED = (220, 30, 30)
+FILL_ALPHA = 30  # of 255: the letters inside a box stay readable
+OUTLINE = 2  # pixels
 
 
-def highlighted_page(data: bytes, boxes: list[dict], page: int) -> bytes:
-    """PNG bytes of `page` (1-based) with each of the row's boxes on that page outlined in red."""
-    check_pdf_bytes(data, "document")
-    try:
-        with pdfplumber.open(io.BytesIO(data)) as document:
-            if not 1 <= page <= len(document.pages):
-                raise InputError("document", f"has no page {page}")
-            image = document.pages[page - 1].to_image(resolution=RESOLUTION)
-            rects = [(box["x0"] - 2, box["top"] - 2, box["x1"] + 2, box["bottom"] + 2)
-                     for box in boxes if box["page"] == page]
-            image.draw_rects(rects, stroke=(220, 30, 30), fill=(220, 30, 30, 30), stroke_width=2)
-            buffer = io.BytesIO()
-            image.save(buffer, format="PNG")
-    except (PDFSyntaxError, ValueError) as exc:
-        raise InputError("document", f"cannot be rendered ({exc})") from None
+def highlighted_page(data: bytes, boxes: list[Mapping[str, float]], page: int) -> bytes:
+    """PNG bytes of `page` (1-based) with each of the row's boxes on that page outlined in red. Raises InputError
+    (a missing page, a damaged or hostile file: the reason says which) from the worker."""
+    image = render_image(data, "document", page, RESOLUTION, colour=True, max_side=MAX_SIDE)
+    picture = Image.fromarray(image.pixels).convert("RGBA")
+    overlay = Image.new("RGBA", picture.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    for box in boxes:
+        corners = [box["x0"] - PADDING, box["top"] - PADDING, box["x1"] + PADDING, box["bottom"] + PADDING]
+        if box["page"] != page or not all(math.isfinite(value) for value in corners):
+            continue
+        # Clamped to just outside the picture: a box the reader placed off the page draws nothing huge.
+        x0, top, x1, bottom = (min(max(value * image.scale, -OUTLINE), limit + OUTLINE)
+                               for value, limit in zip(corners, picture.size * 2, strict=True))
+        if x1 > x0 and bottom > top:
+            draw.rectangle((x0, top, x1, bottom), fill=(*RED, FILL_ALPHA), outline=(*RED, 255), width=OUTLINE)
+    buffer = io.BytesIO()
+    Image.alpha_composite(picture, overlay).convert("RGB").save(buffer, format="PNG")
     return buffer.getvalue()

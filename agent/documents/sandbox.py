@@ -2,10 +2,10 @@
 seconds and megabytes, never the server; and show uploaded file names safely.
 
 A thread cannot stop a parser busy inside PDFium, and a decompression bomb or a PDFium crash would take
-the whole app with it. So `read_document` hands the bytes to a small pool of persistent worker processes
-(`python -m agent.sandbox`, started on first use and kept). Each worker caps its own address space with
-RLIMIT_AS. What can go wrong in a worker becomes an InputError with a
-reason a user can act on:
+the whole app with it. So `read_document` and the page renders (`render_page` for OCR, `render_image` for the
+source view) hand the bytes to a small pool of persistent worker processes (`python -m agent.documents.sandbox`,
+started on first use and kept). Each worker caps its own address space with RLIMIT_AS. What can go wrong in a
+worker becomes an InputError with a reason a user can act on:
 
 - it takes longer than the timeout: the worker is killed ("reading the PDF took longer than 20 s: stopped");
 - it runs out of memory (Python's MemoryError, or PDFium aborting when an allocation fails):
@@ -20,6 +20,7 @@ shared default sandbox from TRADETRACE_PDF_TIMEOUT (seconds) and TRADETRACE_PDF_
 from __future__ import annotations
 
 import atexit
+import contextlib
 import io
 import os
 import pickle
@@ -32,6 +33,7 @@ import sys
 import threading
 import time
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -58,8 +60,8 @@ def _seconds_text(seconds: float) -> str:
 
 
 # --- the worker process ------------------------------------------------------------------------------
-# Workers are plain `python -m agent.sandbox` processes talking over their stdin and stdout: started with
-# fork+exec (safe from any thread), they never re-import the app's __main__ (multiprocessing's spawn and
+# Workers are plain `python -m agent.documents.sandbox` processes talking over their stdin and stdout:
+# started with fork+exec (safe from any thread), they never re-import the app's __main__ (multiprocessing's spawn and
 # forkserver do), and they share nothing with the parent but the two pipes. A message is an 8-byte
 # length and a pickle; the parent unpickles only the reader's own classes (see _ReplyUnpickler).
 
@@ -126,20 +128,34 @@ def _serve(memory: int | None) -> None:
             return  # the heap may be in a bad state: the parent starts a fresh worker
 
 
-def _render(data: bytes, source: str, number: int, dpi: int) -> tuple:
-    """One page as an 8-bit grey image: (rows, cols, pixel bytes), for OCR."""
+def _render(data: bytes, source: str, number: int, dpi: int, colour: bool = False,
+            max_side: int = 0) -> tuple[int, int, int, float, bytes]:
+    """One page as 8-bit pixels, grey (for OCR) or RGB: (rows, cols, channels, pixels per point, pixel bytes).
+    With `max_side`, a page longer than that many pixels at `dpi` is rendered smaller, to fit."""
+    import pypdfium2 as pdfium
+
     from agent.documents.pdf import open_pdf
 
     document = open_pdf(data, source)
     try:
         if not 1 <= number <= len(document):
             raise InputError(source, f"page {number} does not exist (the file has {len(document)} page(s))")
-        page = document[number - 1]
         try:
-            image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            page = document[number - 1]
+        except pdfium.PdfiumError:
+            raise InputError(source, f"page {number} cannot be loaded: the PDF's page tree is damaged") from None
+        try:
+            width, height = page.get_size()  # PDFium gives a page with no valid MediaBox the letter size
+            scale = dpi / 72
+            if max_side and max(width, height) * scale > max_side:
+                scale = max_side / max(width, height)
+            try:
+                image = page.render(scale=scale, grayscale=not colour).to_pil().convert("RGB" if colour else "L")
+            except pdfium.PdfiumError as exc:
+                raise InputError(source, f"page {number} cannot be rendered ({exc})") from None
         finally:
             page.close()
-        return image.height, image.width, image.tobytes()
+        return image.height, image.width, 3 if colour else 1, scale, image.tobytes()
     finally:
         document.close()
 
@@ -163,6 +179,24 @@ def _pack(document: Document) -> tuple:
 
 def _pack_words(words: list[Word]) -> list[tuple]:
     return [(word.text, word.x0, word.top, word.x1, word.bottom) for word in words]
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """A rendered page: 8-bit pixels (rows x cols grey, or rows x cols x 3 RGB) and pixels per PDF point."""
+
+    pixels: np.ndarray
+    scale: float
+
+
+def _image_of(reply: object) -> PageImage:
+    """The pixels of a render reply, checked: a worker's reply says how big the image is, and must be that big."""
+    match reply:
+        case (int() as rows, int() as cols, 1 | 3 as channels, float() as scale, bytes() as data):
+            if rows > 0 and cols > 0 and len(data) == rows * cols * channels:
+                pixels = np.frombuffer(data, np.uint8)
+                return PageImage(pixels.reshape((rows, cols, 3) if channels == 3 else (rows, cols)), scale)
+    raise ReaderError("unreadable page image from the PDF worker (its size does not match its pixels)")
 
 
 def _unpack(packed: tuple) -> Document:
@@ -235,15 +269,11 @@ class _Worker:
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
         for stream in (self.process.stdin, self.process.stdout):
-            try:
+            with contextlib.suppress(OSError):
                 stream.close()
-            except OSError:
-                pass
 
 
 class PdfSandbox:
@@ -283,8 +313,13 @@ class PdfSandbox:
 
     def render_page(self, data: bytes, source: str, number: int, dpi: int) -> np.ndarray:
         """Page `number` (1-based) rendered grey at `dpi` in a worker, as an array (rows x cols)."""
-        rows, cols, pixels = self._call(data, source, (number, dpi))
-        return np.frombuffer(pixels, np.uint8).reshape(rows, cols)
+        return self.render_image(data, source, number, dpi).pixels
+
+    def render_image(self, data: bytes, source: str, number: int, dpi: int, *, colour: bool = False,
+                     max_side: int = 0) -> PageImage:
+        """Page `number` (1-based) rendered at `dpi` in a worker, in RGB with `colour`; with `max_side`, scaled
+        down to at most that many pixels on its long side. Raises InputError for a missing page or a hostile file."""
+        return _image_of(self._call(data, source, (number, dpi, colour, max_side)))
 
     def _call(self, data: bytes, source: str, render: tuple = ()) -> object:
         check_pdf_bytes(data, source)  # not a PDF at all: refused here, with no process involved
@@ -359,6 +394,12 @@ def render_page(data: bytes, source: str, number: int, dpi: int) -> np.ndarray:
     return default_sandbox().render_page(data, source, number, dpi)
 
 
+def render_image(data: bytes, source: str, number: int, dpi: int, *, colour: bool = False,
+                 max_side: int = 0) -> PageImage:
+    """Render one page to show it, in the default sandbox (see PdfSandbox.render_image)."""
+    return default_sandbox().render_image(data, source, number, dpi, colour=colour, max_side=max_side)
+
+
 # --- file names --------------------------------------------------------------------------------------
 
 MAX_NAME_CHARS = 120
@@ -394,5 +435,5 @@ def _only_escapes(text: str) -> bool:
     return all("\udc80" <= ch <= "\udcff" for ch in text if "\ud800" <= ch <= "\udfff")
 
 
-if __name__ == "__main__":  # a worker: python -m agent.sandbox MEMORY_BYTES (0 for no cap)
+if __name__ == "__main__":  # a worker: python -m agent.documents.sandbox MEMORY_BYTES (0 for no cap)
     _serve(int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_MEMORY)
