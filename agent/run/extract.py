@@ -9,8 +9,8 @@ from agent.checks.validate import validate_filing
 from agent.documents.pdf import Document
 from agent.documents.sandbox import read_document as sandboxed_read
 from agent.errors import InputError
-from agent.formats import recognise, unread_filing
 from agent.formats.base import ReadOptions
+from agent.formats.registry import recognise, unread_filing
 from agent.models import FileOutcome, Filing
 
 # A document no format claims: today every format is a House one, so that is what is missing.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Protocol
 
 from agent.documents.pdf import sha256_of
-from agent.formats import unread_filing
+from agent.formats.registry import unread_filing
 from agent.models import FileOutcome, InputFile
 from agent.run.brain import FINISH, Brain, Decision, FileState
 from agent.run.cache import is_cacheable, outcome_key

@@ -25,9 +25,9 @@ from agent.documents.pdf import Document
 from agent.documents.sandbox import read_document as sandboxed_read
 from agent.errors import InputError, LLMError, ToolError
 from agent.export import filings_csv
-from agent.formats import format_named, recognise
 from agent.formats.base import ReadOptions
 from agent.formats.house_paper import OCR_FLAG
+from agent.formats.registry import format_named, recognise
 from agent.models import Filing, Flag, InputFile
 from agent.run.events import Event, to_jsonl
 from agent.run.llm import ChatModel

@@ -1,0 +1,46 @@
+"""The registry of filing formats: the one place that lists them, in the order they are asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.documents.pdf import Document
+from agent.formats import house_paper, house_ptr
+from agent.formats.base import Detection, FilingFormat
+from agent.models import Filing
+
+FORMATS: tuple[FilingFormat, ...] = (house_ptr.FORMAT, house_paper.FORMAT)
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """The format that claims a document (None: no known format), and every format's answer."""
+
+    format: FilingFormat | None
+    detections: tuple[Detection, ...]
+
+
+def recognise(document: Document) -> Recognition:
+    """Ask each format in order; the first that matches claims the document."""
+    detections = []
+    for candidate in FORMATS:
+        detection = candidate.detect(document)
+        detections.append(detection)
+        if detection.matches:
+            return Recognition(candidate, tuple(detections))
+    return Recognition(None, tuple(detections))
+
+
+def format_named(name: str) -> FilingFormat:
+    for candidate in FORMATS:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(f"no filing format {name!r}; formats: {', '.join(f.name for f in FORMATS)}")
+
+
+def unread_filing(document: Document) -> Filing:
+    """The filing of a document no reader has read: `scanned` when no page has text, else `unknown`."""
+    image_only = document.image_only_pages
+    layout = "scanned" if document.pages and len(image_only) == len(document.pages) else "unknown"
+    return Filing(document.source, document.sha256, len(document.pages), layout=layout,
+                  image_only_pages=list(image_only))
