@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from agent.export import filings_csv
@@ -67,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+Handler = Callable[[argparse.Namespace], int]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    handler: Handler = args.handler
+    return handler(args)

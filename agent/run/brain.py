@@ -22,7 +22,7 @@ class Decision:
 
     thought: str
     tool: str = FINISH
-    arguments: dict[str, Any] = field(default_factory=dict)
+    arguments: dict[str, Any] | str = field(default_factory=dict)  # str: as a model wrote them, not JSON
     tokens: int = 0
     call_id: str = ""
 

@@ -12,11 +12,15 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import urlparse
 
 import openai
+from openai.types import CompletionUsage
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
+from openai.types.chat.completion_create_params import ResponseFormat
 
 from agent.errors import LLMError, StreamEndedEarly
 
@@ -55,7 +59,7 @@ class LLMConfig:
 
     @classmethod
     def from_sources(cls, env: Mapping[str, str] = os.environ, secrets: Mapping[str, str] | None = None,
-                     **overrides) -> "LLMConfig":
+                     **overrides: str | float | int | None) -> LLMConfig:
         """Read OPENAI_API_KEY, OPENAI_BASE_URL and OPENAI_MODEL: explicit overrides (the sidebar) first,
         then Streamlit secrets, then the environment."""
         secrets = secrets or {}
@@ -63,10 +67,11 @@ class LLMConfig:
         def pick(name: str, default: str = "") -> str:
             return str(secrets.get(name) or env.get(name) or default).strip()
 
-        values = {"api_key": pick("OPENAI_API_KEY"), "base_url": pick("OPENAI_BASE_URL"),
-                  "model": pick("OPENAI_MODEL", DEFAULT_MODEL)}
-        values.update({key: value for key, value in overrides.items() if value not in (None, "")})
-        return cls(**values)
+        values: dict[str, str | float | int] = {"api_key": pick("OPENAI_API_KEY"),
+                                                 "base_url": pick("OPENAI_BASE_URL"),
+                                                 "model": pick("OPENAI_MODEL", DEFAULT_MODEL)}
+        values.update({key: value for key, value in overrides.items() if value is not None and value != ""})
+        return cls(**values)  # type: ignore[arg-type]  # each override is of its field's type (sidebar, tests)
 
     def scrub(self, text: str) -> str:
         """Remove the key, and anything shaped like a key, from a message."""
@@ -116,9 +121,13 @@ class ToolsUnsupported(LLMError):
     """The server refused tool calling or structured output: use the next, simpler mode."""
 
 
+Message = dict[str, Any]  # one chat message as the OpenAI API takes it
+JSONObject = dict[str, Any]
+
+
 class ChatModel(Protocol):
-    def stream(self, messages: list[dict], *, tools: list[dict] | None = None,
-               response_format: dict | None = None) -> Iterator[str | Retry | ChatReply]:
+    def stream(self, messages: list[Message], *, tools: list[JSONObject] | None = None,
+               response_format: JSONObject | None = None) -> Iterator[str | Retry | ChatReply]:
         """Yield text deltas as they arrive, Retry notices, and finally one ChatReply."""
 
 
@@ -130,14 +139,15 @@ _RETRYABLE = (StreamEndedEarly, openai.RateLimitError, openai.InternalServerErro
 class OpenAIChat:
     """ChatModel over the official client; temperature 0, streaming, our own bounded retries."""
 
-    def __init__(self, config: LLMConfig, sleep=time.sleep):
+    def __init__(self, config: LLMConfig, sleep: Callable[[float], None] = time.sleep) -> None:
         self.config = config
         self._sleep = sleep
         self._client = openai.OpenAI(api_key=config.api_key or "not-needed", base_url=config.base_url or None,
                                      timeout=config.timeout, max_retries=0)
         self._stream_usage = True  # some local servers reject stream_options
 
-    def stream(self, messages, *, tools=None, response_format=None):
+    def stream(self, messages: list[Message], *, tools: list[JSONObject] | None = None,
+               response_format: JSONObject | None = None) -> Iterator[str | Retry | ChatReply]:
         for attempt in range(1, self.config.max_retries + 2):
             try:
                 reply = yield from self._once(messages, tools, response_format)
@@ -163,19 +173,19 @@ class OpenAIChat:
             except (json.JSONDecodeError, ValueError) as exc:
                 raise LLMError(f"LLM endpoint sent an unreadable response ({type(exc).__name__})") from None
 
-    def _once(self, messages, tools, response_format):
-        request = {"model": self.config.model, "messages": messages, "temperature": 0, "stream": True}
-        if self._stream_usage:
-            request["stream_options"] = {"include_usage": True}
-        if tools:
-            request["tools"] = tools
-        if response_format:
-            request["response_format"] = response_format
+    def _once(self, messages: list[Message], tools: list[JSONObject] | None,
+              response_format: JSONObject | None) -> Generator[str, None, ChatReply]:
+        # Our messages and schemas are the API's JSON; the client's TypedDicts describe the same shapes.
+        chunks = self._client.chat.completions.create(
+            model=self.config.model, messages=cast("list[ChatCompletionMessageParam]", messages), temperature=0,
+            stream=True, stream_options={"include_usage": True} if self._stream_usage else openai.omit,
+            tools=cast("list[ChatCompletionToolParam]", tools) if tools else openai.omit,
+            response_format=cast("ResponseFormat", response_format) if response_format else openai.omit)
         content: list[str] = []
-        calls: dict[int, dict] = {}
-        usage = None
+        calls: dict[int, dict[str, str]] = {}
+        usage: CompletionUsage | None = None
         finish = ""
-        for chunk in self._client.chat.completions.create(**request):
+        for chunk in chunks:
             if chunk.usage:
                 usage = chunk.usage
             for choice in chunk.choices:
@@ -199,7 +209,7 @@ class OpenAIChat:
         return ChatReply(text, tool_calls, prompt_tokens, completion_tokens, finish)
 
     def _wait_for(self, exc: Exception, attempt: int) -> float:
-        wait = self.config.backoff * 2 ** (attempt - 1)
+        wait: float = self.config.backoff * 2.0 ** (attempt - 1)
         response = getattr(exc, "response", None)
         if response is not None:
             try:

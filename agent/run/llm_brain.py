@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Generator
+from typing import Any
 
 from agent.errors import LLMError
 from agent.models import Transaction
 from agent.run.brain import FINISH, Decision, FileState, Steps
 from agent.run.critic import CORRECTABLE_FIELDS, CRITIC_PROMPT, MAX_CRITIC_ROWS, apply_correction, rule_based_review
 from agent.run.events import ErrorEvent, Event, Plan, Reflection, ThoughtDelta
-from agent.run.llm import ChatModel, ChatReply, LLMConfig, Retry, ToolsUnsupported
+from agent.run.llm import ChatModel, ChatReply, JSONObject, LLMConfig, Message, Retry, ToolsUnsupported
 from agent.run.offline_brain import OfflineBrain, standard_step
 from agent.run.replies import CriticVerdict, StepDecision
 from agent.run.tools import REGISTRY, Inspection, OcrRead, RunContext
@@ -35,7 +36,7 @@ FINISH_TOOL = {"type": "function", "function": {
 class Conversation:
     """The LLM's messages about one file, and how many of the file's steps it has been told about."""
 
-    messages: list[dict]
+    messages: list[Message]
     reported: int
 
     def report(self, state: FileState) -> None:
@@ -65,12 +66,13 @@ class LLMBrain:
         self.calls = 0
         self.prompt_tokens = 0
         self.completion_tokens = 0
-        self._conversations: dict[str, list[dict]] = {}
+        self._conversations: dict[str, Conversation] = {}
 
     # One LLM call: streams deltas as events, counts tokens, reports retries.
-    def _ask(self, file: str, messages: list[dict], **options) -> Generator[Event, None, ChatReply]:
-        reply = None
-        for item in self.llm.stream(messages, **options):
+    def _ask(self, file: str, messages: list[Message], *, tools: list[JSONObject] | None = None,
+             response_format: JSONObject | None = None) -> Generator[Event, None, ChatReply]:
+        reply: ChatReply | None = None
+        for item in self.llm.stream(messages, tools=tools, response_format=response_format):
             if isinstance(item, str):
                 yield ThoughtDelta(file=file, text=item)
             elif isinstance(item, Retry):
@@ -79,6 +81,8 @@ class LLMBrain:
             else:
                 reply = item
         self.calls += 1
+        if reply is None:  # a ChatModel always ends with its reply; one that does not is broken
+            raise LLMError("the LLM client ended without a reply")
         self.prompt_tokens += reply.prompt_tokens
         self.completion_tokens += reply.completion_tokens
         return reply
@@ -152,7 +156,7 @@ class LLMBrain:
             "type": "json_schema", "json_schema": {"name": "next_step", "schema": StepDecision.json_schema()}})
         return self._decision_from_json(messages, reply)
 
-    def _decision_from_tool_call(self, messages: list[dict], reply: ChatReply) -> Decision:
+    def _decision_from_tool_call(self, messages: list[Message], reply: ChatReply) -> Decision:
         if not reply.tool_calls:
             messages.append({"role": "assistant", "content": reply.content})
             return Decision(reply.content.strip() or "The model stopped without calling a tool.", tokens=reply.tokens)
@@ -165,7 +169,7 @@ class LLMBrain:
         arguments = _loads_or_raw(call.arguments)
         return Decision(thought, call.name, arguments, reply.tokens, call.id or "call")
 
-    def _decision_from_json(self, messages: list[dict], reply: ChatReply) -> Decision:
+    def _decision_from_json(self, messages: list[Message], reply: ChatReply) -> Decision:
         messages.append({"role": "assistant", "content": reply.content})
         step = StepDecision.parse_reply(reply.content)
         if not isinstance(step, StepDecision):
@@ -204,9 +208,10 @@ class LLMBrain:
         return apply_correction(ctx, file, row, corrections, verdict.reason, reply.tokens)
 
 
-def _loads_or_raw(arguments: str) -> dict | str:
+def _loads_or_raw(arguments: str) -> dict[str, Any] | str:
+    """The arguments as a JSON object, or as written when they are not one (the registry says what is wrong)."""
     try:
         value = json.loads(arguments or "{}")
     except json.JSONDecodeError:
-        return arguments  # the registry reports malformed arguments back to the model
-    return value
+        return arguments
+    return value if isinstance(value, dict) else arguments

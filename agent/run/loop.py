@@ -6,8 +6,9 @@ events alone (`RunResult.from_events`), which is how history replays a run witho
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator, Protocol
+from typing import Protocol, TypeVar
 
 from agent.documents.pdf import sha256_of
 from agent.formats.registry import unread_filing
@@ -50,6 +51,15 @@ def brain_for(config: LLMConfig | None) -> Brain:
     return OfflineBrain()
 
 
+Value = TypeVar("Value")
+
+
+class Emit(Protocol):
+    """Stamp an event (number, file, start, duration), record it, and return it."""
+
+    def __call__(self, event: Event, file: str = "", started: float | None = None) -> Event: ...
+
+
 class OutcomeCache(Protocol):
     """Checked outcomes by content hash (the run store implements it)."""
 
@@ -83,7 +93,8 @@ class Agent:
         event.duration = max(0.0, self.clock() - started)
         return event
 
-    def _run_brain(self, generator, file: str, record):
+    def _run_brain(self, generator: Generator[Event, None, Value], file: str,
+                   record: Callable[[Event], None]) -> Generator[Event, None, tuple[Value, float]]:
         """Run a brain generator: pass on its events (stamped and recorded, unless ephemeral) and return
         (its value, when the step that produced the value started)."""
         started = self.clock()
@@ -156,11 +167,13 @@ class Agent:
 
         summary = run_summary(outcomes, run_outcome)
         yield emit(FinalAnswer(text=summary))
-        usage = _usage(self.brain, ctx)
+        calls, tokens, cost = _usage(self.brain, ctx)
         yield emit(RunFinished(outcome=run_outcome, files=len(outcomes), rows=sum(o.rows for o in outcomes),
-                               flagged_rows=sum(o.flagged_rows for o in outcomes), **usage), "", run_started)
+                               flagged_rows=sum(o.flagged_rows for o in outcomes), llm_calls=calls,
+                               total_tokens=tokens, estimated_cost_usd=cost), "", run_started)
 
-    def _file_steps(self, ctx: RunContext, file: str, emit, record):
+    def _file_steps(self, ctx: RunContext, file: str, emit: Emit,
+                    record: Callable[[Event], None]) -> Generator[Event, None, tuple[str | None, str]]:
         """Think, act, observe until the brain finishes the file or a limit stops it.
         Returns (the limit hit or None, why the file stopped or '')."""
         state = FileState(file)
@@ -191,7 +204,7 @@ class Agent:
         yield from self._run_brain(self.brain.reflect(ctx, state), file, record)
         return None, ""
 
-    def _act(self, ctx: RunContext, state: FileState, decision: Decision, emit):
+    def _act(self, ctx: RunContext, state: FileState, decision: Decision, emit: Emit) -> Iterator[Event]:
         """Call the decided tool and record its observation and checks."""
         arguments = decision.arguments if isinstance(decision.arguments, dict) else {"raw": decision.arguments}
         yield emit(ToolCall(tool=decision.tool, arguments=arguments), state.file)
@@ -274,11 +287,10 @@ def _checks_of(result: ToolResult) -> list[Check]:
             for check in result.data.checks]
 
 
-def _usage(brain: Brain, ctx: RunContext) -> dict:
+def _usage(brain: Brain, ctx: RunContext) -> tuple[int, int, float | None]:
     """LLM calls and tokens of the brain and of the tools, with the cost estimate."""
     if not isinstance(brain, LLMBrain):
-        return {"llm_calls": 0, "total_tokens": 0, "estimated_cost_usd": None}
+        return 0, 0, None
     prompt = brain.prompt_tokens + ctx.llm_prompt_tokens
     completion = brain.completion_tokens + ctx.llm_completion_tokens
-    return {"llm_calls": brain.calls + ctx.llm_calls, "total_tokens": prompt + completion,
-            "estimated_cost_usd": brain.config.estimated_cost(prompt, completion)}
+    return brain.calls + ctx.llm_calls, prompt + completion, brain.config.estimated_cost(prompt, completion)
