@@ -1,4 +1,9 @@
-"""What every brain is: decisions, the file state it decides on, the protocol."""
+"""What every brain is. A brain decides the next step; the loop runs it and records everything.
+
+Brain methods are generators: they yield events as they happen (streamed thoughts, retries, errors) and
+return their decision, so the loop writes `decision = yield from brain.next_step(...)`. A Decision is a
+thought and a tool call (or finish); the deterministic path answers HandOver where only a model can go on.
+"""
 
 from __future__ import annotations
 

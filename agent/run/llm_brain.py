@@ -1,4 +1,11 @@
-"""The LLM brain."""
+"""The LLM brain: an OpenAI-compatible model decides where judgement is needed.
+
+On a file a format claims it follows the offline brain's deterministic steps (the reader is its main
+tool, so rows cost no tokens) and spends tokens where they add value: the run's plan, files no format
+reads (a ReAct loop over the tools, with tool calls or JSON steps), flagged rows (the critic) and the
+narrative. Everything it proposes still passes the validators. If the endpoint fails past its retries,
+the offline brain takes over and the trace says so.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""The offline brain: a deterministic planner."""
+"""The offline brain: deterministic, so the same files give the same steps and the same thoughts.
+
+Its path (`standard_step`, which the LLM brain follows too) is: inspect the file, read it with the format
+that claims it (the format registry decides, never this module), validate, finish. Its thoughts are built
+from what the tools returned. Flagged rows go to the rule-based critic.
+"""
 
 from __future__ import annotations
 
