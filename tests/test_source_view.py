@@ -11,11 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from streamlit.testing.v1 import AppTest
 
 from agent.documents.render import MAX_SIDE, PADDING, RESOLUTION, highlighted_page
 from agent.errors import InputError
 from agent.run.extract import extract_bytes
-from tests.conftest import filing_path
+from tests.conftest import ROOT, filing_path
+from tests.test_app import WORKSPACE, seeded
 from tests.test_hostile import build_pdf, decompression_bomb, object_flood, sample_bytes, stream
 
 MIB = 1 << 20
@@ -120,3 +122,35 @@ def test_a_page_out_of_range_is_named():
 ])
 def test_a_damaged_file_is_named(data: bytes, reason: str):
     assert _render_error(data).startswith(reason)
+
+
+@pytest.fixture
+def transactions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app after a run of the samples (as tests/test_app.py seeds it), on the Transactions page."""
+    monkeypatch.setenv("TRADETRACE_DATA_DIR", str(tmp_path))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.query_params["w"] = WORKSPACE
+    seeded(app).run()
+    return app.switch_page("pages/transactions_page.py").run()
+
+
+def _select_first_row(app: AppTest) -> AppTest:
+    app.session_state["transactions_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    return app.run()
+
+
+def test_the_transactions_page_shows_the_selected_rows_page(transactions: AppTest):
+    _select_first_row(transactions)
+    assert not transactions.exception and not transactions.error
+    assert [image.proto.imgs[0].caption for image in transactions.image] == ["Page 1: the row's box in red"]
+
+
+@pytest.mark.slow
+def test_the_transactions_page_says_why_a_hostile_page_cannot_be_shown(transactions: AppTest):
+    files = transactions.session_state["files"]
+    for name in files:
+        files[name] = decompression_bomb()
+    _select_first_row(transactions)
+    assert not transactions.exception and not transactions.image
+    assert [error.value for error in transactions.error] == [
+        "Cannot render the page: reading the PDF needed more than 1 GiB of memory: stopped"]
