@@ -4,9 +4,11 @@ over 100 successive extractions. The browser load test against `streamlit run` i
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -20,9 +22,24 @@ SESSIONS = 10
 RUNS_PER_SESSION = 3
 
 
-def rss_mb(pid="self") -> float:
+def rss_mb(pid: int | str = "self") -> float:
     with open(f"/proc/{pid}/status") as handle:
         return next(int(line.split()[1]) / 1024 for line in handle if line.startswith("VmRSS:"))
+
+
+def worker_processes() -> dict[int, float]:
+    """RSS in MB, by pid, of every live child of this process that runs the PDF worker: the sandbox's
+    own workers and any it lost track of."""
+    children: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            children.update(int(pid) for pid in (task / "children").read_text().split())
+    workers: dict[int, float] = {}
+    for pid in children:
+        with contextlib.suppress(OSError, StopIteration):  # exited meanwhile, or a zombie (no memory)
+            if b"agent.documents.sandbox" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                workers[pid] = rss_mb(pid)
+    return workers
 
 
 @pytest.mark.slow
@@ -64,9 +81,9 @@ def test_concurrent_sessions_get_their_own_results():
     for thread in threads:
         thread.join(120)
     elapsed = time.monotonic() - started
+    assert not [thread for thread in threads if thread.is_alive()], "a session still running after 120 s: hung"
     assert not failures, failures[:5]
     assert len(timings) == SESSIONS * RUNS_PER_SESSION
-    assert elapsed < 90
     assert default_sandbox().started - workers_before <= default_sandbox().size  # no worker died
     p95 = sorted(timings)[int(0.95 * (len(timings) - 1))]
     print(f"{len(timings)} runs in {elapsed:.1f} s; p50 {statistics.median(timings):.2f} s, p95 {p95:.2f} s")
@@ -75,11 +92,21 @@ def test_concurrent_sessions_get_their_own_results():
 @pytest.mark.slow
 def test_memory_is_bounded_over_100_extractions():
     data = [path.read_bytes() for path in sorted(SAMPLES.glob("*.pdf"))]
+    sandbox = default_sandbox()
     for index in range(10):  # warm-up: imports, the worker, caches
         Agent().run([InputFile(f"{index}.pdf", data[index % 3])])
-    before = rss_mb()
+    before, started_before, children_before = rss_mb(), sandbox.started, worker_processes()
+    pool_before = {worker.process.pid: rss_mb(worker.process.pid) for worker in sandbox._idle}
     for index in range(100):
         Agent().run([InputFile(f"{index}.pdf", data[index % 3])])
-    assert rss_mb() - before < 30
-    assert all(rss_mb(worker.process.pid) < default_sandbox().recycle_rss / (1 << 20) + 100
-               for worker in list(default_sandbox()._idle))
+    assert rss_mb() - before < 30  # the app process keeps nothing of a finished run
+    assert pool_before, "no idle PDF worker after the warm-up"
+    # One file at a time, the pool's workers after the warm-up read all 100: none was started, so none
+    # crashed or was recycled for its size (a leaking worker would be, past recycle_rss); all are back in
+    # the pool, no worker process was left running outside it, and each grew by less than a leak of 200 KB
+    # a file would make it.
+    assert sandbox.started == started_before
+    assert {worker.process.pid for worker in sandbox._idle} == pool_before.keys()
+    assert not worker_processes().keys() - children_before.keys()
+    growth = {pid: round(rss_mb(pid) - mb, 1) for pid, mb in pool_before.items()}
+    assert all(mb < 20 for mb in growth.values()), growth
