@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
+import pandas as pd
 import streamlit as st
 
 from agent.analysis.fit import HORIZONS, RISK_LEVELS, InvestorProfile, assess_fit
@@ -21,6 +25,13 @@ from pages.common import (
     use_llm,
     workspace,
 )
+
+
+def narrative_inputs(rows: pd.DataFrame, fit_profile: InvestorProfile) -> str:
+    """A fingerprint of what a narrative is written from: the run, the rows the filters keep, the profile."""
+    parts = (st.session_state.get("run_id", ""), rows.to_csv(), json.dumps(fit_profile.to_dict(), sort_keys=True))
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
 
 st.title("Risk profile")
 frame = transactions_frame()
@@ -66,10 +77,14 @@ for metric in metrics.all():
         st.markdown(f"Formula: `{metric.formula}`")
 
 st.divider()
+inputs = narrative_inputs(shown, profile)
 if use_llm() and st.button("Write the summary with the LLM"):
-    narrative = write_narrative(metrics, verdicts, OpenAIChat(llm_config()))
-    st.session_state["narrative"] = narrative
-narrative = st.session_state.get("narrative") or write_narrative(metrics, verdicts)
+    st.session_state["narrative"] = (inputs, write_narrative(metrics, verdicts, OpenAIChat(llm_config())))
+written_for, narrative = st.session_state.get("narrative", ("", None))
+if written_for != inputs:  # an LLM narrative of another run, other filters or another profile is not this one's
+    if narrative is not None:
+        st.caption("The LLM's summary was written for other rows or another profile: this is the computed one.")
+    narrative = write_narrative(metrics, verdicts)
 if narrative.note:
     st.info(f"Showing the computed summary: {narrative.note}.")
 st.markdown(narrative.text)
