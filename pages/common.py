@@ -38,7 +38,7 @@ def data_dir() -> Path:
 def _store(path: str) -> RunStore:
     store = RunStore(Path(path))
     try:
-        store.mark_interrupted()  # opened once per process: runs still 'running' died with an earlier process
+        store.mark_interrupted()  # runs left 'running' by a server that is gone (agent/store/lease.py)
     except StoreError:
         pass  # a read-only history still opens for reading; the first write the user makes says why it fails
     return store

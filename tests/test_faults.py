@@ -24,6 +24,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from agent.errors import StoreError
 from agent.models import InputFile
 from agent.run.extract import extract_bytes
 from agent.run.loop import Agent, brain_for
@@ -33,6 +34,7 @@ from tests.conftest import ROOT, SAMPLES, filing_path, llm_config_for
 from tests.fake_openai import delay, error, json_content, text, tool_calls, truncated
 from tests.pdf_builders import BROKER_STATEMENT, text_pdf
 from tests.test_llm_brain import INVENTED, MSFT, llm_row
+from tests.test_store import store_of_a_process_that_ended
 
 WORKSPACE = "f" * 32
 HISTORY = "history.sqlite3"
@@ -175,7 +177,7 @@ def shows_earlier_history(app: AppTest, earlier: HistorySnapshot) -> None:
 def test_full_disk_gives_a_clear_message_keeps_the_results_and_history(tmp_path, monkeypatch):
     data = tmp_path / "data"
     data.mkdir()
-    with full_disk(data):
+    with full_disk(data, size="4m"):  # room for the first run's WAL (checkpointed into the database at 4 MiB)
         app = app_on(data, monkeypatch)
         run_samples(app)
         earlier = HistorySnapshot.of(data / HISTORY)
@@ -219,13 +221,36 @@ def test_read_only_data_folder_gives_a_clear_message_keeps_the_results_and_histo
 
 
 def test_history_that_cannot_be_written_still_opens_for_reading(tmp_path):
-    store = RunStore(tmp_path / HISTORY)
+    store = store_of_a_process_that_ended(tmp_path / HISTORY)
     store.start_run(WORKSPACE, "cut-short", "offline", "", [InputFile("a.pdf", b"%PDF-1.7")])
+    store.close()  # as the process's end did: the WAL folded into the database, its index gone
+    assert not (tmp_path / f"{HISTORY}-shm").exists()
     with read_only(tmp_path):
         reopened = RunStore(tmp_path / HISTORY)  # a restart
         assert [run.status for run in reopened.list_runs(WORKSPACE)] == ["running"]  # cannot be marked: kept as is
+        with pytest.raises(StoreError, match=f"history not saved: the data folder {tmp_path} is read-only"):
+            reopened.mark_interrupted()
         assert reopened.cached_outcome("0" * 64) is None
         reopened.cache_outcome("0" * 64, extract_bytes(b"", "empty.pdf"))  # the cache is best effort: no error
+    assert HistorySnapshot.of(tmp_path / HISTORY).runs == [("cut-short", WORKSPACE, "running", 0, 0, "")]
+    assert reopened.mark_interrupted() == 1  # the folder takes writes again: so does the store
+
+
+def test_history_on_a_full_disk_still_opens_for_reading_after_a_restart(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    with full_disk(data):
+        store = RunStore(data / HISTORY)
+        store.start_run(WORKSPACE, "done", "offline", "", [InputFile("a.pdf", b"%PDF-1.7")])
+        store.close()
+        filler = fill(data)
+        reopened = RunStore(data / HISTORY)  # a restart: no room left for the WAL's index
+        assert [run.id for run in reopened.list_runs(WORKSPACE)] == ["done"]
+        with pytest.raises(StoreError, match=f"history not saved: the disk holding {data} is full"):
+            reopened.start_run(WORKSPACE, "refused", "offline", "", [InputFile("b.pdf", b"%PDF-1.7")])
+        filler.unlink()
+        reopened.start_run(WORKSPACE, "later", "offline", "", [InputFile("b.pdf", b"%PDF-1.7")])  # room again
+        assert [run.id for run in RunStore(data / HISTORY).list_runs(WORKSPACE)] == ["later", "done"]
 
 
 # --- an LLM endpoint answering the wrong shape, cut short or too late ---------------------------------------
