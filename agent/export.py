@@ -7,6 +7,8 @@ import io
 import json
 import math
 import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,9 +19,9 @@ from agent.models import CSV_COLUMNS, EXTRA_COLUMNS, Filing, Transaction
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def row_record(filing: Filing, row: Transaction) -> dict:
+def row_record(filing: Filing, row: Transaction) -> dict[str, Any]:
     """One transaction with its filing's fields, keyed by CSV_COLUMNS then EXTRA_COLUMNS."""
-    record = {
+    record: dict[str, Any] = {
         "source_file": filing.source_file,
         "filing_id": filing.filing_id,
         "filer_name": filing.filer_name,
@@ -37,7 +39,7 @@ def row_record(filing: Filing, row: Transaction) -> dict:
     return record
 
 
-def records(filings: list[Filing]) -> list[dict]:
+def records(filings: list[Filing]) -> list[dict[str, Any]]:
     return [row_record(filing, row) for filing in filings for row in filing.transactions]
 
 
@@ -52,7 +54,7 @@ def to_dataframe(filings: list[Filing]) -> pd.DataFrame:
     return frame
 
 
-def csv_cell(value) -> str:
+def csv_cell(value: object) -> str:
     """Render one value for CSV: numbers stay numbers, text that a spreadsheet would run is neutralized."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -69,7 +71,7 @@ def csv_cell(value) -> str:
     return text
 
 
-def to_csv(rows: list[dict]) -> str:
+def to_csv(rows: Sequence[Mapping[str, object]]) -> str:
     """CSV text with exactly CSV_COLUMNS, quoted per RFC 4180 (CRLF line ends)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -79,9 +81,9 @@ def to_csv(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def records_of_frame(frame: pd.DataFrame) -> list[dict]:
+def records_of_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a (filtered) transactions DataFrame as plain records, missing values as None."""
-    return [{key: (None if value is pd.NA else value) for key, value in row.items()}
+    return [{str(key): (None if value is pd.NA else value) for key, value in row.items()}
             for row in frame.astype(object).to_dict("records")]
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Literal
+from typing import Any, Literal
 
 # The CSV schema, in order. Everything here is either printed on the filing or derived from it
 # (amount_min/amount_max from the amount label, option_* from the description, checks from validators).
@@ -32,12 +33,12 @@ class Box:
     x1: float
     bottom: float
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, float]:
         return {"page": self.page, "x0": round(self.x0, 1), "top": round(self.top, 1),
                 "x1": round(self.x1, 1), "bottom": round(self.bottom, 1)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Box":
+    def from_dict(cls, data: Mapping[str, Any]) -> Box:
         return cls(int(data["page"]), data["x0"], data["top"], data["x1"], data["bottom"])
 
 
@@ -49,11 +50,11 @@ class Flag:
     message: str
     row_number: int | None = None  # None for a filing-level flag
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Flag":
+    def from_dict(cls, data: Mapping[str, Any]) -> Flag:
         return cls(data["code"], data["message"], data.get("row_number"))
 
 
@@ -95,7 +96,7 @@ class Transaction:
     def checks(self) -> str:
         return ";".join(flag.code for flag in self.flags)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         # By hand rather than dataclasses.asdict: this runs for every row of every finished file.
         data = {name: getattr(self, name) for name in _TRANSACTION_FIELDS}
         data["source_lines"] = list(self.source_lines)
@@ -104,7 +105,7 @@ class Transaction:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Transaction":
+    def from_dict(cls, data: Mapping[str, Any]) -> Transaction:
         values = dict(data)
         values["boxes"] = [Box.from_dict(box) for box in values.get("boxes", [])]
         values["flags"] = [Flag.from_dict(flag) for flag in values.get("flags", [])]
@@ -137,7 +138,7 @@ class Filing:
     def flagged_rows(self) -> int:
         return sum(1 for row in self.transactions if row.flags)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in _FILING_FIELDS}
         data["image_only_pages"] = list(self.image_only_pages)
         data["transactions"] = [row.to_dict() for row in self.transactions]
@@ -145,7 +146,7 @@ class Filing:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Filing":
+    def from_dict(cls, data: Mapping[str, Any]) -> Filing:
         values = dict(data)
         values["transactions"] = [Transaction.from_dict(row) for row in values.get("transactions", [])]
         values["flags"] = [Flag.from_dict(flag) for flag in values.get("flags", [])]
@@ -182,11 +183,11 @@ class FileOutcome:
     def flagged_rows(self) -> int:
         return self.filing.flagged_rows if self.filing else 0
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"source_file": self.source_file, "status": self.status, "reason": self.reason,
                 "filing": self.filing.to_dict() if self.filing else None, "seconds": round(self.seconds, 4)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "FileOutcome":
+    def from_dict(cls, data: Mapping[str, Any]) -> FileOutcome:
         filing = Filing.from_dict(data["filing"]) if data.get("filing") else None
         return cls(data["source_file"], data["status"], data.get("reason", ""), filing, data.get("seconds", 0.0))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from agent.analysis.formatting import counted, number_text, percent_text
 from agent.analysis.metrics import OptionActivity, SectorExposure, TradingMetrics, VolumeEstimate
@@ -58,13 +58,13 @@ class InvestorProfile:
         # A list read from JSON becomes a tuple, so the profile stays hashable.
         object.__setattr__(self, "avoid_sectors", tuple(self.avoid_sectors))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["avoid_sectors"] = list(self.avoid_sectors)
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> InvestorProfile:
+    def from_dict(cls, data: Mapping[str, Any]) -> InvestorProfile:
         return cls(**data)
 
 

@@ -1,4 +1,5 @@
-"""The transactions frame the metrics read: one row a trade, with side, owner and instrument in words, bracket midpoints and sectors."""
+"""The transactions frame the metrics read: one row a trade, with side, owner and instrument in words, bracket
+midpoints and sectors."""
 
 from __future__ import annotations
 

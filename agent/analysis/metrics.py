@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, fields
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pandas as pd
 
@@ -59,7 +59,7 @@ class DollarRange:
 _RANGE_COLUMNS = ["midpoint", "amount_min", "amount_max", "open_bracket"]
 
 
-def _dollar_range(sums: Mapping) -> DollarRange:
+def _dollar_range(sums: Mapping[Hashable, Any] | pd.Series) -> DollarRange:
     """A DollarRange from the sums of _RANGE_COLUMNS (sums skip the missing bounds of unreadable amounts)."""
     open_brackets = int(sums["open_bracket"])
     return DollarRange(float(sums["midpoint"]), float(sums["amount_min"]),
@@ -82,9 +82,15 @@ def _tally(trades: pd.DataFrame, rows: pd.Series) -> Tally:
 BALANCE_SIDES = ("purchase", "sale", "exchange")
 
 
+def _per_side(tally_of: Callable[[str], Tally]) -> tuple[Tally, Tally, Tally]:
+    """The tallies of purchases, sales and exchanges, in the order of BALANCE_SIDES."""
+    purchase, sale, exchange = BALANCE_SIDES
+    return tally_of(purchase), tally_of(sale), tally_of(exchange)
+
+
 def _by_side(trades: pd.DataFrame) -> tuple[Tally, Tally, Tally]:
     """Purchases, sales (full and partial) and exchanges."""
-    return tuple(_tally(trades, trades["side"] == side) for side in BALANCE_SIDES)
+    return _per_side(lambda side: _tally(trades, trades["side"] == side))
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,8 @@ def volume_estimate(trades: pd.DataFrame) -> VolumeEstimate:
     """Estimated volume in total and per position, each with its bracket range."""
     total = _dollar_range(trades[_RANGE_COLUMNS].sum())
     grouped = trades.groupby("position")
-    sums, counts, sectors = grouped[_RANGE_COLUMNS].sum().to_dict("index"), grouped.size(), grouped["sector"].first()
+    sums, counts = grouped[_RANGE_COLUMNS].sum().to_dict("index"), grouped.size().to_dict()
+    sectors = grouped["sector"].first().to_dict()
     positions = [
         PositionVolume(str(name), str(sectors[name]), int(counts[name]), _dollar_range(sums[name]),
                        ratio(sums[name]["midpoint"], total.midpoint))
@@ -193,6 +200,11 @@ class BuySellBalance(Metric):
                 + (span if self.months else ""))
 
 
+def _month_activity(month: pd.Period, tallies: Mapping[Hashable, Tally], trades: int) -> MonthActivity:
+    """One month's purchases, sales and exchanges; `tallies` holds them by (month, side), a quiet side left out."""
+    return MonthActivity(str(month), *_per_side(lambda side: tallies.get((month, side), Tally())), trades=trades)
+
+
 def buy_sell_balance(trades: pd.DataFrame) -> BuySellBalance:
     """Purchases, sales and exchanges in total and month by month."""
     month_of = trades["traded_on"].dt.to_period("M")
@@ -201,11 +213,8 @@ def buy_sell_balance(trades: pd.DataFrame) -> BuySellBalance:
     by_side = trades.groupby([month_of, trades["side"]])["midpoint"].agg(["size", "sum"])
     tallies = {key: Tally(int(count), float(volume))
                for key, count, volume in zip(by_side.index, by_side["size"], by_side["sum"])}
-    months = [
-        MonthActivity(str(month), *(tallies.get((month, side), Tally()) for side in BALANCE_SIDES),
-                      trades=int(per_month.get(month, 0)))
-        for month in (pd.period_range(month_of.min(), month_of.max(), freq="M") if dated else [])
-    ]
+    calendar = pd.period_range(month_of.min(), month_of.max(), freq="M") if dated else pd.PeriodIndex([], freq="M")
+    months = [_month_activity(month, tallies, int(per_month.get(month, 0))) for month in calendar]
     return BuySellBalance(tuple(months), *_by_side(trades), trades_per_month=ratio(dated, len(months)),
                           undated_trades=len(trades) - dated)
 
@@ -223,7 +232,8 @@ class Turnover(Metric):
     def text(self) -> str:
         if self.value is None:
             return f"not defined without priced purchases (sales {dollars_text(self.sale_volume)})"
-        return f"{self.value:.2f} (sales {dollars_text(self.sale_volume)} / purchases {dollars_text(self.purchase_volume)})"
+        return (f"{self.value:.2f} (sales {dollars_text(self.sale_volume)} / "
+                f"purchases {dollars_text(self.purchase_volume)})")
 
 
 def turnover(trades: pd.DataFrame) -> Turnover:
@@ -499,7 +509,7 @@ class DisclosureTimeliness(Metric):
 
     @property
     def text(self) -> str:
-        if self.median_days is None:
+        if self.median_days is None or self.p90_days is None or self.max_days is None:  # all three, or none
             return "no trade has both dates"
         return (f"median {counted(self.median_days, 'day')} after the trade, 90th percentile "
                 f"{number_text(self.p90_days)}, longest {number_text(self.max_days)}; "
@@ -511,10 +521,10 @@ def disclosure_timeliness(trades: pd.DataFrame) -> DisclosureTimeliness:
     """How long after each trade it was disclosed, against the STOCK Act's 45 days."""
     delays = trades["delay_days"].dropna()
     late = int((delays > STOCK_ACT_LIMIT_DAYS).sum())
-    summary = ((float(delays.median()), float(delays.quantile(0.9)), float(delays.max()))
-               if len(delays) else (None, None, None))
-    return DisclosureTimeliness(len(delays), *summary, late_trades=late, late_share=ratio(late, len(delays)),
-                                undated_trades=len(trades) - len(delays))
+    median, p90, longest = ((float(delays.median()), float(delays.quantile(0.9)), float(delays.max()))
+                            if len(delays) else (None, None, None))
+    return DisclosureTimeliness(len(delays), median_days=median, p90_days=p90, max_days=longest, late_trades=late,
+                                late_share=ratio(late, len(delays)), undated_trades=len(trades) - len(delays))
 
 
 @dataclass(frozen=True)

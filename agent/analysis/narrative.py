@@ -4,8 +4,8 @@ in it appears among the metrics; otherwise the deterministic summary stands, and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from agent.analysis.fit import FitVerdict
 from agent.analysis.metrics import TradingMetrics

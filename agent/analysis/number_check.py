@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import fields, is_dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-
-import pandas as pd
 
 from agent.analysis.fit import FitVerdict
 from agent.analysis.metrics import TradingMetrics
@@ -61,8 +60,9 @@ def _stated_numbers(value: object) -> set[str]:
         return set()
     if isinstance(value, numbers.Integral):
         return {str(abs(int(value)))}
-    if isinstance(value, numbers.Real) and pd.notna(value):
-        return _renderings(float(value))
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return set() if math.isnan(number) else _renderings(number)
     return set()
 
 

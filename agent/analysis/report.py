@@ -11,7 +11,7 @@ from agent.models import FileOutcome
 from agent.run.summary import run_summary
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return ""
     return str(value).replace("|", "\\|").replace("\n", " ")

@@ -102,7 +102,7 @@ class OcrPage:
 
 
 def _text_of(words: list[OcrWord]) -> str:
-    lines: dict[tuple, list[OcrWord]] = {}
+    lines: dict[tuple[int, int, int], list[OcrWord]] = {}
     for word in words:
         lines.setdefault(word.line, []).append(word)
     ordered = sorted(lines.values(), key=lambda ws: (min(w.top for w in ws), min(w.x0 for w in ws)))

@@ -15,8 +15,9 @@ import ctypes
 import hashlib
 import re
 import statistics
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pypdfium2 as pdfium
 
@@ -28,6 +29,13 @@ MAX_PAGES = 500
 MIN_TEXT_CHARS = 20
 
 _WORD = re.compile(r"\S+")
+
+# A raw PDFium handle (a ctypes pointer such as FPDF_PAGEOBJECT or FPDF_TEXTPAGE); pypdfium2 ships no types.
+_Handle = Any
+# The red, green, blue and alpha buffers PDFium's colour getters fill.
+_Rgba = tuple[ctypes.c_uint, ctypes.c_uint, ctypes.c_uint, ctypes.c_uint]
+# A colour getter of a text page's character: FPDFText_GetFillColor or FPDFText_GetStrokeColor.
+_ColourGetter = Callable[[_Handle, int, ctypes.c_uint, ctypes.c_uint, ctypes.c_uint, ctypes.c_uint], int]
 
 
 @dataclass(frozen=True)
@@ -128,7 +136,7 @@ _BOX_SIZE = (7.0, 13.0)
 _TICK_MAX_SEGMENTS = 8
 
 
-def _path_objects(handles, depth: int = 3):
+def _path_objects(handles: Iterable[_Handle], depth: int = 3) -> Iterator[_Handle]:
     """Raw handles of the path objects among `handles`, looking into form XObjects (cheaper than wrappers)."""
     raw = pdfium.raw
     for handle in handles:
@@ -143,7 +151,8 @@ def _path_objects(handles, depth: int = 3):
 def _read_checkboxes(page: pdfium.PdfPage, height: float) -> list[Checkbox]:
     raw = pdfium.raw
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    outlines, ticks = [], []
+    outlines: list[tuple[float, float, float, float]] = []
+    ticks: list[tuple[float, float, float, float]] = []
     handles = (raw.FPDFPage_GetObject(page.raw, i) for i in range(raw.FPDFPage_CountObjects(page.raw)))
     for handle in _path_objects(handles):
         raw.FPDFPageObj_GetBounds(handle, left, bottom, right, top)
@@ -154,13 +163,13 @@ def _read_checkboxes(page: pdfium.PdfPage, height: float) -> list[Checkbox]:
         (ticks if segments <= _TICK_MAX_SEGMENTS else outlines).append(
             (left.value, height - top.value, right.value, height - bottom.value))
     boxes: dict[tuple[int, int], Checkbox] = {}
-    for x0, top, x1, bottom in outlines:
-        key = (round(x0), round(top))  # the same box is often drawn two or three times
+    for x0, box_top, x1, box_bottom in outlines:  # from the page's top, unlike the bottom-up buffers above
+        key = (round(x0), round(box_top))  # the same box is often drawn two or three times
         if key in boxes:
             continue
-        checked = any(abs((tx0 + tx1) / 2 - (x0 + x1) / 2) < 3 and abs((tt + tb) / 2 - (top + bottom) / 2) < 3
+        checked = any(abs((tx0 + tx1) / 2 - (x0 + x1) / 2) < 3 and abs((tt + tb) / 2 - (box_top + box_bottom) / 2) < 3
                       for tx0, tt, tx1, tb in ticks)
-        boxes[key] = Checkbox(x0, top, x1, bottom, checked)
+        boxes[key] = Checkbox(x0, box_top, x1, box_bottom, checked)
     return list(boxes.values())
 
 
@@ -191,7 +200,7 @@ _MIN_CAPITALS_MEASURED = 3  # fewer, and the font's cap height is not trusted: i
 class _Glyph(NamedTuple):
     """A letter's tight box against its baseline, in units of its font size, so sizes compare."""
 
-    index: int
+    char_index: int  # in the text page (`index` would shadow tuple.index)
     letter: str
     font: bytes
     top: float
@@ -279,7 +288,7 @@ def restore_capitals(textpage: pdfium.PdfTextPage, text: str) -> str:
         cap_height = cap_heights.get(glyph.font)
         if glyph.letter.islower() and cap_height and _is_hidden_capital(
                 glyph, cap_height, ascender_heights.get(glyph.font)):
-            letters[glyph.index] = glyph.letter.upper()
+            letters[glyph.char_index] = glyph.letter.upper()
     return "".join(letters)
 
 
@@ -306,7 +315,7 @@ _NEAR_WHITE = 250  # every channel at least this (of 255)
 FORM_GLYPHS = frozenset({"gfedc", "gfedcb", "nmlkj", "nmlkji"})
 
 
-def _drawn_invisibly(handle, index: int, rgba: tuple) -> bool:
+def _drawn_invisibly(handle: _Handle, index: int, rgba: _Rgba) -> bool:
     """True when character `index` of the text page is painted in nothing a reader can see."""
     mode = _raw.FPDFTextObj_GetTextRenderMode(_raw.FPDFText_GetTextObject(handle, index))
     if mode == _raw.FPDF_TEXTRENDERMODE_FILL:  # nearly all text: one colour decides (the quick path)
@@ -317,7 +326,7 @@ def _drawn_invisibly(handle, index: int, rgba: tuple) -> bool:
     return all(_blank(colour, handle, index, rgba) for colour in painted_with)
 
 
-def _blank(colour, handle, index: int, rgba: tuple) -> bool:
+def _blank(colour: _ColourGetter, handle: _Handle, index: int, rgba: _Rgba) -> bool:
     """True when the character's `colour` (its fill or stroke colour getter) is near-white or transparent."""
     red, green, blue, alpha = rgba
     return bool(colour(handle, index, red, green, blue, alpha)) and (
@@ -336,7 +345,7 @@ def _read_words(textpage: pdfium.PdfTextPage, text: str, height: float) -> _Page
     # more than the visibility check.
     raw, handle = pdfium.raw, textpage.raw
     box = raw.FS_RECTF()
-    rgba = tuple(ctypes.c_uint() for _ in range(4))
+    rgba: _Rgba = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
     words, hidden = [], []
     letters: list[str] | None = None
     for match in _WORD.finditer(text):

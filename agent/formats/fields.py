@@ -151,7 +151,7 @@ def _parse_expiry(text: str) -> date:
         return parse_date(text)
     match = re.fullmatch(r"([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})", text.strip())
     month = _MONTHS.get(match.group(1)[:3].lower()) if match else None
-    if month is None:
+    if match is None or month is None:
         raise ParseError("an expiration date", text)
     try:
         return date(int(match.group(3)), month, int(match.group(2)))
@@ -169,11 +169,12 @@ def _expiration(description: str) -> date | None:
         return None
 
 
-def _money_in(match: re.Match | None, group: int) -> Decimal | None:
+def _money_in(match: re.Match[str] | None, group: int) -> Decimal | None:
     return Decimal(match.group(group).replace(",", "")) if match else None
 
 
-def _option_type(contracts: re.Match | None, kind: re.Match | None, shorthand: re.Match | None) -> str | None:
+def _option_type(contracts: re.Match[str] | None, kind: re.Match[str] | None,
+                 shorthand: re.Match[str] | None) -> str | None:
     if contracts:
         return contracts.group(2).lower()
     if kind:
@@ -181,7 +182,7 @@ def _option_type(contracts: re.Match | None, kind: re.Match | None, shorthand: r
     return _OPTION_LETTERS[shorthand.group(1)] if shorthand else None
 
 
-def _strike(description: str, shorthand: re.Match | None, is_option_asset: bool) -> Decimal | None:
+def _strike(description: str, shorthand: re.Match[str] | None, is_option_asset: bool) -> Decimal | None:
     strike = _money_in(_STRIKE.search(description), 1)
     if strike is not None or not is_option_asset:
         return strike

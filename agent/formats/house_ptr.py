@@ -19,6 +19,7 @@ matched letter by letter with those glyphs as wildcards.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from agent.documents.pdf import Document, PageText, Word
@@ -69,7 +70,7 @@ def label_matches(text: str, label: str) -> bool:
     return all(char in GARBLED or char.upper() == want for char, want in zip(text, label))
 
 
-def match_label(text: str, labels) -> str | None:
+def match_label(text: str, labels: Iterable[str]) -> str | None:
     """The label that `text` starts with (followed by a colon), or None."""
     head, colon, _ = text.partition(":")
     if not colon:
@@ -149,7 +150,7 @@ def find_columns(lines: list[Line]) -> Columns | None:
             continue
         band = [w for other in lines[index:index + 6] for w in other.words
                 if other.top - line.top < 40 and w.text.lower() in HEADER_WORDS]
-        first = {}
+        first: dict[str, Word] = {}
         for word in sorted(band, key=lambda w: (w.top, w.x0)):
             first.setdefault(word.text.lower(), word)
         needed = ("owner", "asset", "transaction", "notification", "amount")

@@ -7,8 +7,9 @@ Each event is a small dataclass with a `type` literal and `to_dict()`; `event_fr
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import ClassVar, Iterable
+from typing import Any, ClassVar
 
 
 @dataclass
@@ -22,8 +23,8 @@ class Event:
     duration: float = 0.0  # seconds
     tokens: int = 0  # LLM tokens this step used (0 offline)
 
-    def to_dict(self) -> dict:
-        data = {"type": self.type}
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": self.type}
         data.update(asdict(self))
         return data
 
@@ -92,7 +93,7 @@ class ThoughtDelta(Event):
 class ToolCall(Event):
     type: ClassVar[str] = "tool_call"
     tool: str = ""
-    arguments: dict = field(default_factory=dict)
+    arguments: dict[str, Any] = field(default_factory=dict)
 
     @property
     def headline(self) -> str:
@@ -146,7 +147,7 @@ class FileFinished(Event):
     rows: int = 0
     flagged_rows: int = 0
     reason: str = ""
-    file_outcome: dict = field(default_factory=dict)  # the FileOutcome, so a trace can be replayed
+    file_outcome: dict[str, Any] = field(default_factory=dict)  # the FileOutcome, so a trace can be replayed
 
     @property
     def headline(self) -> str:
@@ -202,7 +203,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
 EPHEMERAL_TYPES = frozenset({ThoughtDelta.type})
 
 
-def event_from_dict(data: dict) -> Event:
+def event_from_dict(data: Mapping[str, Any]) -> Event:
     cls = EVENT_TYPES[data["type"]]
     names = {f.name for f in fields(cls)}
     return cls(**{key: value for key, value in data.items() if key in names})

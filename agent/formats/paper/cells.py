@@ -19,7 +19,7 @@ PendingRow = tuple[Transaction, list[tuple[str, str]]]
 
 
 def ocr_lines(words: list[OcrWord]) -> list[list[OcrWord]]:
-    lines: dict[tuple, list[OcrWord]] = {}
+    lines: dict[tuple[int, int, int], list[OcrWord]] = {}
     for word in words:
         lines.setdefault(word.line, []).append(word)
     return [sorted(ws, key=lambda w: w.x0) for ws in sorted(lines.values(), key=lambda ws: min(w.top for w in ws))]

@@ -108,7 +108,7 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
     modes = [(1, 6), (2, 6), (3, 6), (3, 11)] if small_print else [(1, 6), (2, 6)]
     readings = [(date_spans, DATE_CHARS, zoom, psm) for zoom, psm in modes]
     if columns.owner:
-        readings.append(([inset(columns.owner)], OWNER_CHARS, 3 if small_print else 1))
+        readings.append(([inset(columns.owner)], OWNER_CHARS, 3 if small_print else 1, 6))  # psm 6: one block of text
     with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # separate tesseract processes: one per core
         read = list(pool.map(lambda reading: read_columns(page, *reading), readings))
     strips, owner_words = read[:len(modes)], (read[-1] if columns.owner else [])
