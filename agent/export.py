@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agent.models import CSV_COLUMNS, EXTRA_COLUMNS, Filing, Transaction
+from agent.models import CSV_COLUMNS, EXTRA_COLUMNS, FILING_COLUMNS, Filing, Transaction
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -21,16 +21,12 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def row_record(filing: Filing, row: Transaction) -> dict[str, Any]:
     """One transaction with its filing's fields, keyed by CSV_COLUMNS then EXTRA_COLUMNS."""
-    record: dict[str, Any] = {
-        "source_file": filing.source_file,
-        "filing_id": filing.filing_id,
-        "filer_name": filing.filer_name,
-        "filer_status": filing.filer_status,
-        "state_district": filing.state_district,
-        "signed_date": filing.signed_date,
-    }
-    for column in CSV_COLUMNS[len(record):]:
-        record[column] = row.checks if column == "checks" else getattr(row, column)
+    record: dict[str, Any] = {}
+    for column in CSV_COLUMNS:
+        if column in FILING_COLUMNS:
+            record[column] = getattr(filing, column)
+        else:
+            record[column] = row.checks if column == "checks" else getattr(row, column)
     for column in EXTRA_COLUMNS:
         value = getattr(row, column)
         if column == "boxes":
@@ -46,7 +42,7 @@ def records(filings: list[Filing]) -> list[dict[str, Any]]:
 def to_dataframe(filings: list[Filing]) -> pd.DataFrame:
     """All transactions as a DataFrame with the CSV columns first, then provenance columns."""
     frame = pd.DataFrame(records(filings), columns=list(CSV_COLUMNS + EXTRA_COLUMNS))
-    for column in ("option_contracts", "option_shares", "page", "row_number"):
+    for column in ("option_contracts", "option_shares", "page", "row_number", "amendment_number"):
         frame[column] = frame[column].astype("Int64")
     for column in ("amount_min", "amount_max", "option_strike"):
         frame[column] = frame[column].astype("Float64")

@@ -14,6 +14,14 @@ CSV_COLUMNS: tuple[str, ...] = (
     "notification_date", "amount", "amount_min", "amount_max", "cap_gains_over_200", "filing_status",
     "description", "subholding_of", "location", "comments", "option_type", "option_contracts",
     "option_strike", "option_expiration", "page", "checks",
+    # Since the Senate: both chambers share the columns above; these say what the Senate's reports add.
+    "chamber", "report_date", "filed_date", "amendment_number", "filer_printed", "asset_type_label",
+    "received_ticker", "received_asset_name", "bond_rate", "bond_maturity", "company",
+)
+# The columns above that are the filing's, not the row's.
+FILING_COLUMNS: tuple[str, ...] = (
+    "source_file", "filing_id", "filer_name", "filer_status", "state_district", "signed_date", "chamber",
+    "report_date", "filed_date", "amendment_number", "filer_printed",
 )
 # Further columns in the DataFrame and JSON: where the row stands and how it was read.
 EXTRA_COLUMNS: tuple[str, ...] = (
@@ -21,6 +29,9 @@ EXTRA_COLUMNS: tuple[str, ...] = (
 )
 
 FileStatus = Literal["ok", "flagged", "needs_ocr", "failed"]
+Chamber = Literal["house", "senate"]
+# How a filing was read: a format's layout, scanned (not read), read by OCR or by the LLM, or no known one.
+Layout = Literal["house_ptr", "house_ptr_legacy", "senate_efd", "scanned", "scanned_ocr", "llm_read", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,12 @@ class Transaction:
     option_expiration: str = ""
     option_action: str = ""
     option_shares: int | None = None
+    asset_type_label: str = ""  # the asset type as printed when it is a word (Senate: "Stock Option")
+    received_ticker: str = ""  # an exchange naming two assets: the one received (ticker and asset_name: given up)
+    received_asset_name: str = ""
+    bond_rate: str = ""  # Senate bonds: "Rate/Coupon: 5.25%"
+    bond_maturity: str = ""  # Senate bonds: "Matures: ..." (ISO)
+    company: str = ""  # Senate non-public stock: "Company: ..." (its "Description: ..." is in description)
     page: int = 0
     boxes: list[Box] = field(default_factory=list)
     source_lines: list[str] = field(default_factory=list)
@@ -119,13 +136,19 @@ class Filing:
     source_file: str
     sha256: str
     pages: int
-    layout: str  # house_ptr | house_ptr_legacy | scanned | unknown
+    layout: Layout
     filing_id: str = ""
     filer_name: str = ""
     filer_status: str = ""
     state_district: str = ""
     signed_date: str = ""
-    amendment: bool = False  # derived: some row's Filing Status reads "Amended"
+    amendment: bool = False  # House: some row's Filing Status reads "Amended"; Senate: an "(Amendment N)"
+    chamber: Chamber = "house"
+    report_date: str = ""  # Senate: "Periodic Transaction Report for ..." (ISO)
+    filed_date: str = ""  # Senate: "Filed MM/DD/YYYY @ ..." (ISO)
+    filed_time: str = ""  # Senate: the filing's time, 24-hour "HH:MM"
+    amendment_number: int = 0  # Senate: N of "(Amendment N)"; 0 for the original report
+    filer_printed: str = ""  # Senate: the filer line as printed; filer_name is the name alone
     transactions: list[Transaction] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     image_only_pages: list[int] = field(default_factory=list)

@@ -75,12 +75,16 @@ def test_flagged_rows_get_a_reflection():
 
 def test_one_broken_file_never_stops_the_others():
     samples = [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES.glob("*.pdf"))]
-    files = [InputFile("empty.pdf", b""), *samples, InputFile("page.pdf", b"<html>")]
+    files = [InputFile("empty.pdf", b""), *samples, InputFile("notes.pdf", b"Dear Clerk, ..."),
+             InputFile("page.pdf", b"<html><body>Hello</body></html>")]
     result = Agent().run(files)
     statuses = [(outcome.source_file, outcome.status) for outcome in result.outcomes]
-    assert statuses[0] == ("empty.pdf", "failed") and statuses[-1] == ("page.pdf", "failed")
-    assert all(status == "ok" for _, status in statuses[1:-1])
+    assert statuses[0] == ("empty.pdf", "failed")
+    assert statuses[-2:] == [("notes.pdf", "failed"), ("page.pdf", "flagged")]
+    assert all(status == "ok" for _, status in statuses[1:-2])
     assert result.outcomes[0].reason == "the file is empty (0 bytes)"
+    # read by what it is, not by its name: a web page named .pdf is a web page
+    assert result.outcomes[-1].reason == "a web page, but not a Senate eFD Periodic Transaction Report"
     assert result.outcome == "completed"
 
 

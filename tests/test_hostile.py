@@ -128,7 +128,7 @@ HOSTILE = [
                  id="decompression-bomb-2-GiB", marks=pytest.mark.slow),
     pytest.param(page_tree_loop, "failed", "page 2 cannot be loaded: the PDF's page tree is damaged",
                  id="page-tree-loop"),
-    pytest.param(self_references, "flagged", "no House PTR transaction table found", id="self-references"),
+    pytest.param(self_references, "flagged", "not a House PTR (no transaction table found)", id="self-references"),
     pytest.param(encrypted_with_user_password, "failed", "the PDF is encrypted with a password",
                  id="encrypted-user-password"),
 ]

@@ -17,13 +17,14 @@ import re
 import statistics
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import pypdfium2 as pdfium
 
 from agent.errors import InputError
 
 PDF_MAGIC = b"%PDF-"
+DocumentKind = Literal["pdf", "html"]
 MAX_PAGES = 500
 # A page whose text layer has fewer characters than this, and which carries an image, is a scan.
 MIN_TEXT_CHARS = 20
@@ -82,11 +83,14 @@ class PageText:
 
 @dataclass
 class Document:
-    """A readable PDF's pages; `sha256` identifies the bytes for caching and history."""
+    """A readable document's pages of words with boxes: a PDF's, or a saved web page laid out as a browser
+    would (agent/documents/html.py). `sha256` identifies the bytes for caching and history."""
 
     source: str
     sha256: str
     pages: list[PageText]
+    kind: DocumentKind = "pdf"
+    title: str = ""  # a web page's <title>
 
     @property
     def image_only_pages(self) -> list[int]:

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from agent.documents.pdf import Checkbox, Document, PageText, Word, check_pdf_bytes
+from agent.documents.upload import check_readable
 from agent.errors import InputError, ReaderError
 
 DEFAULT_TIMEOUT = 20.0  # seconds of wall-clock time per file
@@ -95,7 +96,7 @@ def _serve(memory: int | None) -> None:
     requests = os.fdopen(os.dup(0), "rb")
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed by a library goes to stderr, never into the replies
-    from agent.documents.pdf import read_document
+    from agent.documents.upload import read_upload
 
     _limit_memory(memory)
     while True:
@@ -110,7 +111,7 @@ def _serve(memory: int | None) -> None:
             data, source, render = pickle.loads(message)
             del message
             try:
-                reply = ("ok", _render(data, source, *render) if render else _pack(read_document(data, source)))
+                reply = ("ok", _render(data, source, *render) if render else _pack(read_upload(data, source)))
             except InputError as exc:
                 reply = ("input", exc.reason)
             except MemoryError:
@@ -170,7 +171,7 @@ class _ReplyUnpickler(pickle.Unpickler):
 
 def _pack(document: Document) -> tuple:
     """A Document as plain tuples: about ten times cheaper to pickle than the dataclasses."""
-    return (document.source, document.sha256,
+    return (document.source, document.sha256, document.kind, document.title,
             [(page.number, page.width, page.height, page.text, page.has_images, _pack_words(page.words),
               [(box.x0, box.top, box.x1, box.bottom, box.checked) for box in page.checkboxes],
               _pack_words(page.hidden_words))
@@ -200,8 +201,8 @@ def _image_of(reply: object) -> PageImage:
 
 
 def _unpack(packed: tuple) -> Document:
-    source, sha256, pages = packed
-    return Document(source, sha256, [
+    source, sha256, kind, title, pages = packed
+    return Document(source, sha256, kind=kind, title=title, pages=[
         PageText(number, width, height, text, [Word(*word) for word in words], has_images,
                  [Checkbox(*box) for box in boxes], [Word(*word) for word in hidden_words])
         for number, width, height, text, has_images, words, boxes, hidden_words in pages])
@@ -308,7 +309,8 @@ class PdfSandbox:
             self._idle.append(worker)
 
     def read_document(self, data: bytes, source: str) -> Document:
-        """agent.pdf.read_document in a worker. Raises InputError for unreadable or hostile files."""
+        """An upload (a PDF or a saved web page) read in a worker: agent.documents.upload.read_upload. Raises
+        InputError for unreadable or hostile files."""
         return _unpack(self._call(data, source))
 
     def render_page(self, data: bytes, source: str, number: int, dpi: int) -> np.ndarray:
@@ -322,7 +324,8 @@ class PdfSandbox:
         return _image_of(self._call(data, source, (number, dpi, colour, max_side)))
 
     def _call(self, data: bytes, source: str, render: tuple = ()) -> object:
-        check_pdf_bytes(data, source)  # not a PDF at all: refused here, with no process involved
+        # What is plainly not readable is refused here, with no process involved; pages render from PDFs only.
+        check_pdf_bytes(data, source) if render else check_readable(data, source)
         with self._slots:
             worker = self._take()
             clean = False
@@ -385,7 +388,7 @@ def default_sandbox() -> PdfSandbox:
 
 
 def read_document(data: bytes, source: str) -> Document:
-    """Read a PDF in the default sandbox (a drop-in for agent.pdf.read_document)."""
+    """Read an upload (a PDF or a saved web page) in the default sandbox."""
     return default_sandbox().read_document(data, source)
 
 

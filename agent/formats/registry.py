@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agent.documents.pdf import Document
-from agent.formats import house_paper, house_ptr
+from agent.formats import house_paper, house_ptr, senate_efd
 from agent.formats.base import Detection, FilingFormat
-from agent.models import Filing
+from agent.models import Filing, Flag, Layout
 
-FORMATS: tuple[FilingFormat, ...] = (house_ptr.FORMAT, house_paper.FORMAT)
+FORMATS: tuple[FilingFormat, ...] = (house_ptr.FORMAT, senate_efd.FORMAT, house_paper.FORMAT)
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,22 @@ def format_named(name: str) -> FilingFormat:
 
 
 def unread_filing(document: Document) -> Filing:
-    """The filing of a document no reader has read: `scanned` when no page has text, else `unknown`."""
+    """The filing of a document no reader has read: `scanned` when no page has text, else `unknown`, with a
+    flag saying what it is instead."""
     image_only = document.image_only_pages
-    layout = "scanned" if document.pages and len(image_only) == len(document.pages) else "unknown"
-    return Filing(document.source, document.sha256, len(document.pages), layout=layout,
-                  image_only_pages=list(image_only))
+    layout: Layout = "scanned" if document.pages and len(image_only) == len(document.pages) else "unknown"
+    filing = Filing(document.source, document.sha256, len(document.pages), layout=layout,
+                    image_only_pages=list(image_only))
+    if layout == "unknown":
+        filing.flags.append(Flag("unknown_format", not_a_known_filing(document)))
+    return filing
+
+
+def not_a_known_filing(document: Document) -> str:
+    """What to tell a person about a document no format claims."""
+    if document.kind == "html":
+        if document.title.lower().startswith("efd"):
+            return ("an eFD page, but not a Periodic Transaction Report; a paper report's eFD page shows only page "
+                    "images: upload those images or the report's PDF instead")
+        return "a web page, but not a Senate eFD Periodic Transaction Report"
+    return "not a House PTR (no transaction table found) nor a Senate eFD report"

@@ -13,9 +13,6 @@ from agent.formats.base import ReadOptions
 from agent.formats.registry import recognise, unread_filing
 from agent.models import FileOutcome, Filing
 
-# A document no format claims: today every format is a House one, so that is what is missing.
-NO_KNOWN_FORMAT = "no House PTR transaction table found"
-
 
 def outcome_for(filing: Filing, seconds: float) -> FileOutcome:
     """Classify a parsed filing: needs OCR, flagged (some check fired), or ok."""
@@ -24,8 +21,9 @@ def outcome_for(filing: Filing, seconds: float) -> FileOutcome:
         if filing.flags:  # what OCR said: engine missing, handwriting, nothing readable
             reason += "; " + "; ".join(flag.message for flag in filing.flags)
         return FileOutcome(filing.source_file, "needs_ocr", reason, filing, seconds)
-    if filing.layout == "unknown":
-        return FileOutcome(filing.source_file, "flagged", NO_KNOWN_FORMAT, filing, seconds)
+    if filing.layout == "unknown":  # its flags say what it is instead, or why the LLM read nothing
+        reason = "; ".join(flag.message for flag in filing.flags) or "no transactions found"
+        return FileOutcome(filing.source_file, "flagged", reason, filing, seconds)
     if filing.all_flags:
         reason = f"{filing.flagged_rows} of {len(filing.transactions)} rows flagged"
         if filing.flags:
@@ -53,7 +51,7 @@ def extract_bytes(data: bytes, source: str, ocr: bool = False) -> FileOutcome:
         filing = parse_and_validate(sandboxed_read(data, source), data if ocr else None)
     except InputError as exc:
         return FileOutcome(source, "failed", exc.reason, None, time.perf_counter() - started)
-    except Exception as exc:  # a bug must cost one file, never the batch
+    except Exception as exc:  # noqa: BLE001 (a bug must cost one file, never the batch)
         reason = f"internal error while reading the file ({type(exc).__name__}: {exc})"
         return FileOutcome(source, "failed", reason, None, time.perf_counter() - started)
     return outcome_for(filing, time.perf_counter() - started)
