@@ -11,7 +11,7 @@ from pathlib import Path
 
 from agent.export import filings_csv
 from agent.models import FileOutcome
-from agent.run.extract import extract_path, find_pdfs
+from agent.run.extract import extract_path, find_filings
 
 
 def _progress(done: int, total: int, name: str) -> None:
@@ -38,7 +38,7 @@ def run_extract(args: argparse.Namespace) -> int:
     missing = [str(path) for path in args.inputs if not path.exists()]
     for name in missing:
         print(f"{name}: no such file or folder", file=sys.stderr)
-    paths = find_pdfs([path for path in args.inputs if path.exists()])
+    paths = find_filings([path for path in args.inputs if path.exists()])
     outcomes = []
     for number, path in enumerate(paths, start=1):
         outcome = extract_path(path, args.ocr)
@@ -56,9 +56,11 @@ def run_extract(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m agent", description="Read House PTR filings into transactions.")
+    parser = argparse.ArgumentParser(prog="python -m agent",
+                                     description="Read House and Senate PTR filings into transactions.")
     commands = parser.add_subparsers(dest="command", required=True)
-    extract = commands.add_parser("extract", help="extract transactions from PDF files or folders")
+    extract = commands.add_parser("extract", help="extract transactions from filings (PDFs, saved eFD pages) or "
+                                  "folders of them")
     extract.add_argument("inputs", nargs="+", type=Path, metavar="FILE_OR_DIR")
     extract.add_argument("-o", "--output", type=Path, required=True, help="CSV file to write")
     extract.add_argument("--json", type=Path, help="also write every file's outcome, rows and provenance as JSON")

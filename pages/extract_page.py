@@ -28,11 +28,14 @@ from pages.common import (
 )
 
 st.title("Extract transactions")
-st.caption("House Periodic Transaction Reports in, validated and source-linked transactions out. "
+st.caption("House and Senate Periodic Transaction Reports in, validated and source-linked transactions out. "
            "Every step of the agent is shown as it happens.")
 
-uploads = st.file_uploader("Drop PTR PDFs here", type=["pdf"], accept_multiple_files=True,
-                           help="The app checks each file's bytes itself; a broken file never stops the others.")
+uploads = st.file_uploader(
+    "Drop PTRs here: House PDFs, Senate eFD pages (saved from the browser as HTML, or printed to PDF)",
+    type=["pdf", "html", "htm"], accept_multiple_files=True,
+    help="The app checks each file's bytes itself; a broken file never stops the others. On eFD, open the "
+         "report and save the page (Ctrl+S, \"Webpage, HTML only\") or print it to PDF.")
 left, right = st.columns(2)
 run_uploads = left.button("Run extraction", type="primary", disabled=not uploads, width="stretch")
 run_samples = right.button("Try the sample filings", width="stretch",
@@ -40,7 +43,8 @@ run_samples = right.button("Try the sample filings", width="stretch",
 
 
 def sample_files() -> list[InputFile]:
-    return [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES_DIR.glob("*.pdf"))]
+    return [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES_DIR.iterdir())
+            if path.suffix in (".pdf", ".html")]
 
 
 def make_agent() -> Agent:

@@ -3,8 +3,9 @@
 The page is parsed with lxml's HTML parser, which never runs scripts and never fetches anything (no
 network access, no external entities). Only what a reader sees becomes text: scripts, styles, the head
 and comments are dropped, and elements hidden by the `hidden` attribute, `aria-hidden`, an inline
-`display:none` / `visibility:hidden` or a screen-reader-only class are set apart as hidden words, like
-invisible text in a PDF: no reader, check or LLM sees them.
+`display:none` / `visibility:hidden` or a hiding class are set apart as hidden words, like invisible text
+in a PDF: no reader, check or LLM sees them. (Text hidden by a style sheet's rules is not detected: the
+reader does not evaluate CSS.)
 
 The visible text is laid out as a browser lays out an unstyled page, on a virtual page: each block of
 text is a line; a table's cells sit side by side in fixed-width columns, each cell's lines (split at
@@ -39,7 +40,8 @@ _BLOCKS = frozenset({"address", "article", "aside", "blockquote", "caption", "dd
                      "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
                      "header", "hr", "label", "legend", "li", "main", "nav", "ol", "p", "pre", "section",
                      "summary", "ul", "br"})
-_HIDDEN_CLASSES = frozenset({"sr-only", "visually-hidden", "d-none", "hidden"})
+# Screen-reader text ("sr-only") is read out to people who cannot see the page, and prints: it is not hidden.
+_HIDDEN_CLASSES = frozenset({"d-none", "hidden", "invisible"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
@@ -100,6 +102,8 @@ class _Reader:
                 self.hidden.extend(" ".join(element.itertext()).split())
             elif tag == "table":
                 self.close()
+                for caption in element.iterchildren("caption"):
+                    self.walk_children(caption, depth + 1)
                 self.parts.append(self._rows(element, depth))
             else:
                 block = tag in _BLOCKS

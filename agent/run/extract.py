@@ -65,13 +65,17 @@ def extract_path(path: Path, ocr: bool = False) -> FileOutcome:
     return extract_bytes(data, path.name, ocr)
 
 
-def find_pdfs(inputs: list[Path]) -> list[Path]:
-    """Expand files and folders (recursively, *.pdf in any case) into a sorted, de-duplicated list."""
+FILING_SUFFIXES = (".pdf", ".html", ".htm")  # in a folder: what may be a filing (each is read by its bytes)
+
+
+def find_filings(inputs: list[Path]) -> list[Path]:
+    """Expand files and folders (recursively: PDFs and saved web pages, in any case) into a sorted,
+    de-duplicated list. A file named on its own is read whatever its name."""
     found: dict[Path, None] = {}
     for item in inputs:
         if item.is_dir():
             for path in sorted(item.rglob("*")):
-                if path.is_file() and path.suffix.lower() == ".pdf":
+                if path.is_file() and path.suffix.lower() in FILING_SUFFIXES:
                     found[path] = None
         else:
             found[item] = None
