@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agent.checks.cross import cross_check_row, duplicate_flags
 from agent.checks.grounding import PageIndex, count_date_pairs, ground_row
+from agent.checks.senate import senate_flags
 from agent.documents.pdf import Document
 from agent.models import Filing, Flag
 
@@ -37,6 +38,11 @@ def validate_filing(filing: Filing, document: Document) -> Filing:
         if pairs != len(filing.transactions):
             found.append(Flag("row_count_mismatch",
                               f"{len(filing.transactions)} rows read but the pages print {pairs} date pairs"))
+    if filing.layout == "senate_efd":
+        report_flags, row_flags = senate_flags(filing, document)
+        found.extend(report_flags)
+        for number, flag in row_flags:
+            _add_new(filing.transactions[number - 1].flags, [flag])
     if filing.image_only_pages and filing.layout != "scanned":
         pages = ", ".join(map(str, filing.image_only_pages))
         found.append(Flag("pages_need_ocr", f"page(s) {pages} have no text layer; their rows are not read"))

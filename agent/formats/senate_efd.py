@@ -59,6 +59,7 @@ _DETAILS = {
     "description": re.compile(r"Description:\s*(.*?)\s*$", re.IGNORECASE),
 }
 LINE_TOLERANCE = 2.5  # points: words whose tops differ less than this share a line
+HEADER_SPREAD = 12.0  # points above and below the header's main line that a wrapped header reaches
 COLUMN_SLACK = 3.0
 
 
@@ -80,26 +81,40 @@ def _lines(page: PageText) -> list[_Line]:
     return [_Line(page.number, group[0].top, tuple(sorted(group, key=lambda w: w.x0))) for group in groups]
 
 
-def _header_spans(lines: list[_Line]) -> tuple[int, list[tuple[float, float]]] | None:
-    """The index of the table header's main line, and each column header's extent (first word's x0, last
-    word's x1), in COLUMNS order."""
-    for index, line in enumerate(lines):
+def _header_cells(words: list[Word]) -> list[Word]:
+    """Header words in reading order: cell by cell from the left (words whose extents overlap share a cell,
+    as a wrapped header's lines do), top to bottom within a cell."""
+    cells: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: w.x0):
+        if cells and word.x0 < max(w.x1 for w in cells[-1]):
+            cells[-1].append(word)
+        else:
+            cells.append([word])
+    return [word for cell in cells for word in sorted(cell, key=lambda w: (w.top, w.x0))]
+
+
+def _header_spans(lines: list[_Line]) -> tuple[float, list[tuple[float, float]]] | None:
+    """Where the table header ends (the top of its lowest line), and each column header's extent (first
+    word's x0, last word's x1), in COLUMNS order."""
+    for line in lines:
         texts = [word.text for word in line.words]
-        if "Owner" not in texts or "Ticker" not in texts or "Comment" not in texts:
+        if "Owner" not in texts and "Ticker" not in texts:
             continue
-        # The header may wrap ("Transaction" above "Date"): look at the lines close above and below too.
-        near = sorted((w for other in lines if other.page == line.page and abs(other.top - line.top) <= 16
-                       for w in other.words), key=lambda w: w.x0)
-        wanted, spans = list(HEADER_WORDS), []
+        # The header wraps in narrow prints ("Transaction" over "Date", "Asset" over "Name"): the lines close
+        # above and below are part of it.
+        near = _header_cells([w for other in lines if other.page == line.page
+                              and abs(other.top - line.top) <= HEADER_SPREAD for w in other.words])
+        wanted, spans, lowest = list(HEADER_WORDS), [], line.top
         for word in near:
             if wanted and word.text == wanted[0][0]:
                 if wanted[0][1]:
                     spans.append((word.x0, word.x1))
                 else:
                     spans[-1] = (spans[-1][0], word.x1)
+                lowest = max(lowest, word.top)
                 wanted.pop(0)
         if not wanted:
-            return index, spans
+            return lowest, spans
     return None
 
 
@@ -232,13 +247,19 @@ def _table_rows(document: Document) -> tuple[list[_Row], list[str]]:
         found = _header_spans(lines)
         body = lines
         if found is not None:
-            index, headers = found
-            body = [line for line in lines[index + 1:] if line.top > lines[index].top + 9]
+            header_end, headers = found
+            body = [line for line in lines if line.top > header_end + LINE_TOLERANCE]
             lefts = _column_lefts(headers, body, document.kind == "html")
         if lefts is None:
             continue
         page_rows = _page_rows(body, lefts, rows[-1] if rows else None)
-        if not page_rows and body and found is not None:
+        if not page_rows and rows:  # the page holds only the end of the row the page before began
+            for line in body:
+                for column in range(len(COLUMNS)):
+                    words = [word for word in line.words if _column_of(word.x0, lefts) == column]
+                    if words:
+                        rows[-1].cells[column].append((line.top, " ".join(word.text for word in words), words))
+        elif not page_rows and body and found is not None:
             problems.append(f"page {page.number}: a transactions table without a row number and date")
         rows.extend(page_rows)
     return rows, problems
@@ -400,7 +421,9 @@ def printed_summary(document: Document) -> tuple[int | None, dict[str, int]]:
     if total is None:
         return None, {}
     after = flat[total.end():total.end() + 200]
-    owners = {OWNERS[" ".join(name.lower().split())]: int(count) for count, name in SUMMARY_OWNER.findall(after)}
+    owners: dict[str, int] = {}
+    for count, name in SUMMARY_OWNER.findall(after):  # the first of each: the table's text follows the summary
+        owners.setdefault(OWNERS[" ".join(name.lower().split())], int(count))
     return int(total.group(1)), owners
 
 
