@@ -77,12 +77,16 @@ def test_llm_toggle_without_key_says_offline(app):
 
 
 def test_bad_file_among_good_ones_is_explained(app):
-    app.session_state["rerun_files"] = [InputFile("not-a-pdf.pdf", b"<html>hello</html>"), *sample_inputs()[:1]]
+    app.session_state["rerun_files"] = [InputFile("not-a-pdf.pdf", b"Dear Clerk, please find my trades."),
+                                        InputFile("page.pdf", b"<html>hello</html>"), *sample_inputs()[:1]]
     app.run()
     assert not app.exception
     shown = labels(app)
-    assert shown[0] == "not-a-pdf.pdf: failed, 0 row(s), 0 flagged" and shown[1].endswith("3 row(s), 0 flagged")
-    assert "not a PDF (the file does not start with %PDF-)" in texts(app)
+    assert shown[0] == "not-a-pdf.pdf: failed, 0 row(s), 0 flagged" and shown[2].endswith("3 row(s), 0 flagged")
+    assert "not a PDF (the file does not start with %PDF-) and not a saved web page" in texts(app)
+    # a web page is read as one whatever its name, and said to be no PTR
+    assert shown[1] == "page.pdf: flagged, 0 row(s), 0 flagged"
+    assert "a web page, but not a Senate eFD Periodic Transaction Report" in texts(app)
     assert "Traceback" not in texts(app)
 
 

@@ -8,6 +8,7 @@ message that leaves this module is scrubbed of it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -212,10 +213,8 @@ class OpenAIChat:
         wait: float = self.config.backoff * 2.0 ** (attempt - 1)
         response = getattr(exc, "response", None)
         if response is not None:
-            try:
+            with contextlib.suppress(ValueError):  # a Retry-After that is a date, not seconds: keep our own wait
                 wait = max(wait, float(response.headers.get("retry-after", 0)))
-            except ValueError:
-                pass
         return min(wait, 30.0)
 
     def _describe(self, exc: Exception) -> str:

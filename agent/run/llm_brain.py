@@ -114,7 +114,8 @@ class LLMBrain:
             yield self._fall_back("", exc)
             return fallback
         if not reply.content.strip():  # e.g. a tool call where a plan was asked for
-            answered = f"called {', '.join(call.name for call in reply.tool_calls)}" if reply.tool_calls else "was empty"
+            called = ", ".join(call.name for call in reply.tool_calls)
+            answered = f"called {called}" if reply.tool_calls else "was empty"
             yield ErrorEvent(message=f"The model's plan reply {answered}: the offline plan is used instead.",
                              recoverable=True)
             return Plan(text=fallback.text, steps=fallback.steps, tokens=reply.tokens)

@@ -13,6 +13,7 @@ from typing import Protocol, TypeVar
 from agent.documents.pdf import sha256_of
 from agent.formats.registry import unread_filing
 from agent.models import FileOutcome, InputFile
+from agent.run.amendments import amendment_note
 from agent.run.brain import FINISH, Brain, Decision, FileState
 from agent.run.cache import is_cacheable, outcome_key
 from agent.run.events import (
@@ -145,15 +146,16 @@ class Agent:
             cached = self.cache.cached_outcome(cache_key) if self.cache else None
             if cached is not None:
                 outcome = _renamed(cached, item.name)
-                outcomes.append(outcome)
                 yield emit(Thought(text=f"Same bytes (sha256 {digest[:12]}…) as a file read before: its checked "
                                    "results are served from the cache, with no second extraction."), item.name)
+                yield from _note_amendment(outcome, outcomes, emit)
+                outcomes.append(outcome)
                 yield emit(_finished_event(outcome), item.name, started)
                 continue
             try:
                 limit_hit, stop_reason = yield from self._file_steps(ctx, item.name, emit, record)
                 outcome = self._outcome(ctx, item.name, stop_reason, self.clock() - started)
-            except Exception as exc:  # a bug costs this file, never the run
+            except Exception as exc:  # noqa: BLE001 (a bug costs this file, never the run)
                 outcome = FileOutcome(item.name, "failed", f"internal error ({type(exc).__name__}: {exc})",
                                       seconds=self.clock() - started)
                 limit_hit = None
@@ -162,6 +164,7 @@ class Agent:
                 run_outcome = limit_hit
             if self.cache and not limit_hit and is_cacheable(outcome, brain_failed=_fell_back(self.brain)):
                 self.cache.cache_outcome(cache_key, outcome)
+            yield from _note_amendment(outcome, outcomes, emit)  # after caching: the note is this run's
             outcomes.append(outcome)
             yield emit(_finished_event(outcome), item.name, started)
 
@@ -231,6 +234,16 @@ class Agent:
             outcome.status = "flagged" if outcome.status == "ok" else outcome.status
             outcome.reason = "; ".join(filter(None, [stop_reason, outcome.reason]))
         return outcome
+
+
+def _note_amendment(outcome: FileOutcome, earlier: list[FileOutcome], emit: Emit) -> Iterator[Event]:
+    """Say, in the trace and the outcome, which report in this run an amendment replaces (or is replaced by)."""
+    if outcome.filing is None:
+        return
+    note = amendment_note(outcome.filing, [other.filing for other in earlier if other.filing])
+    if note:
+        outcome.reason = "; ".join(filter(None, [outcome.reason, note]))
+        yield emit(Thought(text=note[0].upper() + note[1:] + "."), outcome.source_file)
 
 
 def _endpoint_of(brain: Brain) -> str:

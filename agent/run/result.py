@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from agent.models import FileOutcome, Filing
 from agent.run.events import EPHEMERAL_TYPES, Event, FileFinished, FinalAnswer, RunFinished, RunStarted
@@ -28,7 +28,7 @@ class RunResult:
         return next((event for event in reversed(self.events) if isinstance(event, RunFinished)), None)
 
     @classmethod
-    def from_events(cls, events: Iterable[Event]) -> "RunResult":
+    def from_events(cls, events: Iterable[Event]) -> RunResult:
         kept = [event for event in events if event.type not in EPHEMERAL_TYPES]
         outcomes = [FileOutcome.from_dict(event.file_outcome) for event in kept
                     if isinstance(event, FileFinished) and event.file_outcome]

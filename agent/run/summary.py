@@ -18,6 +18,6 @@ def run_summary(outcomes: list[FileOutcome], run_outcome: str = "completed") -> 
     for outcome in outcomes:
         filing = outcome.filing
         who = f" ({filing.filer_name}, filing {filing.filing_id})" if filing and filing.filer_name else ""
-        detail = f": {outcome.reason}" if outcome.reason and outcome.status != "ok" else ""
+        detail = f": {outcome.reason}" if outcome.reason else ""  # an ok file's reason is a note (an amendment)
         lines.append(f"- {outcome.source_file}{who}: {outcome.rows} row(s), {STATUS_WORDS[outcome.status]}{detail}")
     return "\n".join(lines)
