@@ -28,7 +28,10 @@ def apply_ocr_text(document: Document, pages: list[OcrPage]) -> None:
     for ocr_page in pages:
         target = document.pages[ocr_page.number - 1]
         target.text = ocr_page.text
-        target.words = [Word(w.text, *_page_coordinates(ocr_page, w)) for w in ocr_page.words]
+        # with the second readings of its columns, as the text has them: the grid reader's dates and owners come
+        # from those readings too, and grounding looks for a value among the words of its row
+        readings = [*ocr_page.words, *ocr_page.second_reading]
+        target.words = [Word(w.text, *_page_coordinates(ocr_page, w)) for w in readings]
         target.checkboxes = [Checkbox(box.x0, box.top, box.x1, box.bottom, True) for box in ocr_page.marks]
         target.read_by_ocr = True
 
