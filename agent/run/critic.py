@@ -38,8 +38,9 @@ CRITIC_PROMPT = (
 
 def apply_correction(ctx: RunContext, file: str, row: Transaction, corrections: dict[str, str], reason: str,
                      tokens: int) -> Reflection:
-    """Accept a critic's correction only if every corrected value is printed on the row's pages and the row
-    then passes grounding and cross-checks; otherwise nothing changes."""
+    """Accept a critic's correction only if every corrected value is printed in the row's own region of the page
+    (its lines, not a neighbouring row's: agent.checks.grounding) and the row then passes grounding and
+    cross-checks; otherwise nothing changes."""
     unknown = [name for name in corrections if name not in CORRECTABLE_FIELDS]
     if unknown:
         return Reflection(row_number=row.row_number, verdict="left_flagged", tokens=tokens,

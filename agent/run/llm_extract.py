@@ -1,25 +1,26 @@
 """LLM extraction for layouts the parser does not know, behind two layers no reply can skip:
 
 1. schema: the reply must be JSON of exactly the row schema (no extra or missing fields, text values);
-2. grounding: every value must be printed on the page, and the row's date pair must stand on the page as
-   a pair, at most as many times as rows claim it. A row failing either is rejected, with the reason.
+2. grounding: every value must be printed in the row's band of the page: the lines from a line printing its
+   date pair as a pair down to the next date-pair line (agent.checks.grounding), and each such line holds one
+   row at most. A row failing either is rejected, with the reason.
 
-So an LLM can never add a row the page does not print, whatever the page's text tells it to do.
+So an LLM can never add a row the page does not print, nor give a row a value its neighbour prints, whatever
+the page's text tells it to do.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from agent.checks.cross import cross_check_row
-from agent.checks.grounding import DATE_PAIR, PageIndex, ground_row
+from agent.checks.grounding import Band, PageIndex, ground_row
 from agent.documents.pdf import Document
 from agent.errors import LLMError, ParseError
 from agent.formats.fields import normalize_ticker, parse_amount, parse_date
-from agent.models import Box, Transaction
+from agent.models import Transaction
 from agent.run.llm import ChatModel, ChatReply, ToolsUnsupported
 
 ROW_FIELDS = ("owner", "asset_name", "ticker", "asset_type", "transaction_type", "transaction_date",
@@ -113,31 +114,33 @@ def _pair_key(row: Transaction) -> tuple[str, str]:
     return row.transaction_date, row.notification_date
 
 
-def printed_pairs(page_text: str) -> Counter:
-    """How many times each (transaction, notification) date pair stands on the page."""
-    pairs: Counter = Counter()
-    for match in DATE_PAIR.finditer(page_text):
-        first, second = match.group().split()
-        pairs[(parse_date(first).isoformat(), parse_date(second).isoformat())] += 1
-    return pairs
+def _ungrounded_in(row: Transaction, band: Band, index: PageIndex) -> list[str]:
+    """The row's fields not printed in the band (none: the row may stand there)."""
+    row.boxes = [band.box]
+    return [flag.code.split(":", 1)[1] for flag in ground_row(row, index)]
 
 
-def locate(document: Document, row: Transaction) -> tuple[list[Box], list[str]]:
-    """Box and text of the page line that prints the row's date pair: the row's provenance."""
-    page = document.pages[row.page - 1]
-    for line in page.text.splitlines():
-        match = DATE_PAIR.search(line)
-        if match and tuple(parse_date(d).isoformat() for d in match.group().split()) == _pair_key(row):
-            first = match.group().split()[0]
-            words = [w for w in page.words if w.text == first]
-            if words:
-                word = words[0]
-                same_line = [w for w in page.words if abs(w.top - word.top) < 2.5]
-                box = Box(page.number, min(w.x0 for w in same_line), min(w.top for w in same_line),
-                          max(w.x1 for w in same_line), max(w.bottom for w in same_line))
-                return [box], [line]
-            return [], [line]
-    return [], []
+def _claim_bands(fits: dict[int, list[int]]) -> dict[int, int]:
+    """Give each row a band of its own among those it fits (a maximum matching; earlier rows keep theirs),
+    so rows printing the same dates cannot share one line while another goes unclaimed."""
+    holder: dict[int, int] = {}  # band -> row
+
+    def claim(row: int, tried: set[int]) -> bool:
+        free = [band for band in fits[row] if band not in holder]
+        if free:  # the first free band: rows listed in page order get their lines in that order
+            holder[free[0]] = row
+            return True
+        for band in fits[row]:
+            if band not in tried:
+                tried.add(band)
+                if claim(holder[band], tried):
+                    holder[band] = row
+                    return True
+        return False
+
+    for row in fits:
+        claim(row, set())
+    return {row: band for band, row in holder.items()}
 
 
 def extract_rows_with_llm(llm: ChatModel, document: Document, page: int, first_row_number: int) -> LLMExtraction:
@@ -155,29 +158,43 @@ def extract_rows_with_llm(llm: ChatModel, document: Document, page: int, first_r
         return result
     result.proposed = len(payload["rows"])
     index = PageIndex(document)
-    available = printed_pairs(page_text)
+    bands = index.bands(page)
+    rejections: dict[int, str] = {}
+    rows: dict[int, Transaction] = {}
+    fits: dict[int, list[int]] = {}
     for position, item in enumerate(payload["rows"], start=1):
         problem = schema_errors(item)
         if problem:
-            result.rejections.append(f"row {position}: schema: {problem}")
+            rejections[position] = f"row {position}: schema: {problem}"
             continue
         try:
-            row = to_transaction(item, page, first_row_number + len(result.accepted))
+            row = to_transaction(item, page, 0)
         except ParseError as exc:
-            result.rejections.append(f"row {position}: {exc}")
+            rejections[position] = f"row {position}: {exc}"
             continue
-        ungrounded = [flag.code.split(":", 1)[1] for flag in ground_row(row, index)]
-        if ungrounded:
-            result.rejections.append(f"row {position}: not on page {page}: {', '.join(ungrounded)}")
+        tried = {number: _ungrounded_in(row, band, index) for number, band in enumerate(bands)
+                 if band.pair == _pair_key(row)}
+        fits[position] = [number for number, ungrounded in tried.items() if not ungrounded]
+        rows[position] = row
+        if not tried:
+            rejections[position] = (f"row {position}: not on page {page}: no line prints its dates "
+                                    f"{row.transaction_date} and {row.notification_date} as a pair")
+        elif not fits[position]:
+            ungrounded = min(tried.values(), key=len)
+            rejections[position] = (f"row {position}: not on page {page}: {', '.join(ungrounded)} not on the "
+                                    "lines of its date pair")
+    claimed = _claim_bands({position: numbers for position, numbers in fits.items() if numbers})
+    for position, row in rows.items():
+        if position not in claimed:
+            rejections.setdefault(position, f"row {position}: its date pair is not printed on page {page} as often "
+                                            "as rows claim it")
             continue
-        if available[_pair_key(row)] < 1:
-            result.rejections.append(f"row {position}: its date pair is not printed on page {page} as often as "
-                                     "rows claim it")
-            continue
-        available[_pair_key(row)] -= 1
-        row.boxes, row.source_lines = locate(document, row)
+        band = bands[claimed[position]]
+        row.row_number = first_row_number + len(result.accepted)
+        row.boxes, row.source_lines = [band.box], list(band.lines)
         row.flags.extend(cross_check_row(row))
         result.accepted.append(row)
+    result.rejections.extend(rejections[position] for position in sorted(rejections))
     return result
 
 
