@@ -35,6 +35,7 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any, BinaryIO
 
 import numpy as np
 
@@ -67,6 +68,8 @@ def _seconds_text(seconds: float) -> str:
 # length and a pickle; the parent unpickles only the reader's own classes (see _ReplyUnpickler).
 
 _HEADER = struct.Struct("<Q")
+Packed = tuple[Any, ...]  # a Document as plain builtins, for pickling
+RenderRequest = tuple[int, int, bool, int] | tuple[()]  # (page, dpi, colour, max side), or () to read
 
 
 def _limit_memory(memory: int | None) -> None:
@@ -79,8 +82,9 @@ def _limit_memory(memory: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
-def _read_exactly(stream, size: int) -> bytes | None:
-    chunks, left = [], size
+def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
+    chunks: list[bytes] = []
+    left = size
     while left:
         chunk = stream.read(left)
         if not chunk:
@@ -100,7 +104,7 @@ def _serve(memory: int | None) -> None:
 
     _limit_memory(memory)
     while True:
-        reply: tuple = ("memory", "")
+        reply: tuple[str, Any] = ("memory", "")
         try:
             header = _read_exactly(requests, _HEADER.size)
             if header is None:
@@ -165,11 +169,11 @@ class _ReplyUnpickler(pickle.Unpickler):
     """Replies hold only builtin values (see _pack): a worker that a hostile file took over cannot make
     the parent run code through pickle."""
 
-    def find_class(self, module, name):
+    def find_class(self, module: str, name: str) -> Any:
         raise pickle.UnpicklingError(f"unexpected type {module}.{name} in a PDF worker's reply")
 
 
-def _pack(document: Document) -> tuple:
+def _pack(document: Document) -> Packed:
     """A Document as plain tuples: about ten times cheaper to pickle than the dataclasses."""
     return (document.source, document.sha256, document.kind, document.title,
             [(page.number, page.width, page.height, page.text, page.has_images, _pack_words(page.words),
@@ -178,7 +182,7 @@ def _pack(document: Document) -> tuple:
              for page in document.pages])
 
 
-def _pack_words(words: list[Word]) -> list[tuple]:
+def _pack_words(words: list[Word]) -> list[tuple[str, float, float, float, float]]:
     return [(word.text, word.x0, word.top, word.x1, word.bottom) for word in words]
 
 
@@ -200,12 +204,16 @@ def _image_of(reply: object) -> PageImage:
     raise ReaderError("unreadable page image from the PDF worker (its size does not match its pixels)")
 
 
-def _unpack(packed: tuple) -> Document:
-    source, sha256, kind, title, pages = packed
-    return Document(source, sha256, kind=kind, title=title, pages=[
-        PageText(number, width, height, text, [Word(*word) for word in words], has_images,
-                 [Checkbox(*box) for box in boxes], [Word(*word) for word in hidden_words])
-        for number, width, height, text, has_images, words, boxes, hidden_words in pages])
+def _unpack(packed: Any) -> Document:
+    """A worker's packed Document back as one; a reply of another shape is our reader's failure, not the file's."""
+    try:
+        source, sha256, kind, title, pages = packed
+        return Document(source, sha256, kind=kind, title=title, pages=[
+            PageText(number, width, height, text, [Word(*word) for word in words], has_images,
+                     [Checkbox(*box) for box in boxes], [Word(*word) for word in hidden_words])
+            for number, width, height, text, has_images, words, boxes, hidden_words in pages])
+    except (TypeError, ValueError) as exc:
+        raise ReaderError(f"unreadable document from the PDF worker ({exc})") from None
 
 
 
@@ -220,25 +228,32 @@ class _Worker:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "agent.documents.sandbox", str(memory or 0)], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, cwd=root, env=env, close_fds=True)
-        self._out = self.process.stdout.fileno()
+        assert self.process.stdin is not None and self.process.stdout is not None  # both are PIPEs
+        self._in: IO[bytes] = self.process.stdin
+        self._outstream: IO[bytes] = self.process.stdout
+        self._out = self._outstream.fileno()
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def call(self, data: bytes, source: str, timeout: float, render: tuple = ()) -> tuple[str, object]:
+    def call(self, data: bytes, source: str, timeout: float, render: RenderRequest = ()) -> tuple[str, object]:
         message = pickle.dumps((data, source, render), protocol=pickle.HIGHEST_PROTOCOL)
         deadline = time.monotonic() + timeout
         try:
-            self.process.stdin.write(_HEADER.pack(len(message)) + message)
-            self.process.stdin.flush()
+            self._in.write(_HEADER.pack(len(message)) + message)
+            self._in.flush()
         except (BrokenPipeError, ConnectionError, OSError):
             raise _Lost("crash") from None
         header = self._receive(_HEADER.size, deadline)
         body = self._receive(_HEADER.unpack(header)[0], deadline)
         try:
-            return _ReplyUnpickler(io.BytesIO(body)).load()
+            reply = _ReplyUnpickler(io.BytesIO(body)).load()
         except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as exc:
             return ("error", f"unreadable reply from the PDF worker ({exc})")
+        match reply:
+            case (str() as kind, value):
+                return kind, value
+        return ("error", "a reply of the wrong shape from the PDF worker")
 
     def _receive(self, size: int, deadline: float) -> bytes:
         chunks, left = [], size
@@ -272,7 +287,7 @@ class _Worker:
             self.process.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(5)
-        for stream in (self.process.stdin, self.process.stdout):
+        for stream in (self._in, self._outstream):
             with contextlib.suppress(OSError):
                 stream.close()
 
@@ -323,7 +338,7 @@ class PdfSandbox:
         down to at most that many pixels on its long side. Raises InputError for a missing page or a hostile file."""
         return _image_of(self._call(data, source, (number, dpi, colour, max_side)))
 
-    def _call(self, data: bytes, source: str, render: tuple = ()) -> object:
+    def _call(self, data: bytes, source: str, render: RenderRequest = ()) -> object:
         # What is plainly not readable is refused here, with no process involved; pages render from PDFs only.
         check_pdf_bytes(data, source) if render else check_readable(data, source)
         with self._slots:
@@ -342,10 +357,10 @@ class PdfSandbox:
         if kind == "ok":
             return value
         if kind == "input":
-            raise InputError(source, value)
+            raise InputError(source, str(value))
         if kind == "memory":
             raise InputError(source, self._memory_reason())
-        raise ReaderError(value)
+        raise ReaderError(str(value))
 
     def _memory_reason(self) -> str:
         return f"reading the PDF needed more than {_size_text(self.memory or 0)} of memory: stopped"
@@ -409,7 +424,7 @@ MAX_NAME_CHARS = 120
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
-def safe_display_name(name, fallback: str = "upload.pdf") -> str:
+def safe_display_name(name: str | bytes | None, fallback: str = "upload.pdf") -> str:
     """A file name safe to store, show and use as a key: no directories, no `..`, no control characters
     or NUL, valid UTF-8 (undecodable bytes and lone surrogates become U+FFFD), at most MAX_NAME_CHARS
     characters (the extension is kept). Never empty."""
