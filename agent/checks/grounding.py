@@ -27,15 +27,18 @@ from datetime import date
 from agent.checks.cross import bounds_match_label
 from agent.documents.pdf import Checkbox, Document, PageText, Word
 from agent.errors import ParseError
+from agent.formats.base import PrintedForms
 from agent.formats.fields import parse_date
 from agent.formats.house_ptr import group_lines, is_page_furniture, is_table_end
+from agent.formats.house_ptr import printed_forms as house_printed_forms
 from agent.models import Box, Flag, Transaction
 
 # A transaction date followed by its notification date, as any table row prints them.
 DATE_PAIR = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}/\d{1,2}/\d{4}(?![\d/])")
 
 # Grounded text fields: their printed words must be in the row's region.
-TEXT_FIELDS = ("asset_name", "description", "subholding_of", "location", "comments", "filing_status")
+TEXT_FIELDS = ("asset_name", "description", "subholding_of", "location", "comments", "filing_status",
+               "received_asset_name", "company", "bond_rate")
 
 # Fields a scanned form gives as an X in a column rather than as text.
 MARKED_FIELDS = ("transaction_type", "amount")
@@ -288,27 +291,24 @@ def _date_pair_bands(page: PageText) -> list[Band]:
     return bands
 
 
-def ground_row(row: Transaction, index: PageIndex) -> list[Flag]:
-    """Grounding: every value the row states must be printed in its region (see the module's docstring)."""
+def ground_row(row: Transaction, index: PageIndex, printed: PrintedForms | None = None) -> list[Flag]:
+    """Grounding: every value the row states must be printed in its region (see the module's docstring).
+    `printed` says how the filing's format prints the row's coded values; the House PTR's way by default."""
     region = index.region(row)
     problems: list[str] = []
     for name in TEXT_FIELDS:
         value = getattr(row, name)
         if value and not region.contains(value):
             problems.append(name)
-    if row.ticker and not region.contains(f"({row.ticker})", ignore_case=True):
-        problems.append("ticker")
-    if row.asset_type and not region.contains(f"[{row.asset_type}]", ignore_case=True):
-        problems.append("asset_type")
-    if row.owner and not region.contains(row.owner, ignore_case=True):  # a code: every reader gives it in capitals
-        problems.append("owner")
     # A scan's type and amount are X marks, not printed text: each must cite a marked cell in the row's strip.
     read_by_ocr = row.extracted_by.startswith("ocr")  # also once a critic corrected it ("ocr+llm")
     marked_fields = [name for name in MARKED_FIELDS if getattr(row, name)] if read_by_ocr else []
     if len(marked_fields) > region.marks:
         problems.extend(marked_fields)
-    if row.transaction_type and not marked_fields and not region.contains(row.transaction_type):
-        problems.append("transaction_type")
+    # Coded values, as the filing's format prints them (a House "(NVDA)" and "[ST]", a Senate "Spouse").
+    for name, (text, ignore_case) in (printed if printed is not None else house_printed_forms(row)).items():
+        if text and name not in marked_fields and not region.contains(text, ignore_case=ignore_case):
+            problems.append(name)
     for name in ("transaction_date", "notification_date"):
         iso = getattr(row, name)
         if iso and iso not in region.dates:

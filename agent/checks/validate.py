@@ -6,6 +6,7 @@ from agent.checks.cross import cross_check_row, duplicate_flags
 from agent.checks.grounding import PageIndex, count_date_pairs, ground_row
 from agent.checks.senate import senate_flags
 from agent.documents.pdf import Document
+from agent.formats.registry import format_of
 from agent.models import Filing, Flag
 
 
@@ -28,8 +29,10 @@ def validate_filing(filing: Filing, document: Document) -> Filing:
     """Run every check on a parsed filing; flags go on the rows and on the filing. Running it again (a model
     may validate twice) adds no flag a row or the filing already has."""
     index = PageIndex(document)
+    reader = format_of(filing)
     for row in filing.transactions:
-        _add_new(row.flags, [*ground_row(row, index), *cross_check_row(row)])
+        printed = reader.printed_forms(row) if reader else None
+        _add_new(row.flags, [*ground_row(row, index, printed), *cross_check_row(row)])
     for flag in duplicate_flags(filing.transactions):
         _add_new(filing.transactions[flag.row_number - 1].flags, [flag])
     found = []

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from agent.documents.pdf import Document
-from agent.models import Filing
+from agent.models import Filing, Transaction
+
+# How a format prints a row's coded values: field -> (the text on the page, whether its case may differ).
+PrintedForms = dict[str, tuple[str, bool]]
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,5 @@ class FilingFormat(Protocol):
     def detect(self, document: Document) -> Detection: ...
 
     def read(self, document: Document, data: bytes, options: ReadOptions) -> Reading: ...
+
+    def printed_forms(self, row: Transaction) -> PrintedForms: ...  # for grounding the row's coded values

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from agent.documents.ocr import ENGINE, PARALLEL_PAGES, OcrPage, OcrWord, ocr_pdf_pages
 from agent.documents.pdf import Checkbox, Document, Word
 from agent.errors import InputError, OcrUnavailable
-from agent.formats.base import Detection, PageReading, Reading, ReadOptions
+from agent.formats.base import Detection, PageReading, PrintedForms, Reading, ReadOptions
+from agent.formats.house_ptr import printed_forms as house_printed_forms
 from agent.formats.paper.dates import read_date
 from agent.formats.paper.grid import find_columns
 from agent.formats.paper.line_reader import looks_handwritten, number_rows, read_page_rows
-from agent.models import Filing, Flag
+from agent.models import Filing, Flag, Transaction
 
 OCR_FLAG = "read_by_ocr"
 
@@ -104,6 +105,9 @@ class HousePaper:
 
     def read(self, document: Document, data: bytes, options: ReadOptions) -> Reading:
         return read_scanned(document, data, line_reader=options.line_reader)
+
+    def printed_forms(self, row: Transaction) -> PrintedForms:
+        return house_printed_forms(row)  # the paper form's codes are the electronic one's
 
 
 FORMAT = HousePaper()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from agent.documents.pdf import Document, PageText, Word
 from agent.errors import ParseError
-from agent.formats.base import Detection, Reading, ReadOptions
+from agent.formats.base import Detection, PrintedForms, Reading, ReadOptions
 from agent.formats.fields import (
     TRANSACTION_TYPES,
     is_ticker,
@@ -461,6 +461,17 @@ class HousePtr:
 
     def read(self, document: Document, data: bytes, options: ReadOptions) -> Reading:
         return Reading(parse_ptr(document))
+
+    def printed_forms(self, row: Transaction) -> PrintedForms:
+        return printed_forms(row)
+
+
+def printed_forms(row: Transaction) -> PrintedForms:
+    """A House PTR prints the ticker as "(NVDA)" after the asset, the asset type as "[ST]", the owner and type
+    as codes (every reader gives codes in capitals, whatever the font did to the ticker's or type's case)."""
+    return {"ticker": (f"({row.ticker})" if row.ticker else "", True),
+            "asset_type": (f"[{row.asset_type}]" if row.asset_type else "", True),
+            "owner": (row.owner, True), "transaction_type": (row.transaction_type, False)}
 
 
 FORMAT = HousePtr()

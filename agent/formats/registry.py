@@ -38,6 +38,17 @@ def format_named(name: str) -> FilingFormat:
     raise KeyError(f"no filing format {name!r}; formats: {', '.join(f.name for f in FORMATS)}")
 
 
+# How each layout was read: by which format (an LLM-read filing of an unknown layout is judged the House's way).
+_LAYOUT_FORMATS = {"house_ptr": "house_ptr", "house_ptr_legacy": "house_ptr", "llm_read": "house_ptr",
+                   "senate_efd": "senate_efd", "scanned_ocr": "house_paper"}
+
+
+def format_of(filing: Filing) -> FilingFormat | None:
+    """The format that read a filing, by its layout; None for a filing nobody read."""
+    name = _LAYOUT_FORMATS.get(filing.layout)
+    return format_named(name) if name else None
+
+
 def unread_filing(document: Document) -> Filing:
     """The filing of a document no reader has read: `scanned` when no page has text, else `unknown`, with a
     flag saying what it is instead."""

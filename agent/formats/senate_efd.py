@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from agent.documents.pdf import Document, PageText, Word
 from agent.errors import ParseError
-from agent.formats.base import Detection, Reading, ReadOptions
-from agent.formats.fields import is_ticker, normalize_ticker, parse_amount, parse_date
+from agent.formats.base import Detection, PrintedForms, Reading, ReadOptions
+from agent.formats.fields import normalize_ticker, parse_amount, parse_date
 from agent.models import Box, Filing, Flag, Transaction
 
 HEADING = re.compile(r"Periodic Transaction Report\s+for\s+(\d{1,2}/\d{1,2}/\d{4})(?:\s*\(Amendment\s+(\d+)\))?")
@@ -43,7 +43,9 @@ COLUMNS = ("number", "date", "owner", "ticker", "asset", "asset_type", "type", "
 _DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 
 OWNERS = {"self": "", "spouse": "SP", "joint": "JT", "child": "DC", "dependent child": "DC"}
-TYPES = {"purchase": "P", "sale (full)": "S", "sale (partial)": "S (partial)", "exchange": "E", "sale": "S"}
+OWNER_WORDS = {"": "Self", "SP": "Spouse", "JT": "Joint", "DC": "Child"}  # "Child" also stands in "Dependent Child"
+TYPES = {"purchase": "P", "sale (full)": "S", "sale (partial)": "S (partial)", "exchange": "E"}
+TYPE_WORDS = {"P": "Purchase", "S": "Sale (Full)", "S (partial)": "Sale (Partial)", "E": "Exchange"}
 # eFD's asset types in the House's codes (agent/analysis/frame.py names them); the printed label is kept too.
 ASSET_TYPES = {"stock": "ST", "stock option": "OP", "municipal security": "GS", "corporate bond": "CS",
                "other securities": "OT", "non-public stock": "PS"}
@@ -53,12 +55,17 @@ _DETAILS = {
     "option_type": re.compile(r"Option Type:\s*(\w+)", re.IGNORECASE),
     "option_strike": re.compile(r"Strike price:\s*\$?\s*([\d,]+(?:\.\d+)?)", re.IGNORECASE),
     "option_expiration": re.compile(r"Expires:\s*(\d{1,2}/\d{1,2}/\d{2,4})", re.IGNORECASE),
-    "bond_rate": re.compile(r"Rate/Coupon:\s*(\d[\d.]*\s*%?)", re.IGNORECASE),
+    "bond_rate": re.compile(r"Rate/Coupon:\s*(\.?\d[\d.]*\s*%?)", re.IGNORECASE),
     "bond_maturity": re.compile(r"Matures:\s*(\d{1,2}/\d{1,2}/\d{2,4})", re.IGNORECASE),
     "company": re.compile(r"Company:\s*(.*?)\s*(?=Description:|$)", re.IGNORECASE),
     "description": re.compile(r"Description:\s*(.*?)\s*$", re.IGNORECASE),
 }
 LINE_TOLERANCE = 2.5  # points: words whose tops differ less than this share a line
+# The words a cell of these columns begins with: where a column's left edge may be.
+FIRST_WORDS = {"owner": frozenset({"Self", "Spouse", "Joint", "Child", "Dependent"}),
+               "asset_type": frozenset({"Stock", "Municipal", "Corporate", "Other", "Non-Public"}),
+               "type": frozenset({"Purchase", "Sale", "Exchange"})}
+CELL_GAP = 8.0  # points: more than a space (3 in eFD's print) between two words of a line
 HEADER_SPREAD = 12.0  # points above and below the header's main line that a wrapped header reaches
 COLUMN_SLACK = 3.0
 
@@ -122,20 +129,37 @@ def _column_lefts(headers: list[tuple[float, float]], lines: Sequence[_Line], ht
     """Each column's left edge. A saved page is laid out with each header at its column's edge. A printed page
     centres its headers over left-aligned cells, so a column starts between the previous header's end and its
     own header's start, where most rows have a word starting (words inside a long cell line up only now and
-    then; a column nobody filled keeps its header's place)."""
+    then; in a table of one or two rows, where a word follows a gap wider than a space; a column of known
+    words (owners, asset types, types) only where one of them starts; a column nobody filled keeps its
+    header's place)."""
     if html:
         return [start for start, _ in headers]
     aligned: dict[float, set[float]] = {}
+    after_gap: set[float] = set()  # places where a word starts after more than a space: a cell's first word
     for line in lines:
+        previous: Word | None = None
         for word in line.words:
-            aligned.setdefault(round(word.x0 * 2) / 2, set()).add(line.top)
+            x = round(word.x0 * 2) / 2
+            aligned.setdefault(x, set()).add(line.top)
+            if previous is None or word.x0 - previous.x1 > CELL_GAP:
+                after_gap.add(x)
+            previous = word
     rows = sum(1 for line in lines if line.words and line.words[0].text.isdigit())
     enough = max(1, rows * 2 // 5)
+    starting: dict[float, set[str]] = {}  # the words that stand at each place
+    for line in lines:
+        for word in line.words:
+            starting.setdefault(round(word.x0 * 2) / 2, set()).add(word.text)
     lefts: list[float] = []
     for number, (start, _) in enumerate(headers):
         floor = headers[number - 1][1] if number else float("-inf")
         candidates = [x for x, tops in aligned.items() if floor < x <= start + COLUMN_SLACK and len(tops) >= enough]
-        lefts.append(min(candidates, key=lambda x: (-len(aligned[x]), x)) if candidates else start)
+        vocabulary = FIRST_WORDS.get(COLUMNS[number])
+        if vocabulary is not None:  # a column of known words starts where one of them does
+            candidates = [x for x in candidates if starting[x] & vocabulary]
+        # most lines first; on a tie (a short table) a cell's first word, then the leftmost
+        lefts.append(min(candidates, key=lambda x: (-len(aligned[x]), x not in after_gap, x)) if candidates
+                     else start)
     return lefts
 
 
@@ -311,7 +335,7 @@ def _add_details(row: Transaction, details: str) -> None:
     if match := found["option_expiration"]:
         row.option_expiration = _iso(match.group(1), row, "option_expiration")
     if match := found["bond_rate"]:
-        row.bond_rate = match.group(1).replace(" ", "")
+        row.bond_rate = match.group(1).strip()  # as printed ("5.25%", "3.00 %", "5")
     if match := found["bond_maturity"]:
         row.bond_maturity = _iso(match.group(1), row, "bond_maturity")
     if match := found["company"]:
@@ -328,6 +352,11 @@ def _boxes(row: _Row) -> list[Box]:
             boxes.append(Box(row.anchor.page, min(w.x0 for w in words), min(w.top for w in words),
                              max(w.x1 for w in words), max(w.bottom for w in words)))
     return boxes
+
+
+def _asset_type_code(label: str) -> str:
+    """eFD's asset type label in the House's codes; a label eFD does not print is other (OT); blank is blank."""
+    return ASSET_TYPES.get(label.lower(), "OT") if label else ""
 
 
 def build_transaction(table_row: _Row, position: int) -> Transaction:
@@ -350,7 +379,7 @@ def build_transaction(table_row: _Row, position: int) -> Transaction:
     _add_details(row, details)
     label = " ".join(_text(table_row, "asset_type").split())
     row.asset_type_label = label
-    row.asset_type = ASSET_TYPES.get(label.lower(), "" if not label else "OT")
+    row.asset_type = _asset_type_code(label)
     if label and label.lower() not in ASSET_TYPES:
         row.flags.append(Flag("unknown_asset_type", f"row {position}: asset type {label!r} is not one eFD prints; "
                               "counted as other (OT)", position))
@@ -368,9 +397,6 @@ def build_transaction(table_row: _Row, position: int) -> Transaction:
         row.amount = amount_text
         row.flags.append(Flag("unreadable:amount", f"row {position}: {exc}", position))
     row.comments = _none_if_dashes(_text(table_row, "comment"))
-    if row.ticker and not is_ticker(row.ticker):
-        row.flags.append(Flag("ticker_shape", f"row {position}: {row.ticker!r} is not shaped like a ticker",
-                              position))
     row.boxes = _boxes(table_row)
     row.source_lines = [" | ".join(" ".join(_lines_of(table_row, column)) for column in COLUMNS)]
     return row
@@ -474,6 +500,15 @@ class SenateEfd:
 
     def read(self, document: Document, data: bytes, options: ReadOptions) -> Reading:
         return Reading(parse_report(document))
+
+    def printed_forms(self, row: Transaction) -> PrintedForms:
+        """eFD prints owners and types in words ("Spouse", "Sale (Partial)"), tickers bare, asset types by label."""
+        return {"owner": (OWNER_WORDS.get(row.owner, ""), False),
+                "transaction_type": (TYPE_WORDS.get(row.transaction_type, ""), False),
+                "ticker": (row.ticker, True), "received_ticker": (row.received_ticker, True),
+                # the code is grounded by the printed label it stands for; a code the label does not give is not
+                "asset_type": (row.asset_type_label if _asset_type_code(row.asset_type_label) == row.asset_type
+                               else f"[{row.asset_type}]", False)}
 
 
 FORMAT = SenateEfd()

@@ -6,6 +6,7 @@ from agent.checks.cross import cross_check_row
 from agent.checks.grounding import PageIndex, ground_row
 from agent.errors import ParseError
 from agent.formats.fields import parse_amount
+from agent.formats.registry import format_of
 from agent.models import Transaction
 from agent.run.events import Reflection
 from agent.run.tools import RunContext
@@ -56,7 +57,10 @@ def apply_correction(ctx: RunContext, file: str, row: Transaction, corrections: 
         candidate.amount_min = float(amount.minimum)
         candidate.amount_max = None if amount.maximum is None else float(amount.maximum)
     index = PageIndex(ctx.document(file))
-    remaining = ground_row(candidate, index) + cross_check_row(candidate)
+    filing = ctx.filings.get(file)
+    reader = format_of(filing) if filing else None
+    remaining = ground_row(candidate, index, reader.printed_forms(candidate) if reader else None)
+    remaining += cross_check_row(candidate)
     if remaining:
         return Reflection(row_number=row.row_number, verdict="left_flagged", tokens=tokens,
                           text=f"correction {corrections} rejected: {remaining[0].message}; flag stays.")
