@@ -1,6 +1,12 @@
-"""The critic: flagged rows re-read."""
+"""The critic: the fifth layer. Flagged rows are re-read against their own source lines, by rules offline and by
+the LLM in LLM mode; a correction is kept only when every corrected value is printed in the row's own region and
+the row then passes the cross-checks. Nothing the critic says changes a row otherwise."""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from typing import Protocol
 
 from agent.checks.cross import cross_check_row
 from agent.checks.grounding import PageIndex, ground_row
@@ -8,7 +14,9 @@ from agent.errors import ParseError
 from agent.formats.fields import parse_amount
 from agent.formats.registry import format_of
 from agent.models import Transaction
-from agent.run.events import Reflection
+from agent.run.events import Event, Reflection
+from agent.run.llm import ChatReply, JSONObject, Message
+from agent.run.replies import CriticVerdict
 from agent.run.tools import RunContext
 
 MAX_CRITIC_ROWS = 5  # flagged rows per file the LLM critic re-reads
@@ -70,3 +78,28 @@ def apply_correction(ctx: RunContext, file: str, row: Transaction, corrections: 
     row.extracted_by = f"{row.extracted_by}+llm"
     return Reflection(row_number=row.row_number, verdict="corrected", tokens=tokens,
                       text=f"{corrections} (re-grounded on the page). {reason}".strip())
+
+
+class Ask(Protocol):
+    """One LLM call that streams its events and returns the reply (LLMBrain._ask)."""
+
+    def __call__(self, file: str, messages: list[Message], *, tools: list[JSONObject] | None = None,
+                 response_format: JSONObject | None = None) -> Generator[Event, None, ChatReply]: ...
+
+
+def llm_review(ask: Ask, ctx: RunContext, file: str, row: Transaction) -> Generator[Event, None, Reflection]:
+    """The LLM critic on one flagged row: its verdict, and a correction only if apply_correction accepts it."""
+    messages: list[Message] = [{"role": "system", "content": CRITIC_PROMPT},
+                               {"role": "user", "content": json.dumps({
+                                   "row": {name: getattr(row, name) for name in CORRECTABLE_FIELDS},
+                                   "flags": [flag.message for flag in row.flags], "source_lines": row.source_lines})}]
+    reply = yield from ask(file, messages, response_format={"type": "json_object"})
+    verdict = CriticVerdict.parse_reply(reply.content)
+    if not isinstance(verdict, CriticVerdict):
+        return Reflection(row_number=row.row_number, verdict="left_flagged", tokens=reply.tokens,
+                          text=f"the critic's answer was {verdict}; the flag stays for a human.")
+    corrections = {name: str(value) for name, value in verdict.corrections.items()}
+    if not corrections:
+        kind = "confirmed" if verdict.verdict == "confirmed" else "left_flagged"
+        return Reflection(row_number=row.row_number, verdict=kind, text=verdict.reason, tokens=reply.tokens)
+    return apply_correction(ctx, file, row, corrections, verdict.reason, reply.tokens)

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.errors import LLMError
-from agent.models import Transaction
 from agent.run.brain import FINISH, Decision, FileState, Steps
-from agent.run.critic import CORRECTABLE_FIELDS, CRITIC_PROMPT, MAX_CRITIC_ROWS, apply_correction, rule_based_review
-from agent.run.events import ErrorEvent, Event, Plan, Reflection, ThoughtDelta
+from agent.run.critic import MAX_CRITIC_ROWS, llm_review, rule_based_review
+from agent.run.events import ErrorEvent, Event, Plan, ThoughtDelta
 from agent.run.llm import ChatModel, ChatReply, JSONObject, LLMConfig, Message, Retry, ToolsUnsupported
 from agent.run.offline_brain import OfflineBrain, standard_step
-from agent.run.replies import CriticVerdict, StepDecision
+from agent.run.replies import StepDecision
 from agent.run.tools import REGISTRY, Inspection, OcrRead, RunContext
 
 # Tools the LLM may call on a layout the parser does not know.
@@ -191,7 +190,7 @@ class LLMBrain:
         flagged = [row for row in (filing.transactions if filing else []) if row.flags]
         for row in flagged[:MAX_CRITIC_ROWS] if not self.failed else []:
             try:
-                reflection = yield from self._critic(ctx, state.file, row)
+                reflection = yield from llm_review(self._ask, ctx, state.file, row)
             except LLMError as exc:
                 yield self._fall_back(state.file, exc)
                 break
@@ -199,21 +198,6 @@ class LLMBrain:
         for row in flagged[MAX_CRITIC_ROWS:] if not self.failed else flagged:
             yield rule_based_review(row)
 
-    def _critic(self, ctx: RunContext, file: str, row: Transaction) -> Generator[Event, None, Reflection]:
-        messages = [{"role": "system", "content": CRITIC_PROMPT},
-                    {"role": "user", "content": json.dumps({
-                        "row": {name: getattr(row, name) for name in CORRECTABLE_FIELDS},
-                        "flags": [flag.message for flag in row.flags], "source_lines": row.source_lines})}]
-        reply = yield from self._ask(file, messages, response_format={"type": "json_object"})
-        verdict = CriticVerdict.parse_reply(reply.content)
-        if not isinstance(verdict, CriticVerdict):
-            return Reflection(row_number=row.row_number, verdict="left_flagged", tokens=reply.tokens,
-                              text=f"the critic's answer was {verdict}; the flag stays for a human.")
-        corrections = {name: str(value) for name, value in verdict.corrections.items()}
-        if not corrections:
-            kind = "confirmed" if verdict.verdict == "confirmed" else "left_flagged"
-            return Reflection(row_number=row.row_number, verdict=kind, text=verdict.reason, tokens=reply.tokens)
-        return apply_correction(ctx, file, row, corrections, verdict.reason, reply.tokens)
 
 
 def _loads_or_raw(arguments: str) -> dict[str, Any] | str:
