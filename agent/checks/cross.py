@@ -6,7 +6,7 @@ from datetime import date
 
 from agent.errors import ParseError
 from agent.formats.fields import OWNER_CODES, TRANSACTION_TYPES, is_ticker, parse_amount
-from agent.models import Flag, Transaction
+from agent.models import Box, Flag, Transaction
 
 
 def bounds_match_label(row: Transaction) -> bool:
@@ -51,20 +51,20 @@ def cross_check_row(row: Transaction) -> list[Flag]:
     return flags
 
 
-def duplicate_flags(rows: list[Transaction]) -> list[Flag]:
-    """Two rows read from the same place on the page are one row counted twice.
+def duplicate_flags(rows: list[Transaction]) -> list[tuple[Transaction, Flag]]:
+    """Two rows read from the same place on the page are one row counted twice: each later one, with its flag.
 
     (Identical rows printed on separate lines are separate trades: filings do list those.)
     """
-    seen: dict[tuple, int] = {}
-    flags = []
+    seen: dict[tuple[Box, ...], int] = {}
+    found = []
     for row in rows:
         if not row.boxes:
             continue
         key = tuple(row.boxes)
         if key in seen:
-            flags.append(Flag("duplicate_row", f"row {row.row_number} was read from the same place as row {seen[key]}",
-                              row.row_number))
+            found.append((row, Flag("duplicate_row", f"row {row.row_number} was read from the same place as row "
+                                    f"{seen[key]}", row.row_number)))
         else:
             seen[key] = row.row_number
-    return flags
+    return found

@@ -8,7 +8,7 @@ from collections import Counter
 
 from agent.documents.pdf import Document
 from agent.formats.senate_efd import printed_summary
-from agent.models import Filing, Flag
+from agent.models import Filing, Flag, Transaction
 
 OWNER_WORDS = {"": "Self", "JT": "Joint", "SP": "Spouse", "DC": "Dependent Child"}
 
@@ -49,16 +49,15 @@ def numbering_flags(filing: Filing) -> list[Flag]:
                  + "; ".join(parts))]
 
 
-def date_flags(filing: Filing) -> list[Flag]:
+def date_flags(filing: Filing) -> list[tuple[Transaction, Flag]]:
     """A trade cannot be dated after the report that discloses it was filed."""
     if not filing.filed_date:
         return []
-    return [Flag("transaction_after_filing", f"row {row.row_number}: traded {row.transaction_date}, after the "
-                 f"report was filed ({filing.filed_date})", row.row_number)
+    return [(row, Flag("transaction_after_filing", f"row {row.row_number}: traded {row.transaction_date}, after the "
+                       f"report was filed ({filing.filed_date})", row.row_number))
             for row in filing.transactions if row.transaction_date and row.transaction_date > filing.filed_date]
 
 
-def senate_flags(filing: Filing, document: Document) -> tuple[list[Flag], list[tuple[int, Flag]]]:
-    """Filing-level flags, and row-level flags with the row's position."""
-    rows = [(flag.row_number or 0, flag) for flag in date_flags(filing)]
-    return [*summary_flags(filing, document), *numbering_flags(filing)], rows
+def senate_flags(filing: Filing, document: Document) -> tuple[list[Flag], list[tuple[Transaction, Flag]]]:
+    """Filing-level flags, and row-level flags with their rows."""
+    return [*summary_flags(filing, document), *numbering_flags(filing)], date_flags(filing)

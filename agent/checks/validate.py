@@ -33,8 +33,8 @@ def validate_filing(filing: Filing, document: Document) -> Filing:
     for row in filing.transactions:
         printed = reader.printed_forms(row) if reader else None
         _add_new(row.flags, [*ground_row(row, index, printed), *cross_check_row(row)])
-    for flag in duplicate_flags(filing.transactions):
-        _add_new(filing.transactions[flag.row_number - 1].flags, [flag])
+    for row, flag in duplicate_flags(filing.transactions):
+        _add_new(row.flags, [flag])
     found = []
     if filing.layout in ("house_ptr", "house_ptr_legacy", "llm_read"):
         pairs = count_date_pairs(document)
@@ -44,8 +44,8 @@ def validate_filing(filing: Filing, document: Document) -> Filing:
     if filing.layout == "senate_efd":
         report_flags, row_flags = senate_flags(filing, document)
         found.extend(report_flags)
-        for number, flag in row_flags:
-            _add_new(filing.transactions[number - 1].flags, [flag])
+        for row, flag in row_flags:
+            _add_new(row.flags, [flag])
     if filing.image_only_pages and filing.layout != "scanned":
         pages = ", ".join(map(str, filing.image_only_pages))
         found.append(Flag("pages_need_ocr", f"page(s) {pages} have no text layer; their rows are not read"))

@@ -1,6 +1,7 @@
 """LLM extraction for layouts the parser does not know, behind two layers no reply can skip:
 
-1. schema: the reply must be JSON of exactly the row schema (no extra or missing fields, text values);
+1. schema: the reply must be JSON of exactly the row schema (agent.run.replies.LLMRow: no extra or missing
+   fields, text values), each row judged on its own;
 2. grounding: every value must be printed in the row's band of the page: the lines from a line printing its
    date pair as a pair down to the next date-pair line (agent.checks.grounding), and each such line holds one
    row at most. A row failing either is rejected, with the reason.
@@ -13,7 +14,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from pydantic import ValidationError
 
 from agent.checks.cross import cross_check_row
 from agent.checks.grounding import Band, PageIndex, ground_row
@@ -21,21 +25,11 @@ from agent.documents.pdf import Document
 from agent.errors import LLMError, ParseError
 from agent.formats.fields import normalize_ticker, parse_amount, parse_date
 from agent.models import Transaction
-from agent.run.llm import ChatModel, ChatReply, ToolsUnsupported
+from agent.run.llm import ChatModel, ChatReply, Retry, ToolsUnsupported
+from agent.run.replies import LLMRow, RowsReply
 
-ROW_FIELDS = ("owner", "asset_name", "ticker", "asset_type", "transaction_type", "transaction_date",
-              "notification_date", "amount", "description")
-ROW_SCHEMA = {
-    "type": "object",
-    "properties": {"rows": {"type": "array", "items": {
-        "type": "object",
-        "properties": {name: {"type": "string"} for name in ROW_FIELDS},
-        "required": list(ROW_FIELDS),
-        "additionalProperties": False,
-    }}},
-    "required": ["rows"],
-    "additionalProperties": False,
-}
+ROW_FIELDS = tuple(LLMRow.model_fields)
+ROW_SCHEMA = RowsReply.json_schema()
 SYSTEM_PROMPT = (
     "You read one page of a U.S. House Periodic Transaction Report and list its transactions as JSON: "
     '{"rows": [{' + ", ".join(f'"{name}": ""' for name in ROW_FIELDS) + "}]}. "
@@ -56,7 +50,7 @@ class LLMExtraction:
     completion_tokens: int = 0
 
 
-def _final_reply(stream) -> ChatReply:
+def _final_reply(stream: Iterable[str | Retry | ChatReply]) -> ChatReply:
     reply = None
     for item in stream:
         if isinstance(item, ChatReply):
@@ -78,19 +72,26 @@ def ask_for_rows(llm: ChatModel, page_text: str) -> ChatReply:
         return _final_reply(llm.stream(messages))
 
 
-def schema_errors(item) -> str:
-    """Layer 1: why a proposed row does not fit the schema, or '' when it does."""
+def schema_errors(item: object) -> str:
+    """Layer 1: why a proposed row does not fit the schema (LLMRow), or '' when it does."""
     if not isinstance(item, dict):
         return "not an object"
-    missing = [name for name in ROW_FIELDS if name not in item]
-    extra = [name for name in item if name not in ROW_FIELDS]
-    if missing or extra:
-        return f"missing fields {missing}" if missing else f"unexpected fields {extra}"
-    wrong = [name for name in ROW_FIELDS if not isinstance(item[name], str)]
-    return f"fields {wrong} are not text" if wrong else ""
+    try:
+        LLMRow.model_validate(item)
+    except ValidationError as exc:
+        problems: dict[str, list[str]] = {}
+        for error in exc.errors():
+            kind = {"missing": "missing", "extra_forbidden": "unexpected"}.get(error["type"], "not text")
+            problems.setdefault(kind, []).append(str(error["loc"][0]))
+        if "missing" in problems:
+            return f"missing fields {problems['missing']}"
+        if "unexpected" in problems:
+            return f"unexpected fields {problems['unexpected']}"
+        return f"fields {problems['not text']} are not text"
+    return ""
 
 
-def to_transaction(item: dict, page: int, row_number: int) -> Transaction:
+def to_transaction(item: dict[str, str], page: int, row_number: int) -> Transaction:
     amount = parse_amount(item["amount"])
     return Transaction(
         row_number=row_number,
@@ -153,7 +154,7 @@ def extract_rows_with_llm(llm: ChatModel, document: Document, page: int, first_r
     except json.JSONDecodeError:
         result.rejections.append("the reply is not valid JSON")
         return result
-    if not isinstance(payload, dict) or set(payload) != {"rows"} or not isinstance(payload["rows"], list):
+    if not isinstance(payload, dict) or set(payload) != {"rows"} or not isinstance(payload["rows"], list):  # RowsReply
         result.rejections.append('the reply is not {"rows": [...]}')
         return result
     result.proposed = len(payload["rows"])

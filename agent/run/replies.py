@@ -43,3 +43,25 @@ class CriticVerdict(Reply):
     verdict: Literal["confirmed", "corrected", "left_flagged"]
     corrections: dict[str, str | int | float] = {}
     reason: str = ""
+
+
+class LLMRow(Reply):
+    """One transaction an LLM read from a page: every field, each as the page prints it (text, never a number)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    owner: str
+    asset_name: str
+    ticker: str
+    asset_type: str
+    transaction_type: str
+    transaction_date: str
+    notification_date: str
+    amount: str
+    description: str
+
+
+class RowsReply(Reply):
+    """An LLM's reading of a page: its rows (each validated on its own, so one bad row costs only itself)."""
+
+    rows: list[LLMRow]
