@@ -3,6 +3,7 @@ filters, and how events are shown. Logic lives in agent/; this module only wires
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -37,10 +38,10 @@ def data_dir() -> Path:
 @st.cache_resource
 def _store(path: str) -> RunStore:
     store = RunStore(Path(path))
-    try:
-        store.mark_interrupted()  # runs left 'running' by a server that is gone (agent/store/lease.py)
-    except StoreError:
-        pass  # a read-only history still opens for reading; the first write the user makes says why it fails
+    # Runs left 'running' by a server that is gone (agent/store/lease.py). A read-only history still opens for
+    # reading; the first write the user makes says why it fails.
+    with contextlib.suppress(StoreError):
+        store.mark_interrupted()
     return store
 
 

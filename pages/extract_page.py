@@ -92,7 +92,7 @@ def run_live(files: list[InputFile]) -> RunResult:
             delta_line.empty()
             delta_line, streamed = None, ""
         events.append(event)
-        save(lambda h: h.append_events(run_id, [event]))
+        save(lambda h, finished=event: h.append_events(run_id, [finished]))
         if event.type == "file_started":
             box = st.status(f"{md_escape(event.file)}: working…", expanded=True)
         if box is not None and event.file:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from agent.analysis.report import markdown_report
 from agent.documents.render import highlighted_page
+from agent.documents.upload import kind_of
 from agent.errors import InputError, ReaderError
 from agent.export import records_of_frame, to_csv
 from agent.run.events import to_jsonl
@@ -87,6 +88,9 @@ with right:
 with left:
     if pdf_bytes is None:
         st.info("The PDF of this row is not in this session; reopen the run from History to see its pages.")
+    elif kind_of(pdf_bytes) == "html":
+        st.info("This row comes from a saved eFD web page, which has no page image: its source line (right) is "
+                "the row as the page prints it, cell by cell, and every value was found there.")
     else:
         try:
             st.image(highlighted_page(pdf_bytes, row["boxes"], page=int(row["page"])),

@@ -17,6 +17,7 @@ chunks them. Standard library only.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import socket
@@ -27,7 +28,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Union
+from typing import Any
 
 LISTED_MODEL = "fake-model"
 """The one model GET /v1/models lists."""
@@ -86,7 +87,7 @@ class DelayReply:
     then: Reply
 
 
-Reply = Union[TextReply, ToolCallsReply, ErrorReply, DelayReply]
+Reply = TextReply | ToolCallsReply | ErrorReply | DelayReply
 
 
 def text(content: str, *, prompt_tokens: int = 10, completion_tokens: int = 5) -> TextReply:
@@ -258,10 +259,8 @@ class _HTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):  # already closed by the client
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed by the client
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that timed out or a close() mid-reply leaves a dead socket; that is expected.

@@ -7,7 +7,7 @@ Each expected value below is what the page prints, read on the rendered page.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -21,7 +21,7 @@ from tests.conftest import SAMPLES, filing_path
 from tests.pdf_builders import Ink, inked_text_pdf
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rows(docid: str) -> tuple[Transaction, ...]:
     return tuple(extract_path(filing_path(docid)).filing.transactions)
 

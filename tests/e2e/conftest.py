@@ -152,7 +152,7 @@ def browser(chromium):
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(**launch_options())
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (whatever stops the browser, the test says so in one line)
         playwright.stop()
         pytest.fail(f"cannot launch {chromium}: {exc}", pytrace=False)
     yield browser

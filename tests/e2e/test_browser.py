@@ -367,10 +367,11 @@ def test_three_concurrent_sessions_keep_their_own_results(chromium, app_url):
     crashed = [f"{pdf.name}: {type(r).__name__}: {r}" for pdf, r in zip(pdfs, results) if isinstance(r, BaseException)]
     assert not crashed, "session(s) failed:\n" + "\n".join(crashed)
 
-    spans = ", ".join(f"{r['file']} {r['started'] - results[0]['started']:+.2f}..{r['finished'] - results[0]['started']:+.2f} s"
-                      for r in results)
+    first = results[0]["started"]
+    spans = ", ".join(f"{r['file']} {r['started'] - first:+.2f}..{r['finished'] - first:+.2f} s" for r in results)
     print(f"\nconcurrent runs (start..finish, relative): {spans}")
-    assert len({r["token"] for r in results}) == 3, f"workspace tokens are not distinct: {[r['token'] for r in results]}"
+    tokens = [r["token"] for r in results]
+    assert len(set(tokens)) == 3, f"workspace tokens are not distinct: {tokens}"
 
     problems = []
     for r in results:

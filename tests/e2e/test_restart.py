@@ -207,7 +207,8 @@ def test_killed_mid_run_then_restarted(server, browser):
     context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="Streamlit shows 'Page not found' over the right page when a new session's first "
+@pytest.mark.xfail(strict=True, reason="Streamlit shows 'Page not found' over the right page when a new session's "
+                   "first "
                    "URL is a page's own address (streamlit/streamlit#8860, #9992): a pages/ folder next to app.py "
                    "keeps Streamlit's legacy multipage mode on")
 def test_a_bookmarked_history_address_opens_cleanly_after_a_restart(server, browser):
