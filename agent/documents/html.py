@@ -14,8 +14,8 @@ A reader then finds columns and rows in these words exactly as in a printed PDF,
 cite the row and cell each value came from.
 
 What no saved report looks like is refused with a reason (InputError) rather than read in part: a page over
-MAX_HTML_BYTES, MAX_ELEMENTS or MAX_WORDS, markup nested deeper than MAX_DEPTH (lxml's parser itself stops at 256 levels,
-silently dropping the rest of the page), or a page cut short (its `</html>` missing: rows may be lost).
+MAX_HTML_BYTES, MAX_ELEMENTS or MAX_WORDS, markup nested deeper than MAX_DEPTH (lxml's parser itself stops at
+256 levels, silently dropping the rest of the page), or a page cut short (no `</html>`: rows may be lost).
 """
 
 from __future__ import annotations
@@ -40,13 +40,13 @@ CHAR = 6.0  # points a character takes (fixed pitch: positions only need to be c
 COLUMN = 6000.0  # points a table column takes: 1,000 characters, so no cell line runs into the next
 MARGIN = 36.0
 
+# (`embed` is not dropped: lxml does not know it has no content, and puts the rest of the page inside it.)
 _DROPPED = frozenset({"script", "style", "noscript", "template", "head", "title", "meta", "link", "iframe",
-                      "object", "embed", "svg", "canvas", "select", "option", "button"})
+                      "object", "svg", "canvas", "select", "option", "button"})
 _BLOCKS = frozenset({"address", "article", "aside", "blockquote", "caption", "dd", "details", "div", "dl", "dt",
                      "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
                      "header", "hr", "label", "legend", "li", "main", "nav", "ol", "p", "pre", "section",
                      "summary", "ul", "br"})
-_ROW_GROUPS = frozenset({"thead", "tbody", "tfoot"})
 # Screen-reader text ("sr-only") is read out to people who cannot see the page, and prints: it is not hidden.
 _HIDDEN_CLASSES = frozenset({"d-none", "hidden", "invisible"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)"
@@ -57,8 +57,8 @@ _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", r
 # ASCII meta tag (UTF-16 and UTF-32 need a byte-order mark; UTF-7 is refused by browsers) or that are Python's own.
 _AS_WINDOWS_1252 = frozenset({"ascii", "iso8859-1"})
 _NOT_A_PAGE_CHARSET = re.compile(r"utf-(?:7|16|32)|unicode-escape|raw-unicode-escape|punycode|idna|undefined")
-_HTML_TAG = re.compile(r"<html[\s>]", re.IGNORECASE)
-_HTML_END = re.compile(r"</html\s*>", re.IGNORECASE)
+_OPENS_HTML = re.compile(r"<html[\s>]", re.IGNORECASE)
+_CLOSES_HTML = re.compile(r"</html\s*>", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 
 Cells = list[list[str]]  # a table row: each cell's lines
@@ -180,19 +180,20 @@ class _Reader:
                     self.close()
         self.text(element.tail)
 
-    def _own_rows(self, table: lxml.html.HtmlElement) -> Iterator[lxml.html.HtmlElement]:
-        """The table's own rows, seen ones only: a nested table's rows are its cell's (reading every `tr` below
-        a table would read each nested table once for every table around it, twice as often at each level)."""
-        for child in table:
+    def _own_rows(self, element: lxml.html.HtmlElement) -> Iterator[lxml.html.HtmlElement]:
+        """The rows of a table (or of what stands in it), seen ones only. Rows in a nested table are its cell's:
+        reading every `tr` below a table would read each nested table once for every table around it, twice as
+        often at each level. lxml keeps a stray element between rows (a form, a span) around the rows after it,
+        where a browser lifts it out of the table and keeps the rows: they are the table's rows here too."""
+        for child in element:
             tag = _tag(child)
-            if tag in _ROW_GROUPS and _is_hidden(child):
-                self.hide(child)
-            elif tag in _ROW_GROUPS:
-                for row in child:
-                    if _tag(row) == "tr":
-                        yield row
-            elif tag == "tr":
+            if tag == "tr":
                 yield child
+            elif tag and tag not in ("table", "caption", "template", "td", "th"):  # a template's content: never shown
+                if _is_hidden(child):
+                    self.hide(child)
+                else:
+                    yield from self._own_rows(child)
 
     def _rows(self, table: lxml.html.HtmlElement, depth: int) -> list[Cells]:
         rows: list[Cells] = []
@@ -287,7 +288,7 @@ def read_html(data: bytes, source: str) -> Document:
         raise InputError(source, f"the web page is {len(data) / (1 << 20):.0f} MB; a saved eFD report is under "
                          f"1 MB, and pages over {MAX_HTML_BYTES >> 20} MB are not read")
     text = decode(data)
-    if _HTML_TAG.search(text) and not _HTML_END.search(text):
+    if _OPENS_HTML.search(text) and not _CLOSES_HTML.search(text):
         raise InputError(source, "the saved page is cut short: it ends before its closing </html> tag, so rows "
                          "may be missing; save the page again and upload the whole file")
     root = _parse(text, source)
