@@ -357,7 +357,7 @@ def test_threads_share_the_pool(sandbox):
 
 def test_not_a_pdf_is_refused_without_a_worker(sandbox):
     with pytest.raises(InputError, match="not a PDF"):
-        sandbox.read_document(b"<html>", "page.pdf")
+        sandbox.read_document(b"Dear Clerk, my trades are attached.", "page.pdf")
     assert sandbox.started == 0
 
 

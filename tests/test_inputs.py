@@ -42,8 +42,9 @@ def png_bytes() -> bytes:
     [
         (lambda: b"", "failed", "the file is empty (0 bytes)"),
         (lambda: os.urandom(4096), "failed", "not a PDF (the file does not start with %PDF-)"),
-        (png_bytes, "failed", "not a PDF (the file does not start with %PDF-)"),
-        (lambda: b"<html><body>PTR</body></html>", "failed", "not a PDF (the file does not start with %PDF-)"),
+        (png_bytes, "failed", "page images are not read yet; upload the filing as a PDF"),
+        # read by what it is: a web page named .pdf is a web page, and not a Senate PTR
+        (lambda: b"<html><body>PTR</body></html>", "flagged", "a web page, but not a Senate eFD Periodic Transaction"),
         (lambda: sample_bytes()[: len(sample_bytes()) // 2], "failed", "damaged or truncated"),
         (lambda: b"%PDF-1.7\n" + os.urandom(4096), "failed", "damaged or truncated"),
         (lambda: encrypted(sample_bytes(), "user-secret"), "failed", "encrypted with a password"),
