@@ -67,7 +67,7 @@ def electronic_files(filings: Path, count: int) -> list[Path]:
         rows = [line.split("\t") for line in manifest.read_text().splitlines()[1:]]
         paths = [filings / row[0] for row in rows if row[4] == "electronic"]
     else:
-        paths = sorted((ROOT / "samples").glob("*.pdf"))
+        paths = sorted((ROOT / "samples").glob("sample_ptr_*.pdf"))
     return [paths[index % len(paths)] for index in range(count)]
 
 

@@ -39,12 +39,15 @@ uploads = st.file_uploader(
 left, right = st.columns(2)
 run_uploads = left.button("Run extraction", type="primary", disabled=not uploads, width="stretch")
 run_samples = right.button("Try the sample filings", width="stretch",
-                           help="Three generated filings of a fictional filer, shipped with the app.")
+                           help="Generated filings of a fictional filer, shipped with the app: three House PTRs and a "
+                                "Senate eFD report.")
 
 
 def sample_files() -> list[InputFile]:
-    return [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES_DIR.iterdir())
-            if path.suffix in (".pdf", ".html")]
+    # The House PDFs and the Senate report as saved from eFD (its printed PDF is the same report: left out, so its
+    # trades are not counted twice).
+    paths = [*sorted(SAMPLES_DIR.glob("sample_ptr_*.pdf")), *sorted(SAMPLES_DIR.glob("sample_efd_*.html"))]
+    return [InputFile(path.name, path.read_bytes()) for path in paths]
 
 
 def make_agent() -> Agent:

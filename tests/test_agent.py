@@ -74,7 +74,7 @@ def test_flagged_rows_get_a_reflection():
 
 
 def test_one_broken_file_never_stops_the_others():
-    samples = [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES.glob("*.pdf"))]
+    samples = [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES.glob("sample_ptr_*.pdf"))]
     files = [InputFile("empty.pdf", b""), *samples, InputFile("notes.pdf", b"Dear Clerk, ..."),
              InputFile("page.pdf", b"<html><body>Hello</body></html>")]
     result = Agent().run(files)
@@ -89,7 +89,7 @@ def test_one_broken_file_never_stops_the_others():
 
 
 def test_trace_replays_without_rerunning():
-    files = [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES.glob("*.pdf"))]
+    files = [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES.glob("sample_ptr_*.pdf"))]
     live = list(Agent().events(files))
     replayed = RunResult.from_events(from_jsonl(to_jsonl(live)))
     original = RunResult.from_events(live)
@@ -99,7 +99,7 @@ def test_trace_replays_without_rerunning():
 
 
 def test_step_limit_ends_the_file_with_a_named_outcome():
-    files = [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES.glob("*.pdf"))[:1]]
+    files = [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES.glob("sample_ptr_*.pdf"))[:1]]
     result = Agent(limits=Limits(max_steps=2)).run(files)
     assert result.outcome == "max_steps"
     outcome = result.outcomes[0]
@@ -116,7 +116,7 @@ class SteppedClock:
 
 
 def test_time_budget_keeps_finished_files():
-    files = [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES.glob("*.pdf"))]
+    files = [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES.glob("sample_ptr_*.pdf"))]
     clock = SteppedClock()
     events = []
     for event in Agent(limits=Limits(time_budget=60), clock=clock).events(files):
@@ -168,14 +168,14 @@ def test_tool_schemas_come_from_type_hints_and_docstrings():
          "page-out-of-range", "file-outside-the-run", "bad-enum"],
 )
 def test_tool_failures_come_back_as_observations(tool, arguments, error):
-    sample = sorted(SAMPLES.glob("*.pdf"))[0]
+    sample = sorted(SAMPLES.glob("sample_ptr_*.pdf"))[0]
     ctx = RunContext({"a.pdf": InputFile("a.pdf", sample.read_bytes())})
     result = REGISTRY.call(ctx, tool, arguments)
     assert not result.ok and error in result.error
 
 
 def test_two_uploads_with_one_name_are_both_read():
-    sample = sorted(SAMPLES.glob("*.pdf"))[0].read_bytes()
+    sample = sorted(SAMPLES.glob("sample_ptr_*.pdf"))[0].read_bytes()
     result = Agent().run([InputFile("a.pdf", sample), InputFile("a.pdf", b""), InputFile("a (2).pdf", sample)])
     assert [(o.source_file, o.status) for o in result.outcomes] == [
         ("a.pdf", "ok"), ("a (2).pdf", "failed"), ("a (2) (2).pdf", "ok")]

@@ -24,7 +24,7 @@ def app(tmp_path, monkeypatch):
 
 
 def sample_inputs() -> list[InputFile]:
-    return [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES.glob("*.pdf"))]
+    return [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES.glob("sample_ptr_*.pdf"))]
 
 
 def seeded(app: AppTest) -> AppTest:
@@ -61,11 +61,12 @@ def test_samples_run_offline_and_trace_stays_after_rerun(app):
     shown = labels(app)
     assert shown == ["sample_ptr_2024_a.pdf: ok, 3 row(s), 0 flagged",
                       "sample_ptr_2024_b.pdf: ok, 12 row(s), 0 flagged",
-                      "sample_ptr_2024_c.pdf: ok, 10 row(s), 0 flagged"]
+                      "sample_ptr_2024_c.pdf: ok, 10 row(s), 0 flagged",
+                      "sample_efd_2024.html: ok, 12 row(s), 0 flagged"]
     assert "No LLM endpoint configured: the offline brain runs every step." in texts(app)
     app.run()  # any later rerun: the finished run's trace is still there
     assert labels(app)[0].startswith("sample_ptr_2024_a.pdf: ok")
-    assert "Read 3 file(s): 25 transaction(s), 0 flagged for review." in texts(app)
+    assert "Read 4 file(s): 37 transaction(s), 0 flagged for review." in texts(app)
 
 
 def test_llm_toggle_without_key_says_offline(app):

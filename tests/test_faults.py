@@ -137,7 +137,7 @@ def run_samples(app: AppTest) -> None:
     app.run()
     next(button for button in app.button if button.label == "Try the sample filings").click().run()
     assert not app.exception
-    assert len(labels(app)) == 3 and not app.warning
+    assert len(labels(app)) == 4 and not app.warning  # three House PTRs and a Senate report
 
 
 def real_filings() -> list[InputFile]:
@@ -191,7 +191,7 @@ def test_full_disk_gives_a_clear_message_keeps_the_results_and_history(tmp_path,
     assert after.integrity == "ok"
     assert after == earlier  # the refused run left no half-written trace, and nothing earlier changed
     (run,) = after.runs
-    assert run[2:4] == ("completed", 25)
+    assert run[2:4] == ("completed", 37)
 
 
 @pytest.mark.shared

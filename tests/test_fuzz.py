@@ -95,7 +95,7 @@ def _two_filings_glued() -> bytes:
 
 
 def _sample_cut_in_the_table() -> bytes:
-    data = min(SAMPLES.glob("*.pdf")).read_bytes()
+    data = min(SAMPLES.glob("sample_ptr_*.pdf")).read_bytes()
     return data[: int(len(data) * 0.6)]
 
 

@@ -101,7 +101,7 @@ def self_references() -> bytes:
 
 
 def sample_bytes(index: int = 0) -> bytes:
-    return sorted(SAMPLES.glob("*.pdf"))[index].read_bytes()
+    return sorted(SAMPLES.glob("sample_ptr_*.pdf"))[index].read_bytes()
 
 
 def broken_xref() -> bytes:

@@ -14,7 +14,7 @@ from tests.conftest import SAMPLES
 
 
 def sample_bytes() -> bytes:
-    return sorted(SAMPLES.glob("*.pdf"))[0].read_bytes()
+    return sorted(SAMPLES.glob("sample_ptr_*.pdf"))[0].read_bytes()
 
 
 def encrypted(data: bytes, user_password: str) -> bytes:

@@ -33,7 +33,7 @@ def statement(hidden=()) -> list[InputFile]:
 
 
 def sample_files(count=1) -> list[InputFile]:
-    return [InputFile(p.name, p.read_bytes()) for p in sorted(SAMPLES.glob("*.pdf"))[:count]]
+    return [InputFile(p.name, p.read_bytes()) for p in sorted(SAMPLES.glob("sample_ptr_*.pdf"))[:count]]
 
 
 def llm_row(**values) -> dict:

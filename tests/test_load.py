@@ -44,7 +44,7 @@ def worker_processes() -> dict[int, float]:
 
 @pytest.mark.slow
 def test_concurrent_sessions_get_their_own_results():
-    samples = sorted(SAMPLES.glob("*.pdf"))
+    samples = sorted(SAMPLES.glob("sample_ptr_*.pdf"))
     expected = {path.name: extract_bytes(path.read_bytes(), path.name).rows for path in samples}
     timings: list[float] = []
     failures: list[str] = []
@@ -91,7 +91,7 @@ def test_concurrent_sessions_get_their_own_results():
 
 @pytest.mark.slow
 def test_memory_is_bounded_over_100_extractions():
-    data = [path.read_bytes() for path in sorted(SAMPLES.glob("*.pdf"))]
+    data = [path.read_bytes() for path in sorted(SAMPLES.glob("sample_ptr_*.pdf"))]
     sandbox = default_sandbox()
     for index in range(10):  # warm-up: imports, the worker, caches
         Agent().run([InputFile(f"{index}.pdf", data[index % 3])])

@@ -13,7 +13,7 @@ from tests.fake_openai import error, text
 
 
 def sample_metrics():
-    frame = to_dataframe([extract_path(path).filing for path in sorted(SAMPLES.glob("*.pdf"))])
+    frame = to_dataframe([extract_path(path).filing for path in sorted(SAMPLES.glob("sample_ptr_*.pdf"))])
     metrics = compute_metrics(frame)
     return metrics, assess_fit(metrics, InvestorProfile("high", "long"))
 

@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS profiles (
 
 
 def sample_inputs() -> list[InputFile]:
-    return [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES.glob("*.pdf"))]
+    return [InputFile(path.name, path.read_bytes()) for path in sorted(SAMPLES.glob("sample_ptr_*.pdf"))]
 
 
 def stored_run(store: RunStore, workspace: str, run_id: str, files: list[InputFile]) -> RunResult:
@@ -355,7 +355,7 @@ def test_another_server_opening_the_history_leaves_a_live_run_running(tmp_path):
 
 def test_a_run_whose_server_was_killed_is_interrupted_with_the_rows_it_finished(tmp_path):
     database = tmp_path / "h.db"
-    paths = sorted(SAMPLES.glob("*.pdf"))[:2]
+    paths = sorted(SAMPLES.glob("sample_ptr_*.pdf"))[:2]
     with server_running(database, "cut", paths, last="file_finished") as server:
         assert RunStore(database).mark_interrupted() == 0  # the server is alive
         server.send_signal(signal.SIGKILL)

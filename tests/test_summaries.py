@@ -22,7 +22,7 @@ CASES = {
     "pelosi-20016961-high-long": (lambda: [filing_path("20016961")], InvestorProfile("high", "long")),
     "pelosi-20022260-low-short": (lambda: [filing_path("20022260")],
                                   InvestorProfile("low", "short", no_options=True, max_position_share=0.2)),
-    "samples-medium-medium": (lambda: sorted(SAMPLES.glob("*.pdf")),
+    "samples-medium-medium": (lambda: sorted(SAMPLES.glob("sample_ptr_*.pdf")),
                               InvestorProfile("medium", "medium", avoid_sectors=("Energy",), max_sector_share=0.5)),
 }
 

@@ -18,7 +18,9 @@ def hidden_text_flag(document: Document) -> Flag | None:
               for page in document.pages if page.hidden_words]
     if not counts:
         return None
-    return Flag("hidden_text", "; ".join(counts) + " ignored (drawn white or in an invisible text render mode)")
+    how = ("hidden by the page's markup" if document.kind == "html"
+           else "drawn white or in an invisible text render mode")
+    return Flag("hidden_text", "; ".join(counts) + f" ignored ({how})")
 
 
 def _add_new(flags: list[Flag], found: list[Flag]) -> None:

@@ -340,7 +340,10 @@ class PdfSandbox:
 
     def _call(self, data: bytes, source: str, render: RenderRequest = ()) -> object:
         # What is plainly not readable is refused here, with no process involved; pages render from PDFs only.
-        check_pdf_bytes(data, source) if render else check_readable(data, source)
+        readable = "pdf" if render else check_readable(data, source)
+        if render:
+            check_pdf_bytes(data, source)
+        what = "the web page" if readable == "html" else "the PDF"  # for the messages below
         with self._slots:
             worker = self._take()
             clean = False
@@ -348,7 +351,7 @@ class PdfSandbox:
                 kind, value = worker.call(data, source, self.timeout, render)
                 clean = kind != "memory"
             except _Lost as lost:
-                raise InputError(source, self._lost_reason(str(lost), worker)) from None
+                raise InputError(source, self._lost_reason(str(lost), worker, what)) from None
             finally:
                 if clean:
                     self._give(worker)
@@ -359,24 +362,25 @@ class PdfSandbox:
         if kind == "input":
             raise InputError(source, str(value))
         if kind == "memory":
-            raise InputError(source, self._memory_reason())
+            raise InputError(source, self._memory_reason(what))
         raise ReaderError(str(value))
 
-    def _memory_reason(self) -> str:
-        return f"reading the PDF needed more than {_size_text(self.memory or 0)} of memory: stopped"
+    def _memory_reason(self, what: str) -> str:
+        return f"reading {what} needed more than {_size_text(self.memory or 0)} of memory: stopped"
 
-    def _lost_reason(self, why: str, worker: _Worker) -> str:
+    def _lost_reason(self, why: str, worker: _Worker, what: str) -> str:
         if why == "timeout":
-            return f"reading the PDF took longer than {_seconds_text(self.timeout)} s: stopped"
+            return f"reading {what} took longer than {_seconds_text(self.timeout)} s: stopped"
         number = worker.exit_signal()
+        reader = "PDF reader" if what == "the PDF" else "web page reader"
         # PDFium aborts the process when an allocation fails (its out-of-memory handler), so under our
         # address-space cap SIGABRT means the file asked for more memory than allowed.
         if number == signal.SIGABRT and self.memory:
-            return self._memory_reason()
+            return self._memory_reason(what)
         if number == signal.SIGKILL:  # the kernel's OOM killer, or someone else
-            return "the PDF reader was killed while reading this file (out of memory?): stopped"
+            return f"the {reader} was killed while reading this file (out of memory?): stopped"
         name = signal.Signals(number).name if number else "it stopped answering"
-        return f"the PDF reader crashed on this file ({name}): stopped; the file is probably damaged"
+        return f"the {reader} crashed on this file ({name}): stopped; the file is probably damaged"
 
     def close(self) -> None:
         with self._lock:

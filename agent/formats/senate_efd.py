@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.documents.pdf import Document, PageText, Word
-from agent.errors import ParseError
+from agent.errors import InputError, ParseError
 from agent.formats.base import Detection, PrintedForms, Reading, ReadOptions
 from agent.formats.fields import normalize_ticker, parse_amount, parse_date
 from agent.models import Box, Filing, Flag, Transaction
@@ -33,8 +33,8 @@ FILED = re.compile(r"Filed\s+(\d{1,2}/\d{1,2}/\d{4})\s*@\s*(\d{1,2})(?::(\d{2}))
 FILER = re.compile(r"^(?P<printed>(?P<name>[^()\n]+?)\s*\((?P<last>[^(),\n]+),\s*(?P<first>[^()\n]+)\))\s*$",
                    re.MULTILINE)
 TITLES = re.compile(r"^(?:The\s+Honorable|Hon\.|Mr\.|Mrs\.|Ms\.|Dr\.|Senator)\s+", re.IGNORECASE)
-SUMMARY_TOTAL = re.compile(r"\((\d+)\s+transactions?\s+total\)", re.IGNORECASE)
-SUMMARY_OWNER = re.compile(r"(\d+)\s+(Self|Joint|Spouse|Dependent\s+Child)\b")
+SUMMARY = re.compile(r"\((\d+)\s+transactions?\s+total\)\s*(?:(\d+)\s+Self\s*)?(?:(\d+)\s+Joint\s*)?"
+                     r"(?:(\d+)\s+Spouse\s*)?(?:(\d+)\s+Dependent\s+Child\b)?", re.IGNORECASE)
 # The header's words in order; True where a word starts a column ("Asset Type" then "Type" is the type's).
 HEADER_WORDS = (("#", True), ("Transaction", True), ("Date", False), ("Owner", True), ("Ticker", True),
                 ("Asset", True), ("Name", False), ("Asset", True), ("Type", False), ("Type", True),
@@ -65,6 +65,8 @@ LINE_TOLERANCE = 2.5  # points: words whose tops differ less than this share a l
 FIRST_WORDS = {"owner": frozenset({"Self", "Spouse", "Joint", "Child", "Dependent"}),
                "asset_type": frozenset({"Stock", "Municipal", "Corporate", "Other", "Non-Public"}),
                "type": frozenset({"Purchase", "Sale", "Exchange"})}
+MAX_CELL_LINES = 80  # lines between two rows' anchors (the 1,020 real reports have at most about 40)
+BEAM = 24  # the best ways of cutting the gap above a row that are carried on to the next (bounds the work)
 CELL_GAP = 8.0  # points: more than a space (3 in eFD's print) between two words of a line
 HEADER_SPREAD = 12.0  # points above and below the header's main line that a wrapped header reaches
 COLUMN_SLACK = 3.0
@@ -189,11 +191,22 @@ def _is_anchor(line: _Line, lefts: list[float]) -> bool:
     return bool(first) and first[0].text.isdigit() and bool(dates) and bool(_DATE.match(dates[0].text))
 
 
-def _block_cost(block: list[CellLine], anchor: float) -> float:
-    """How far a cell's lines are from being centred on its row's anchor line."""
-    if not block:
+def _block_cost(first: float | None, last: float | None, anchor: float) -> float:
+    """How far a cell's lines (the tops of its first and last) are from being centred on its row's anchor line."""
+    if first is None or last is None:
         return EMPTY_CELL_COST
-    return abs((block[0][0] + block[-1][0]) / 2 - anchor)
+    return abs((first + last) / 2 - anchor)
+
+
+def _ends(above: list[CellLine], start: int, own: list[CellLine], below: list[CellLine],
+          cut: int) -> tuple[float | None, float | None]:
+    """The tops of the first and last lines of the cell above[start:] + own + below[:cut], without building it."""
+    block = [part for part in (above[start:start + 1], own[:1], below[:1] if cut else []) if part]
+    first = block[0][0][0] if block else None
+    tail = [part for part in (below[cut - 1:cut] if cut else [], own[-1:], above[-1:] if start < len(above) else [])
+            if part]
+    last = tail[0][0][0] if tail else None
+    return first, last
 
 
 def _share_column(anchors: list[float], on_anchor: list[list[CellLine]], gaps: list[list[CellLine]],
@@ -205,26 +218,25 @@ def _share_column(anchors: list[float], on_anchor: list[list[CellLine]], gaps: l
     it to the upper row; the cuts are chosen together (dynamic programming) so that the sum of the cells'
     distances from centred is least. On a page that `continued` a table, the lines above the first row that
     do not centre on it are the end of the previous page's last row (a row split by the page break): they
-    come back first."""
+    come back first. A cell's cost needs only its first and last line, so each choice costs O(1); the cells of
+    an eFD report are a few lines, and a gap longer than MAX_CELL_LINES is refused by the reader."""
     rows = len(anchors)
-    # best[k]: the least cost of the rows so far, given the cut k in the gap below the current row
+    # previous[k]: the least cost of the rows so far, given the cut k in the gap above the current row
     # The first row takes the gap above it from a cut: at its start, unless the page continues a row.
     previous = {start: 0.0 for start in (range(len(gaps[0]) + 1) if continued else [0])}
     choices: list[dict[int, int]] = []
     for index in range(rows):
-        below = gaps[index + 1]
+        above, below, own = gaps[index], gaps[index + 1], on_anchor[index]
         cuts = range(len(below) + 1) if index < rows - 1 else [len(below)]
         current: dict[int, float] = {}
         chosen: dict[int, int] = {}
-        above = gaps[index]
         for cut in cuts:
             for start, cost in previous.items():
-                block = above[start:] + on_anchor[index] + below[:cut]
-                total = cost + _block_cost(block, anchors[index])
+                total = cost + _block_cost(*_ends(above, start, own, below, cut), anchors[index])
                 if cut not in current or total < current[cut]:
                     current[cut], chosen[cut] = total, start
         choices.append(chosen)
-        previous = {cut: cost for cut, cost in current.items()}
+        previous = dict(sorted(current.items(), key=lambda item: item[1])[:BEAM])
     cut = min(previous, key=lambda k: previous[k])
     cells: list[list[CellLine]] = [[] for _ in range(rows)]
     for index in range(rows - 1, -1, -1):
@@ -234,11 +246,16 @@ def _share_column(anchors: list[float], on_anchor: list[list[CellLine]], gaps: l
     return gaps[0][:cut], cells
 
 
-def _page_rows(body: list[_Line], lefts: list[float], previous: _Row | None) -> list[_Row]:
+def _page_rows(body: list[_Line], lefts: list[float], previous: _Row | None, source: str) -> list[_Row]:
     """The rows anchored on this page; lines that end `previous` (the last row before the page) go to it."""
     anchors = [line for line in body if _is_anchor(line, lefts)]
     if not anchors:
         return []
+    places = [index for index, line in enumerate(body) if line in anchors]
+    longest = max(later - earlier for earlier, later in zip([-1, *places], [*places, len(body)], strict=True)) - 1
+    if longest > MAX_CELL_LINES:
+        raise InputError(source, f"its transactions table has {longest:,} lines between two rows; an eFD report's rows "
+                         f"hold a few (at most {MAX_CELL_LINES} are read): not a report TradeTrace reads")
     rows = [_Row(anchor, [[] for _ in COLUMNS]) for anchor in anchors]
     for column in range(len(COLUMNS)):
         gaps: list[list[CellLine]] = [[] for _ in range(len(anchors) + 1)]
@@ -276,7 +293,7 @@ def _table_rows(document: Document) -> tuple[list[_Row], list[str]]:
             lefts = _column_lefts(headers, body, document.kind == "html")
         if lefts is None:
             continue
-        page_rows = _page_rows(body, lefts, rows[-1] if rows else None)
+        page_rows = _page_rows(body, lefts, rows[-1] if rows else None, document.source)
         if not page_rows and rows:  # the page holds only the end of the row the page before began
             for line in body:
                 for column in range(len(COLUMNS)):
@@ -441,16 +458,15 @@ def _filing_date(text: str, filing: Filing, field: str) -> str:
 
 
 def printed_summary(document: Document) -> tuple[int | None, dict[str, int]]:
-    """The summary's total and per-owner counts ("(6 transactions total) 6 Self 0 Joint ...")."""
+    """The summary's total and per-owner counts ("(6 transactions total) 6 Self 0 Joint 0 Spouse 0 Dependent
+    Child", in that order, as eFD prints them)."""
     flat = " ".join(" ".join(page.text for page in document.pages).split())
-    total = SUMMARY_TOTAL.search(flat)
-    if total is None:
+    found = SUMMARY.search(flat)
+    if found is None:
         return None, {}
-    after = flat[total.end():total.end() + 200]
-    owners: dict[str, int] = {}
-    for count, name in SUMMARY_OWNER.findall(after):  # the first of each: the table's text follows the summary
-        owners.setdefault(OWNERS[" ".join(name.lower().split())], int(count))
-    return int(total.group(1)), owners
+    owners = {code: int(count) for code, count in zip(("", "JT", "SP", "DC"), found.groups()[1:], strict=True)
+              if count is not None}
+    return int(found.group(1)), owners
 
 
 def stable_id(filing: Filing) -> str:

@@ -223,9 +223,9 @@ class Agent:
         filing = ctx.filings.get(file)
         if filing is None:
             document = ctx.documents.get(file)
-            if document is None:  # never opened: the inspection's error says why
-                error = next((event.error for event in reversed(ctx.events)
-                              if isinstance(event, Observation) and event.file == file and not event.ok), "")
+            error = next((event.error for event in reversed(ctx.events) if isinstance(event, Observation)
+                          and event.file == file and not event.ok and event.tool in ("inspect_pdf", *ROW_TOOLS)), "")
+            if document is None or error:  # never opened, or its reader refused it: the tool's error says why
                 error = error.removeprefix(f"{file}: ")
                 return FileOutcome(file, "failed", stop_reason or error or "the file was not read", seconds=seconds)
             filing = unread_filing(document)

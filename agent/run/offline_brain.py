@@ -70,6 +70,10 @@ def standard_step(state: FileState, can_read_unknown: bool, can_ocr: bool = Fals
     elif inspection.reads_images:
         return _scanned_step(state, inspection, can_read_unknown, can_ocr)
     rows = state.last_data(RowsRead)
+    attempt = state.tried("extract_known_layout")
+    if rows is None and attempt is not None and not attempt.ok:
+        return Decision(f"The {inspection.format_label} reader could not read {file} ({attempt.error}); nothing "
+                        "more to do with it.")
     if rows is None and inspection.format is not None:
         pairs = inspection.date_pairs
         why = "; ".join(next(d for d in inspection.detections if d.matches).reasons)

@@ -252,8 +252,10 @@ def test_sample_filings_without_a_key(page: Page, app_url):
     open_app(page, app_url)
     page.get_by_role("button", name="Try the sample filings").click()
     expect(page.get_by_text("No LLM endpoint configured").first).to_be_visible(timeout=RUN_TIMEOUT)
-    statuses = wait_for_statuses(page, sorted(EXPECTED))
-    assert statuses == {name: ("ok", len(spec["rows"])) for name, spec in EXPECTED.items()}
+    senate = json.loads((SAMPLES / "expected_senate.json").read_text(encoding="utf-8"))
+    wanted = {name: ("ok", len(spec["rows"])) for name, spec in EXPECTED.items()}
+    wanted["sample_efd_2024.html"] = ("ok", senate["summary"]["total"])  # the Senate report, as saved from eFD
+    assert wait_for_statuses(page, sorted(wanted)) == wanted
     no_traceback(page)
 
 
@@ -401,14 +403,18 @@ def test_three_concurrent_sessions_keep_their_own_results(chromium, app_url):
 
 def test_a_bad_file_fails_friendly_and_the_good_one_runs(page: Page, app_url, tmp_path):
     bad = tmp_path / "not-a-pdf.pdf"
-    bad.write_text("<!DOCTYPE html><html><head><title>Oops</title></head>"
-                   "<body><h1>404 Not Found</h1><p>This is a web page, not a filing.</p></body></html>\n")
+    bad.write_text("Dear Clerk,\nplease find my trades below.\n")
+    web_page = tmp_path / "error-page.pdf"  # a web page saved under a PDF's name: read as what it is
+    web_page.write_text("<!DOCTYPE html><html><head><title>Oops</title></head>"
+                        "<body><h1>404 Not Found</h1><p>This is a web page, not a filing.</p></body></html>\n")
     good = SAMPLES / "sample_ptr_2024_a.pdf"
     open_app(page, app_url)
-    upload(page, [bad, good])
+    upload(page, [bad, web_page, good])
     page.get_by_role("button", name="Run extraction").click()
-    statuses = wait_for_statuses(page, [bad.name, good.name])
+    statuses = wait_for_statuses(page, [bad.name, web_page.name, good.name])
     assert statuses[bad.name][0] == "failed", statuses
+    assert statuses[web_page.name] == ("flagged", 0), statuses
     assert statuses[good.name] == ("ok", len(EXPECTED[good.name]["rows"])), statuses
     expect(status_box(page, bad.name)).to_contain_text("not a PDF")
+    expect(status_box(page, web_page.name)).to_contain_text("a web page, but not a Senate eFD Periodic Transaction")
     no_traceback(page)
