@@ -57,7 +57,8 @@ def test_a_trade_dated_after_the_filing_is_flagged() -> None:
     first_date = re.search(r"<td>\s*(\d\d/\d\d/2024)\s*</td>", PAGE)
     assert first_date is not None
     outcome = read(PAGE.replace(first_date.group(1), "12/31/2024", 1))
-    (row,) = [row for row in outcome.filing.transactions if any(f.code == "transaction_after_filing" for f in row.flags)]
+    (row,) = [row for row in outcome.filing.transactions
+              if any(flag.code == "transaction_after_filing" for flag in row.flags)]
     assert row.transaction_date == "2024-12-31"
 
 
