@@ -30,7 +30,6 @@ if ! command -v tesseract >/dev/null || [ ! -f /usr/share/tesseract-ocr/5/tessda
 fi
 # Lint (ruff, the whole project) and type checks (mypy --strict over agent/, see pyproject.toml) before the tests:
 # any finding fails the run. TRADETRACE_SKIP_STATIC=1 skips them.
-TRADETRACE_SKIP_STATIC="${TRADETRACE_SKIP_STATIC:-1}"  # TODO(lead): remove this line once ruff and mypy are clean
 if [ "${TRADETRACE_SKIP_STATIC:-0}" = 1 ]; then
     echo "note: ruff and mypy skipped (TRADETRACE_SKIP_STATIC=1)" >&2
 else
