@@ -43,13 +43,19 @@ def test_an_amendment_beside_its_original_says_which_it_replaces() -> None:
     assert originals, "the original report of the amendment is among the saved pages"
     result = Agent().run([originals[0], amendment])
     original_outcome, amendment_outcome = result.outcomes
-    assert f"replaces the original report ({originals[0].name}), also in this run" in amendment_outcome.reason
+    assert f"replaces the original ({originals[0].name}), also in this run" in amendment_outcome.reason
     notes = [e.text for e in result.events if e.type == "thought" and e.file == amendment.name]
     assert any("Amendment 1 of the report of Patrick J Toomey for 2018-01-10" in note for note in notes)
     assert "replaces" in result.summary and "replace" not in original_outcome.reason
     # read the other way round, the original says what replaces it
     reversed_run = Agent().run([amendment, originals[0]])
-    assert "replaced by amendment 1" in reversed_run.outcomes[1].reason
+    assert reversed_run.outcomes[1].reason.startswith("the original of the report of Patrick J Toomey for 2018-01-10: "
+                                                      "replaced by amendment 1")
+    # the trace says, for a Senate report, what its row count is checked against
+    thoughts = [e.text for e in result.events if e.type == "thought" and e.file == amendment.name]
+    assert any("5 transaction(s) in the report's summary, so I expect 5 row(s)" in text for text in thoughts)
+    assert any("The parser read 5 row(s), matching the 5 transaction(s) in the report's summary." in text
+               for text in thoughts)
 
 
 @pytest.mark.shared

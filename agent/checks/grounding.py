@@ -29,12 +29,9 @@ from agent.documents.pdf import Checkbox, Document, PageText, Word
 from agent.errors import ParseError
 from agent.formats.base import PrintedForms
 from agent.formats.fields import parse_date
-from agent.formats.house_ptr import group_lines, is_page_furniture, is_table_end
+from agent.formats.house_ptr import DATE_PAIR, group_lines, is_page_furniture, is_table_end
 from agent.formats.house_ptr import printed_forms as house_printed_forms
 from agent.models import Box, Flag, Transaction
-
-# A transaction date followed by its notification date, as any table row prints them.
-DATE_PAIR = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}/\d{1,2}/\d{4}(?![\d/])")
 
 # Grounded text fields: their printed words must be in the row's region.
 TEXT_FIELDS = ("asset_name", "description", "subholding_of", "location", "comments", "filing_status",
@@ -327,7 +324,3 @@ def ground_row(row: Transaction, index: PageIndex, printed: PrintedForms | None 
     pages = ", ".join(map(str, sorted({box.page for box in row.boxes}))) or "none cited"
     return [Flag(f"ungrounded:{name}", f"row {row.row_number}: {name} is not printed on the row's lines "
                  f"(page(s) {pages})", row.row_number) for name in problems]
-
-
-def count_date_pairs(document: Document) -> int:
-    return sum(len(DATE_PAIR.findall(page.text)) for page in document.pages)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from agent.checks.cross import cross_check_row, duplicate_flags
-from agent.checks.grounding import PageIndex, count_date_pairs, ground_row
+from agent.checks.grounding import PageIndex, ground_row
 from agent.checks.senate import senate_flags
 from agent.documents.pdf import Document
+from agent.formats.house_ptr import count_date_pairs
 from agent.formats.registry import format_of
 from agent.models import Filing, Flag
 

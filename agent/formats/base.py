@@ -27,6 +27,14 @@ class Detection:
 
 
 @dataclass(frozen=True)
+class ExpectedRows:
+    """How many rows a document says it holds, and what says so (for the trace and the row-count check)."""
+
+    count: int
+    evidence: str  # e.g. "transaction date pair(s) printed", "transaction(s) in the report's summary"
+
+
+@dataclass(frozen=True)
 class ReadOptions:
     # Paper forms: read pages without the form's grid line by line; False leaves them to the LLM.
     line_reader: bool = True
@@ -70,3 +78,5 @@ class FilingFormat(Protocol):
     def read(self, document: Document, data: bytes, options: ReadOptions) -> Reading: ...
 
     def printed_forms(self, row: Transaction) -> PrintedForms: ...  # for grounding the row's coded values
+
+    def expected_rows(self, document: Document) -> ExpectedRows | None: ...  # None: the document does not say

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from agent.documents.ocr import ENGINE, PARALLEL_PAGES, OcrPage, OcrWord, ocr_pdf_pages
 from agent.documents.pdf import Checkbox, Document, Word
 from agent.errors import InputError, OcrUnavailable
-from agent.formats.base import Detection, PageReading, PrintedForms, Reading, ReadOptions
+from agent.formats.base import Detection, ExpectedRows, PageReading, PrintedForms, Reading, ReadOptions
 from agent.formats.house_ptr import printed_forms as house_printed_forms
 from agent.formats.paper.dates import read_date
 from agent.formats.paper.grid import find_columns
@@ -108,6 +108,9 @@ class HousePaper:
 
     def printed_forms(self, row: Transaction) -> PrintedForms:
         return house_printed_forms(row)  # the paper form's codes are the electronic one's
+
+    def expected_rows(self, document: Document) -> ExpectedRows | None:
+        return None  # a scan has no text to count its rows in
 
 
 FORMAT = HousePaper()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from agent.documents.pdf import Document, PageText, Word
 from agent.errors import ParseError
-from agent.formats.base import Detection, PrintedForms, Reading, ReadOptions
+from agent.formats.base import Detection, ExpectedRows, PrintedForms, Reading, ReadOptions
 from agent.formats.fields import (
     TRANSACTION_TYPES,
     is_ticker,
@@ -440,6 +440,14 @@ def parse_ptr(document: Document) -> Filing:
     return filing
 
 
+# A transaction date followed by its notification date, as any House table row prints them.
+DATE_PAIR = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}/\d{1,2}/\d{4}(?![\d/])")
+
+
+def count_date_pairs(document: Document) -> int:
+    return sum(len(DATE_PAIR.findall(page.text)) for page in document.pages)
+
+
 # The table header as the text layer prints it, in any of the fonts' casings ("iD owner asset ...").
 TABLE_HEADER = re.compile(r"^\s*ID\s+Owner\s+Asset\b", re.IGNORECASE | re.MULTILINE)
 
@@ -464,6 +472,9 @@ class HousePtr:
 
     def printed_forms(self, row: Transaction) -> PrintedForms:
         return printed_forms(row)
+
+    def expected_rows(self, document: Document) -> ExpectedRows | None:
+        return ExpectedRows(count_date_pairs(document), "transaction date pair(s) printed")
 
 
 def printed_forms(row: Transaction) -> PrintedForms:

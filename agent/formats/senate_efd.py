@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from agent.documents.pdf import Document, PageText, Word
 from agent.errors import InputError, ParseError
-from agent.formats.base import Detection, PrintedForms, Reading, ReadOptions
+from agent.formats.base import Detection, ExpectedRows, PrintedForms, Reading, ReadOptions
 from agent.formats.fields import normalize_ticker, parse_amount, parse_date
 from agent.models import Box, Filing, Flag, Transaction
 
@@ -516,6 +516,10 @@ class SenateEfd:
 
     def read(self, document: Document, data: bytes, options: ReadOptions) -> Reading:
         return Reading(parse_report(document))
+
+    def expected_rows(self, document: Document) -> ExpectedRows | None:
+        total, _ = printed_summary(document)
+        return None if total is None else ExpectedRows(total, "transaction(s) in the report's summary")
 
     def printed_forms(self, row: Transaction) -> PrintedForms:
         """eFD prints owners and types in words ("Spouse", "Sale (Partial)"), tickers bare, asset types by label."""

@@ -31,9 +31,9 @@ def amendment_note(filing: Filing, earlier: list[Filing]) -> str:
         return (f"amendment {filing.amendment_number} of {subject}: it restates the whole report and replaces "
                 f"{_version(replaced)} ({replaced.source_file}), also in this run")
     latest = max(newer, key=lambda other: other.amendment_number)
-    return (f"{_version(filing).capitalize()} of {subject}: replaced by amendment {latest.amendment_number} "
+    return (f"{_version(filing)} of {subject}: replaced by amendment {latest.amendment_number} "
             f"({latest.source_file}), also in this run")
 
 
 def _version(filing: Filing) -> str:
-    return f"amendment {filing.amendment_number}" if filing.amendment_number else "the original report"
+    return f"amendment {filing.amendment_number}" if filing.amendment_number else "the original"

@@ -75,21 +75,22 @@ def standard_step(state: FileState, can_read_unknown: bool, can_ocr: bool = Fals
         return Decision(f"The {inspection.format_label} reader could not read {file} ({attempt.error}); nothing "
                         "more to do with it.")
     if rows is None and inspection.format is not None:
-        pairs = inspection.date_pairs
         why = "; ".join(next(d for d in inspection.detections if d.matches).reasons)
-        return Decision(f"{inspection.pages} page(s) with text; {inspection.format_label} ({why}); {pairs} "
-                        f"transaction date pair(s) printed, so I expect {pairs} row(s). The deterministic reader "
-                        "knows this format: no model is needed for the rows.", "extract_known_layout", {"file": file})
+        expect = (f"; {inspection.expected_rows} {inspection.expected_from}, so I expect {inspection.expected_rows} "
+                  "row(s)" if inspection.expected_rows is not None else "")
+        return Decision(f"{inspection.pages} page(s) with text; {inspection.format_label} ({why}){expect}. The "
+                        "deterministic reader knows this format: no model is needed for the rows.",
+                        "extract_known_layout", {"file": file})
     validation = state.last_data(Validation)
     if validation is None:
         if rows is None:  # read by the LLM; validate_rows is still owed
             return Decision("Next: ground every value in its page's text and cross-check the rows.", "validate_rows",
                             {"file": file})
         notes = [f"page {_pages(pages[1:])} continues row {number}" for number, pages in rows.rows_across_pages]
-        expected = inspection.date_pairs
-        match = ("matching the printed date pairs" if rows.rows == expected
-                 else f"but the pages print {expected} date pair(s)")
-        return Decision(f"The parser read {rows.rows} row(s), {match}." + (f" {'; '.join(notes).capitalize()}."
+        expected = inspection.expected_rows
+        match = ("" if expected is None else f", matching the {expected} {inspection.expected_from}"
+                 if rows.rows == expected else f", but the filing shows {expected} {inspection.expected_from}")
+        return Decision(f"The parser read {rows.rows} row(s){match}." + (f" {'; '.join(notes).capitalize()}."
                         if notes else "") + " Next: ground every value in its page's text and cross-check the rows.",
                         "validate_rows", {"file": file})
     return _verdict(file, validation)

@@ -19,7 +19,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from agent.checks.grounding import count_date_pairs
 from agent.checks.validate import validate_filing
 from agent.documents.pdf import Document
 from agent.documents.sandbox import read_document as sandboxed_read
@@ -90,7 +89,8 @@ class Inspection(ToolData):
     format_label: str
     reads_images: bool  # the claiming format reads page images (OCR)
     detections: list[FormatAnswer]
-    date_pairs: int
+    expected_rows: int | None  # how many rows the document says it holds (None: it does not say)
+    expected_from: str  # what says so: "transaction date pair(s) printed", "... in the report's summary"
 
 
 class RowsRead(ToolData):
@@ -184,7 +184,7 @@ class ToolResult:
 
 def inspect_pdf(ctx: RunContext, file: str) -> ToolResult:
     """Open a file and report its pages, which pages have a text layer, the filing format recognised (and
-    why), and how many transaction date pairs its text prints.
+    why), and how many rows the document says it holds (and what says so).
 
     Args:
         file: the file's name in this run.
@@ -192,6 +192,7 @@ def inspect_pdf(ctx: RunContext, file: str) -> ToolResult:
     document = ctx.document(file)
     recognition = recognise(document)
     found = recognition.format
+    expected = found.expected_rows(document) if found else None
     if found is not None:
         ctx.formats[file] = found.name
     image_only = document.image_only_pages
@@ -202,15 +203,15 @@ def inspect_pdf(ctx: RunContext, file: str) -> ToolResult:
         reads_images=found.reads_images if found else False,
         detections=[FormatAnswer(format=d.format, matches=d.matches, reasons=list(d.reasons))
                     for d in recognition.detections],
-        date_pairs=count_date_pairs(document))
+        expected_rows=expected.count if expected else None, expected_from=expected.evidence if expected else "")
     if found is not None:
         why = next(d for d in recognition.detections if d.matches).reasons
         recognised = f"{found.label}: {'; '.join(why)}"
     else:
         recognised = "no known filing format (" + "; ".join(
             f"{d.format}: {'; '.join(d.reasons)}" for d in recognition.detections) + ")"
-    summary = (f"{data.pages} page(s), {len(data.text_layer_pages)} with a text layer; {recognised}; "
-               f"{data.date_pairs} transaction date pair(s) printed")
+    summary = f"{data.pages} page(s), {len(data.text_layer_pages)} with a text layer; {recognised}" + (
+        f"; {expected.count} {expected.evidence}" if expected else "")
     return ToolResult(summary, data)
 
 
@@ -356,7 +357,7 @@ def validate_rows(ctx: RunContext, file: str) -> ToolResult:
         _check("cross_checks", cross, "types, owners, date order, amount brackets and tickers consistent",
                cross_findings),
         CheckResult(name="filing", passed=not filing_flags, rows=[],
-                    detail="; ".join(filing_flags) if filing_flags else "row count matches the printed date pairs"),
+                    detail="; ".join(filing_flags) if filing_flags else "no finding on the filing as a whole"),
     ]
     flagged = [row.row_number for row in filing.transactions if row.flags]
     data = Validation(file=file, rows=len(filing.transactions), flagged_rows=flagged, checks=checks)
