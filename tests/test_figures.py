@@ -97,3 +97,14 @@ def test_option_positions_split_short_dated_from_leaps() -> None:
     assert (list(short_dated.text), list(short_dated.y)) == (["TSLA"], [150.0])
     assert (list(leaps.text), list(leaps.y)) == (["NVDA"], [100.0])
     assert (short_dated.marker.symbol, leaps.marker.symbol) == (("triangle-down",), ("triangle-up",))
+
+
+def test_the_delay_chart_says_how_many_trades_print_no_notification_date():
+    from agent.analysis.figures import reporting_delay_figure
+
+    frame = pd.DataFrame([
+        {"transaction_date": "2024-01-02", "notification_date": "2024-01-20", "transaction_type": "P"},
+        {"transaction_date": "2024-01-03", "notification_date": "", "transaction_type": "S"},
+        {"transaction_date": "2024-01-04", "notification_date": "", "transaction_type": "S"}])
+    figure = reporting_delay_figure(frame)
+    assert figure.layout.title.text == "Reporting delay (1 of 3 trades: the others print no notification date)"

@@ -123,7 +123,10 @@ def owner_mix_figure(transactions: pd.DataFrame) -> go.Figure:
 def reporting_delay_figure(transactions: pd.DataFrame) -> go.Figure:
     """Histogram of days from trade to notification, with the STOCK Act's 45-day limit as a line."""
     title = "Reporting delay"
-    delays = prepare_trades(transactions)["delay_days"].dropna()
+    trades = prepare_trades(transactions)
+    delays = trades["delay_days"].dropna()
+    if len(delays) < len(trades):  # a Senate report prints no notification date: say how many the chart leaves out
+        title += f" ({len(delays)} of {len(trades)} trades: the others print no notification date)"
     if delays.empty:
         return _no_data(title)
     figure = go.Figure(go.Histogram(x=delays, name="Trades", xbins={"size": DELAY_BIN_DAYS}))
