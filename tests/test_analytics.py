@@ -289,6 +289,13 @@ def test_disclosure_timeliness(rows: list[dict], median: float | None, p90: floa
     assert (timeliness.late_trades, timeliness.late_share, timeliness.undated_trades) == (late, late_share, undated)
 
 
+def test_disclosure_delay_says_which_trades_it_leaves_out() -> None:
+    timeliness = compute_metrics(frame(_reported(10), {"notification_date": ""}, {"notification_date": ""})).timeliness
+    assert timeliness.text == ("median 10 days after the trade, 90th percentile 10, longest 10; 0 trades (0%) beyond "
+                               "the 45-day STOCK Act limit; 2 trades without both dates not counted (a Senate report "
+                               "prints no notification date)")
+
+
 # --- mixes ---------------------------------------------------------------------------------------
 
 def test_owner_mix() -> None:

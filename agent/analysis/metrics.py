@@ -511,10 +511,12 @@ class DisclosureTimeliness(Metric):
     def text(self) -> str:
         if self.median_days is None or self.p90_days is None or self.max_days is None:  # all three, or none
             return "no trade has both dates"
+        undated = (f"; {counted(self.undated_trades, 'trade')} without both dates not counted (a Senate report "
+                   "prints no notification date)") if self.undated_trades else ""
         return (f"median {counted(self.median_days, 'day')} after the trade, 90th percentile "
                 f"{number_text(self.p90_days)}, longest {number_text(self.max_days)}; "
                 f"{counted(self.late_trades, 'trade')} ({percent_text(self.late_share)}) beyond the "
-                f"{STOCK_ACT_LIMIT_DAYS}-day STOCK Act limit")
+                f"{STOCK_ACT_LIMIT_DAYS}-day STOCK Act limit{undated}")
 
 
 def disclosure_timeliness(trades: pd.DataFrame) -> DisclosureTimeliness:
