@@ -218,7 +218,8 @@ def _share_column(anchors: list[float], on_anchor: list[list[CellLine]], gaps: l
     it to the upper row; the cuts are chosen together (dynamic programming) so that the sum of the cells'
     distances from centred is least. On a page that `continued` a table, the lines above the first row that
     do not centre on it are the end of the previous page's last row (a row split by the page break): they
-    come back first. A cell's cost needs only its first and last line, so each choice costs O(1); the cells of
+    come back first; and the page's last row may be such a row, whose cells start on its anchor line rather than
+    centre on it. A cell's cost needs only its first and last line, so each choice costs O(1); the cells of
     an eFD report are a few lines, and a gap longer than MAX_CELL_LINES is refused by the reader."""
     rows = len(anchors)
     # previous[k]: the least cost of the rows so far, given the cut k in the gap above the current row
@@ -232,7 +233,11 @@ def _share_column(anchors: list[float], on_anchor: list[list[CellLine]], gaps: l
         chosen: dict[int, int] = {}
         for cut in cuts:
             for start, cost in previous.items():
-                total = cost + _block_cost(*_ends(above, start, own, below, cut), anchors[index])
+                first, last = _ends(above, start, own, below, cut)
+                centred = _block_cost(first, last, anchors[index])
+                if index == rows - 1 and first is not None:  # a row a page break splits is top-aligned
+                    centred = min(centred, abs(first - anchors[index]))
+                total = cost + centred
                 if cut not in current or total < current[cut]:
                     current[cut], chosen[cut] = total, start
         choices.append(chosen)
