@@ -1,4 +1,5 @@
-"""Cross-checks of a row's values against each other and the form's rules."""
+"""Cross-checks of a row's values against each other and the forms' rules: allowed types and owners, dates in
+order, an amount that is an official bracket whose bounds match its label, a ticker's shape, a row read twice."""
 
 from __future__ import annotations
 

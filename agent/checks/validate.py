@@ -1,4 +1,5 @@
-"""All checks of a filing: rows flagged, never dropped."""
+"""All checks of a filing: each row grounded and cross-checked, and the filing as a whole (its row count against
+what it prints, pages left unread, hidden text); rows are flagged, never dropped."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Words and cells of an OCR page."""
+"""Words and cells of an OCR page: its lines of words, which words stand in a cell of the grid, and how much
+ink a cell holds (an X mark is ink, not a letter)."""
 
 from __future__ import annotations
 

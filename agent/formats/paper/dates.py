@@ -1,4 +1,7 @@
-"""Dates read from scans."""
+"""Dates read from scans: a reading of a date cell in any printed form, and deciding between readings. A date is
+trusted when two readings agree; otherwise it is the candidate all its readings are fewest edits from (partial
+readings completed within the column's months), and a pair that cannot both be right is repaired from another
+reading. Every such value is flagged with what was read and what was taken."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The grid reader."""
+"""The grid reader: a scanned page showing the form's ruled grid, read row by row. The columns come from the
+page's vertical rules (agent/formats/paper/grid.py); the rows from a second reading of the two date columns alone,
+each row's band running between the ruled lines around it; then the marks, owner and asset name in that band."""
 
 from __future__ import annotations
 

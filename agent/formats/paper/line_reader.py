@@ -1,4 +1,6 @@
-"""The line reader."""
+"""The line reader, and the choice of reader for a scanned page: a page with the form's grid goes to the grid
+reader; one without it is read line by line (a row is an OCR line carrying a date, its columns counted outwards
+from the date words), unless an LLM is to structure it. Rows are numbered here in the filing's order."""
 
 from __future__ import annotations
 

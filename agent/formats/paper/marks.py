@@ -1,4 +1,6 @@
-"""X marks and owner codes."""
+"""X marks and owner codes on scans: which type and amount cells of a row are marked (ink relative to the row's
+strongest cell, measured in the middle of the row's height), the bracket each amount column stands for, and the
+owner code read letter by letter in the owner column (with the letters tesseract mistakes them for)."""
 
 from __future__ import annotations
 
