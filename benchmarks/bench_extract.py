@@ -139,22 +139,25 @@ def load_references(path: Path) -> list[Reference]:
     return references
 
 
-def parse_corrections(text: str) -> list[Correction]:
-    """The corrections TSV: `#` lines are comments, then a header naming CORRECTION_COLUMNS, then one
-    correction per line. Raises CorrectionError naming the line of anything malformed."""
+def correction_cells(text: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """A corrections TSV's rows as (line number, cells): `#` lines are comments, then a header naming `columns`,
+    then one correction per line. Raises CorrectionError naming the line of anything malformed."""
     lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1)
              if line.strip() and not line.startswith("#")]
-    if not lines or tuple(lines[0][1].split(TAB)) != CORRECTION_COLUMNS:
-        raise CorrectionError("the first line that is not a comment must be the header: "
-                              + TAB.join(CORRECTION_COLUMNS))
-    corrections = []
+    if not lines or tuple(lines[0][1].split(TAB)) != columns:
+        raise CorrectionError("the first line that is not a comment must be the header: " + TAB.join(columns))
+    rows = []
     for number, line in lines[1:]:
         values = line.split(TAB)
-        if len(values) != len(CORRECTION_COLUMNS):
-            raise CorrectionError(f"line {number}: {len(values)} tab-separated cells, "
-                                  f"expected {len(CORRECTION_COLUMNS)}")
-        corrections.append(_parse_correction(number, dict(zip(CORRECTION_COLUMNS, values, strict=True))))
-    return corrections
+        if len(values) != len(columns):
+            raise CorrectionError(f"line {number}: {len(values)} tab-separated cells, expected {len(columns)}")
+        rows.append((number, dict(zip(columns, values, strict=True))))
+    return rows
+
+
+def parse_corrections(text: str) -> list[Correction]:
+    """The House corrections, each checked (see _parse_correction)."""
+    return [_parse_correction(number, cells) for number, cells in correction_cells(text, CORRECTION_COLUMNS)]
 
 
 def _parse_correction(number: int, cells: dict[str, str]) -> Correction:

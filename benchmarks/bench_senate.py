@@ -44,10 +44,10 @@ from benchmarks.bench_extract import (  # noqa: E402
     AMOUNT_FIELDS,
     NULL_CELL,
     ROW_FIELDS,
-    TAB,
     CorrectionError,
     RefRow,
     TreeMemorySampler,
+    correction_cells,
     lists,
     load_manifest,
     match_rows,
@@ -180,21 +180,8 @@ def load_references(path: Path) -> list[SenateReference]:
 
 
 def parse_corrections(text: str) -> list[SenateCorrection]:
-    """The corrections TSV: `#` lines are comments, then the header naming CORRECTION_COLUMNS, then one correction
-    per line. Raises CorrectionError naming the line of anything malformed."""
-    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1)
-             if line.strip() and not line.startswith("#")]
-    if not lines or tuple(lines[0][1].split(TAB)) != CORRECTION_COLUMNS:
-        raise CorrectionError("the first line that is not a comment must be the header: "
-                              + TAB.join(CORRECTION_COLUMNS))
-    corrections = []
-    for number, line in lines[1:]:
-        values = line.split(TAB)
-        if len(values) != len(CORRECTION_COLUMNS):
-            raise CorrectionError(f"line {number}: {len(values)} tab-separated cells, "
-                                  f"expected {len(CORRECTION_COLUMNS)}")
-        corrections.append(_parse_correction(number, dict(zip(CORRECTION_COLUMNS, values, strict=True))))
-    return corrections
+    """The Senate corrections (the House benchmark's TSV rules), each checked (see _parse_correction)."""
+    return [_parse_correction(number, cells) for number, cells in correction_cells(text, CORRECTION_COLUMNS)]
 
 
 def _parse_correction(number: int, cells: dict[str, str]) -> SenateCorrection:

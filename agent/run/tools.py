@@ -14,7 +14,7 @@ import inspect
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -24,7 +24,7 @@ from agent.documents.pdf import Document
 from agent.documents.sandbox import read_document as sandboxed_read
 from agent.errors import InputError, LLMError, ToolError
 from agent.export import filings_csv
-from agent.formats.base import ReadOptions
+from agent.formats.base import PageReading, ReadOptions
 from agent.formats.house_paper import OCR_FLAG
 from agent.formats.registry import format_named, recognise
 from agent.models import Filing, Flag, InputFile
@@ -104,21 +104,11 @@ class RowsRead(ToolData):
     parse_flags: list[dict[str, Any]]
 
 
-class OcrPageRead(ToolData):
-    page: int
-    engine: str
-    rotation: int
-    seconds: float
-    mean_confidence: float
-    words: int
-    rows: int
-
-
 class OcrRead(ToolData):
     file: str
     format: str
     rows: int
-    pages: list[OcrPageRead]
+    pages: list[PageReading]
     flagged_rows: list[int]
     filing_flags: list[str]
     pages_without_grid: list[int]  # pages left to extract_with_llm
@@ -264,8 +254,7 @@ def ocr_pages(ctx: RunContext, file: str, line_reader: bool = True) -> ToolResul
     ctx.filings[file] = filing  # also when OCR cannot run: its flag says why, and the outcome's reason
     if reading.error:
         raise ToolError(reading.error)
-    pages = [OcrPageRead(page=p.page, engine=p.engine, rotation=p.rotation, seconds=round(p.seconds, 2),
-                         mean_confidence=p.mean_confidence, words=p.words, rows=p.rows) for p in reading.pages]
+    pages = [replace(page, seconds=round(page.seconds, 2)) for page in reading.pages]
     flags = [flag.message for flag in filing.flags if flag.code != OCR_FLAG]
     data = OcrRead(file=file, format=name, rows=len(filing.transactions), pages=pages,
                    flagged_rows=[row.row_number for row in filing.transactions if row.flags], filing_flags=flags,
