@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_FILINGS = Path(os.environ.get("TRADETRACE_FILINGS", ROOT.parent / "shared" / "filings"))
 SAMPLES = ROOT / "samples"
+SHARED_SENATE = Path(os.environ.get("TRADETRACE_SENATE", ROOT.parent / "shared" / "senate"))
 
 
 def filing_path(docid: str) -> Path:
@@ -19,6 +20,16 @@ def filing_path(docid: str) -> Path:
         if os.environ.get("CI"):
             pytest.fail(f"{path} is missing: CI must have ../shared/filings beside the project")
         pytest.skip(f"real filings not found at {SHARED_FILINGS} (they live in ../shared/filings beside the project)")
+    return path
+
+
+def senate_file(relative: str) -> Path:
+    """A real Senate report from ../shared/senate; skips the test with a reason when they are absent."""
+    path = SHARED_SENATE / relative
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: CI must have ../shared/senate beside the project")
+        pytest.skip(f"real Senate reports not found at {SHARED_SENATE}")
     return path
 
 

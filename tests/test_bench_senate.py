@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -28,9 +27,8 @@ from benchmarks.bench_senate import (
     parse_corrections,
     score,
 )
-from tests.conftest import ROOT
+from tests.conftest import ROOT, senate_file
 
-SHARED_SENATE = Path(os.environ.get("TRADETRACE_SENATE", ROOT.parent / "shared" / "senate"))
 GOLDEN = ROOT / "tests" / "golden_senate"
 HEADER = "\t".join(CORRECTION_COLUMNS)
 UUID = "370492b8-ed0a-4792-b45b-972d5da8a1e5"
@@ -170,15 +168,6 @@ def test_the_corrections_file_parses() -> None:
     parse_corrections(CORRECTIONS_FILE.read_text())
 
 
-def _senate(relative: str) -> Path:
-    path = SHARED_SENATE / relative
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI must have ../shared/senate beside the project")
-        pytest.skip(f"real Senate reports not found at {SHARED_SENATE}")
-    return path
-
-
 def _golden_rows(path: Path) -> list[Transaction]:
     names = {"transaction_date", "owner", "ticker", "asset_name", "received_ticker", "received_asset_name",
              "asset_type_label", "transaction_type", "amount", "comments", "option_type", "option_strike",
@@ -192,7 +181,7 @@ def _golden_rows(path: Path) -> list[Transaction]:
 
 @pytest.mark.shared
 def test_the_hand_checked_goldens_agree_with_both_references_on_every_scored_field() -> None:
-    references = load_references(_senate("truth/truth.jsonl"))
+    references = load_references(senate_file("truth/truth.jsonl"))
     goldens = {path.stem: _golden_rows(path) for path in GOLDEN.glob("*.json")}
     for source in ("jeremiak", "senate-stock-watcher"):
         result = score([item for item in references if item.source == source], goldens)
@@ -208,8 +197,8 @@ def _shown_text(page: str) -> str:
 @pytest.mark.shared
 def test_every_correction_applies_today_and_its_printed_cells_are_on_its_page() -> None:
     fixes = parse_corrections(CORRECTIONS_FILE.read_text())
-    apply_corrections(load_references(_senate("truth/truth.jsonl")), fixes)
+    apply_corrections(load_references(senate_file("truth/truth.jsonl")), fixes)
     for fix in fixes:
-        page = _shown_text(_senate(f"efd/{fix.filing_id}.html").read_text())
+        page = _shown_text(senate_file(f"efd/{fix.filing_id}.html").read_text())
         cells = [" ".join(cell.split()).casefold() for cell in fix.printed_text.split(" | ")]
         assert cells[0] == str(fix.printed_number) and all(cell in page for cell in cells), fix.name

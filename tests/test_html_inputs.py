@@ -22,8 +22,7 @@ from agent.documents.sandbox import read_document
 from agent.documents.upload import MAX_HTML_BYTES, kind_of
 from agent.models import FileOutcome, InputFile
 from agent.run.loop import Agent
-from tests.conftest import SAMPLES
-from tests.test_senate_golden import senate_file
+from tests.conftest import SAMPLES, senate_file
 from tests.test_source_view import peak_rss_growth
 
 MIB = 1 << 20

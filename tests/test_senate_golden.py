@@ -4,17 +4,15 @@ field and every row, from the saved page and, where there is one, from the page 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agent.run.extract import extract_bytes
-from tests.conftest import ROOT
+from tests.conftest import SHARED_SENATE, senate_file
 
 GOLDEN = Path(__file__).parent / "golden_senate"
-SHARED_SENATE = Path(os.environ.get("TRADETRACE_SENATE", ROOT.parent / "shared" / "senate"))
 FILING_FIELDS = ("filing_id", "filer_printed", "filer_name", "report_date", "amendment_number", "filed_date",
                  "filed_time")
 ROW_FIELDS = ("transaction_date", "owner", "ticker", "asset_name", "received_ticker", "received_asset_name",
@@ -23,15 +21,6 @@ ROW_FIELDS = ("transaction_date", "owner", "ticker", "asset_name", "received_tic
               "company", "description")
 GOLDEN_IDS = sorted(path.stem for path in GOLDEN.glob("*.json"))
 PRINTED = {uuid for uuid in GOLDEN_IDS if (SHARED_SENATE / "efd_print" / f"{uuid}.pdf").exists()}
-
-
-def senate_file(relative: str) -> Path:
-    path = SHARED_SENATE / relative
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI must have ../shared/senate beside the project")
-        pytest.skip(f"real Senate reports not found at {SHARED_SENATE}")
-    return path
 
 
 def comparable(value: Any) -> Any:

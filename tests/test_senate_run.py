@@ -9,8 +9,7 @@ from agent.analysis.metrics import compute_metrics
 from agent.export import filings_csv, to_dataframe
 from agent.models import InputFile
 from agent.run.loop import Agent
-from tests.conftest import SAMPLES
-from tests.test_senate_golden import senate_file
+from tests.conftest import SAMPLES, senate_file
 
 # Toomey's report for 01/10/2018 and its amendment 1 (06bc054e), both saved from eFD.
 TOOMEY_AMENDMENT = "06bc054e-4044-4322-80ad-ae881b8c8843"
