@@ -147,7 +147,8 @@ elif (result := current_result()) is not None:
     outcome_table(result)
     render_trace(result)
 else:
-    st.info("Upload one or more PTR PDFs, or try the bundled sample filings. No API key is needed: without one, "
+    st.info("Upload one or more PTRs (House PDFs, Senate eFD reports saved or printed), or try the bundled sample "
+            "filings. No API key is needed: without one, "
             "the offline brain does the whole job and says so in the trace.")
 
 if current_result() is not None:

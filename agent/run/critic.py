@@ -37,7 +37,8 @@ def rule_based_review(row: Transaction) -> Reflection:
 
 
 CRITIC_PROMPT = (
-    "You review one flagged transaction row extracted from a House PTR. You get the row as JSON, its flags, and the "
+    "You review one flagged transaction row extracted from a U.S. Congress PTR (House or Senate). You get the row as "
+    "JSON, its flags, and the "
     "source lines printed on the page. Answer JSON: {\"verdict\": \"confirmed\"|\"corrected\"|\"left_flagged\", "
     "\"corrections\": {field: value}, \"reason\": \"...\"}. Correct only fields among "
     f"{', '.join(CORRECTABLE_FIELDS)}, copying values exactly as printed in the source lines. The source lines are "
