@@ -18,6 +18,7 @@ How the page reads:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ _DETAILS = {
     "company": re.compile(r"Company:\s*(.*?)\s*(?=Description:|$)", re.IGNORECASE),
     "description": re.compile(r"Description:\s*(.*?)\s*$", re.IGNORECASE),
 }
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)  # eFD's report id
 LINE_TOLERANCE = 2.5  # points: words whose tops differ less than this share a line
 # The words a cell of these columns begins with: where a column's left edge may be.
 FIRST_WORDS = {"owner": frozenset({"Self", "Spouse", "Joint", "Child", "Dependent"}),
@@ -476,14 +478,9 @@ def printed_summary(document: Document) -> tuple[int | None, dict[str, int]]:
 
 def stable_id(filing: Filing) -> str:
     """A report's id when its file name holds no eFD UUID: the same report saved twice gets the same id."""
-    import hashlib
-
     basis = "|".join((filing.filer_name.lower(), filing.report_date, filing.filed_date, filing.filed_time,
                       str(filing.amendment_number)))
     return "efd-" + hashlib.sha256(basis.encode()).hexdigest()[:16]
-
-
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
 def parse_report(document: Document) -> Filing:
