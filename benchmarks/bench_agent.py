@@ -1,6 +1,6 @@
 """Agent benchmark: offline brain overhead over the bare extraction core, and LLM use on House PTRs.
 
-    python benchmarks/bench_agent.py [--filings DIR] [--repeat N]
+    python -m benchmarks.bench_agent [--filings DIR] [--repeat N]
 
 Both timings come from this one run, interleaved, so the ratio is fair on a noisy machine. The LLM brain then
 runs over every electronic filing against the test suite's fake OpenAI-compatible server, which is given
@@ -21,16 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-# Until pyproject.toml has a [project] table (`pip install -e .`), agent and tests are found from here.
-sys.path.insert(0, str(ROOT))
+from agent.models import FileOutcome, InputFile
+from agent.run.critic import CRITIC_PROMPT, MAX_CRITIC_ROWS
+from agent.run.extract import extract_bytes
+from agent.run.llm import LLMConfig
+from agent.run.loop import Agent, brain_for
+from tests.fake_openai import FakeOpenAI, RecordedRequest, TextReply, json_content, text
 
-from agent.models import FileOutcome, InputFile  # noqa: E402
-from agent.run.critic import CRITIC_PROMPT, MAX_CRITIC_ROWS  # noqa: E402
-from agent.run.extract import extract_bytes  # noqa: E402
-from agent.run.llm import LLMConfig  # noqa: E402
-from agent.run.loop import Agent, brain_for  # noqa: E402
-from tests.fake_openai import FakeOpenAI, RecordedRequest, TextReply, json_content, text  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CHARS_PER_TOKEN = 4  # a rough rule for English text and JSON
 PLAN_REPLY = text("Inspect each filing, parse known layouts with the deterministic parser, validate, review flags, "

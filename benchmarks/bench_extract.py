@@ -1,6 +1,6 @@
 """Extraction benchmark over ../shared/filings: accuracy against truth.jsonl, crashes, speed, memory.
 
-    python benchmarks/bench_extract.py [--filings DIR] [--corrections TSV] [--plumber-pages N]
+    python -m benchmarks.bench_extract [--filings DIR] [--corrections TSV] [--plumber-pages N]
 
 Accuracy is scored twice over every reference filing: against the references as given, and after applying
 benchmarks/reference_corrections.tsv, where each reference row shown wrong against its PDF is added, dropped
@@ -30,16 +30,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import pdfplumber
+import pypdfium2 as pdfium
+
+from agent.documents.sandbox import default_sandbox
+from agent.models import FileOutcome, Transaction
+from agent.run.extract import extract_bytes
+
 ROOT = Path(__file__).resolve().parent.parent
-# Until pyproject.toml has a [project] table (`pip install -e .`), the agent package is found from here.
-sys.path.insert(0, str(ROOT))
-
-import pdfplumber  # noqa: E402
-import pypdfium2 as pdfium  # noqa: E402
-
-from agent.documents.sandbox import default_sandbox  # noqa: E402
-from agent.models import FileOutcome, Transaction  # noqa: E402
-from agent.run.extract import extract_bytes  # noqa: E402
 
 CORRECTIONS_FILE = ROOT / "benchmarks" / "reference_corrections.tsv"
 ROW_FIELDS = ("transaction_date", "transaction_type", "amount_min", "amount_max", "ticker", "owner")

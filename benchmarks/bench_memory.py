@@ -1,6 +1,6 @@
 """Memory over many successive extractions in one process: the app's process and its PDF workers.
 
-    python benchmarks/bench_memory.py [--files N] [--filings DIR] [--limit-mb MB] [--worker-limit-mb MB]
+    python -m benchmarks.bench_memory [--files N] [--filings DIR] [--limit-mb MB] [--worker-limit-mb MB]
 
 Runs the agent (offline brain) on N files one after another, as N uploads in one session would, and
 prints the resident memory (RSS) of this process and of every live PDF worker process (its children
@@ -21,12 +21,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from agent.documents.sandbox import default_sandbox
+from agent.models import InputFile
+from agent.run.loop import Agent
 
-from agent.documents.sandbox import default_sandbox  # noqa: E402 (after the path is set)
-from agent.models import InputFile  # noqa: E402
-from agent.run.loop import Agent  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 WARM_UP = 10
 

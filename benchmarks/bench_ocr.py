@@ -1,9 +1,9 @@
 """Scanned filings: OCR row recall/precision against the hand-transcribed goldens, seconds per page, and
 the share of scanned filings with at least one extracted row.
 
-    python benchmarks/bench_ocr.py            # goldens + a sample of 10 scanned filings
-    python benchmarks/bench_ocr.py --all      # every scanned filing (about 1,300 pages: long)
-    python benchmarks/bench_ocr.py --sample 0 # the goldens alone
+    python -m benchmarks.bench_ocr            # goldens + a sample of 10 scanned filings
+    python -m benchmarks.bench_ocr --all      # every scanned filing (about 1,300 pages: long)
+    python -m benchmarks.bench_ocr --sample 0 # the goldens alone
 """
 
 from __future__ import annotations
@@ -11,16 +11,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from agent.run.extract import extract_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
+
 FILINGS = ROOT.parent / "shared" / "filings"
 GOLDEN = ROOT / "tests" / "golden_ocr"
 KEYS = ("transaction_date", "notification_date", "amount", "transaction_type", "owner")

@@ -1,6 +1,6 @@
 """Senate eFD benchmark over ../shared/senate: saved pages and printed PDFs against each complete reference.
 
-    python benchmarks/bench_senate.py [--senate DIR] [--corrections TSV]
+    python -m benchmarks.bench_senate [--senate DIR] [--corrections TSV]
 
 The saved eFD pages (efd/*.html) and the same pages printed to PDF (efd_print/*.pdf) are scored apart, each
 against every complete reference (jeremiak, senate-stock-watcher; the paper forms and their partial
@@ -33,13 +33,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from agent.documents.sandbox import default_sandbox  # noqa: E402
-from agent.models import FileOutcome, Transaction  # noqa: E402
-from agent.run.extract import extract_bytes  # noqa: E402
-from benchmarks.bench_extract import (  # noqa: E402
+from agent.documents.sandbox import default_sandbox
+from agent.models import FileOutcome, Transaction
+from agent.run.extract import extract_bytes
+from benchmarks.bench_extract import (
     ACTIONS,
     AMOUNT_FIELDS,
     NULL_CELL,
@@ -56,6 +53,7 @@ from benchmarks.bench_extract import (  # noqa: E402
     types_agree,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 CORRECTIONS_FILE = ROOT / "benchmarks" / "senate_corrections.tsv"
 COMPLETE_SOURCES = ("jeremiak", "senate-stock-watcher")
 KINDS = (("efd_html", "saved pages (HTML)"), ("efd_print_pdf", "printed PDFs"))
@@ -82,6 +80,7 @@ NORMALISATION = (
     "asset name; senate-stock-watcher gives it its first linked ticker, so where ours gives up '--' it is "
     "compared with our received ticker",
 )
+
 
 TARGET_ROWS = 0.999
 TARGET_FIELD = 0.995
