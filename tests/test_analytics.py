@@ -34,7 +34,7 @@ DEFAULTS: dict = {
     "amount_min": None, "amount_max": None, "cap_gains_over_200": None, "filing_status": "New",
     "description": "", "subholding_of": "", "location": "", "comments": "", "option_type": "",
     "option_contracts": None, "option_strike": None, "option_expiration": "", "page": 1, "checks": "",
-    "row_number": 1, "option_action": "", "option_shares": None,
+    "row_number": 1, "option_action": "", "option_shares": None, "chamber": "house", "filed_date": "",
 }
 
 
@@ -270,30 +270,57 @@ def test_round_trip_records_dates() -> None:
 
 # --- disclosure timeliness -----------------------------------------------------------------------
 
-def _reported(delay: int) -> dict:
-    notified = date(2024, 1, 1) + timedelta(days=delay)
-    return {"transaction_date": "2024-01-01", "notification_date": notified.isoformat()}
+def _reported(filed: int, notified: int = 0) -> dict:
+    """A House trade of 2024-01-01, its filing signed `filed` days later, notified after `notified` days."""
+    traded = date(2024, 1, 1)
+    return {"transaction_date": traded.isoformat(), "signed_date": (traded + timedelta(days=filed)).isoformat(),
+            "notification_date": (traded + timedelta(days=notified)).isoformat()}
 
 
-@pytest.mark.parametrize(("rows", "median", "p90", "longest", "late", "late_share", "undated"), [
-    ([_reported(days) for days in (10, 20, 30, 40, 100)], 30, 76, 100, 1, 0.2, 0),
-    ([_reported(45)], 45, 45, 45, 0, 0.0, 0),
-    ([_reported(46), _reported(4)], 25, 41.8, 46, 1, 0.5, 0),
-    ([{"notification_date": ""}], None, None, None, 0, 0.0, 1),
-], ids=["spread", "deadline-day-is-on-time", "one-late", "undated"])
+# A Senate row: no notification date, and the report's filed date (2024-01-01 to 2024-03-01: 31 + 29 days). Its
+# signed date is left empty here (the export copies the filed date into it) so that only filed_date can give 60.
+SENATE_ROW = {"chamber": "senate", "transaction_date": "2024-01-01", "filed_date": "2024-03-01", "signed_date": "",
+              "notification_date": ""}
+
+
+@pytest.mark.parametrize(("rows", "median", "p90", "longest", "late", "late_share", "undated", "notified"), [
+    # filed 10, 20, 30, 40, 100 days after: p90 at position 3.6 = 40 + 0.6 * 60; notified 0, 1, 2, 3, 9: median 2
+    ([_reported(filed, notified) for filed, notified in ((10, 0), (20, 1), (30, 2), (40, 3), (100, 9))],
+     30, 76, 100, 1, 0.2, 0, 2),
+    ([_reported(45)], 45, 45, 45, 0, 0.0, 0, 0),
+    # 4 and 46: median 25, p90 = 4 + 0.9 * 42
+    ([_reported(46, 3), _reported(4, 1)], 25, 41.8, 46, 1, 0.5, 0, 2),
+    ([SENATE_ROW], 60, 60, 60, 1, 1.0, 0, None),
+    ([_reported(60, 0)], 60, 60, 60, 1, 1.0, 0, 0),
+    # the DEFAULTS row (traded 2024-01-02, notified 2024-01-12) without its signed date
+    ([{"signed_date": ""}], None, None, None, 0, 0.0, 1, 10),
+    ([{"transaction_date": ""}], None, None, None, 0, 0.0, 1, None),
+], ids=["spread", "deadline-day-is-on-time", "one-late", "senate-filed-date", "late-filing-notified-at-once",
+        "no-signed-date", "no-trade-date"])
 def test_disclosure_timeliness(rows: list[dict], median: float | None, p90: float | None, longest: float | None,
-                               late: int, late_share: float, undated: int) -> None:
+                               late: int, late_share: float, undated: int, notified: float | None) -> None:
     timeliness = compute_metrics(frame(*rows)).timeliness
     assert (timeliness.median_days, timeliness.max_days) == (median, longest)
     assert timeliness.p90_days == (None if p90 is None else pytest.approx(p90))
     assert (timeliness.late_trades, timeliness.late_share, timeliness.undated_trades) == (late, late_share, undated)
+    assert timeliness.notification_median_days == notified
 
 
 def test_disclosure_delay_says_which_trades_it_leaves_out() -> None:
-    timeliness = compute_metrics(frame(_reported(10), {"notification_date": ""}, {"notification_date": ""})).timeliness
-    assert timeliness.text == ("median 10 days after the trade, 90th percentile 10, longest 10; 0 trades (0%) beyond "
-                               "the 45-day STOCK Act limit; 2 trades without both dates not counted (a Senate report "
-                               "prints no notification date)")
+    # Notified: 2 days (row 1) and 10 days (row 3, the DEFAULTS dates); row 2 has no trade date, row 4 no notification.
+    rows = (_reported(10, 2), {"transaction_date": ""}, {"signed_date": ""}, {**SENATE_ROW, "filed_date": ""})
+    timeliness = compute_metrics(frame(*rows)).timeliness
+    assert timeliness.text == (
+        "median 10 days from trade to filing (90th percentile 10, longest 10); 0 trades (0%) filed beyond the 45-day "
+        "STOCK Act limit; notified a median 6 days after the trade (2 of 4 trades have both a trade date and a "
+        "notification date); not counted: 1 trade without a readable trade date, 1 trade whose House filing has no "
+        "readable signed date, 1 trade whose Senate report has no readable filed date")
+
+
+def test_disclosure_delay_without_a_filing_date_still_says_when_trades_were_notified() -> None:
+    timeliness = compute_metrics(frame({"signed_date": ""}, {"signed_date": ""})).timeliness
+    assert timeliness.text == ("no trade has both a trade date and a filing date; notified a median 10 days after "
+                               "the trade; not counted: 2 trades whose House filing has no readable signed date")
 
 
 # --- mixes ---------------------------------------------------------------------------------------

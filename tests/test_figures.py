@@ -85,9 +85,12 @@ def test_mix_bars_are_shares() -> None:
     assert sum(volume_bars.x) == pytest.approx(1.0)
 
 
-def test_delay_histogram_marks_the_stock_act_limit() -> None:
+def test_delay_histogram_counts_days_from_trade_to_filing_and_marks_the_stock_act_limit() -> None:
     figure = reporting_delay_figure(TRADES)
-    assert sorted(figure.data[0].x) == [2, 2, 10, 10, 60]
+    # Every row's filing is signed 2024-04-01: traded 2024-01-02 (twice) is 90 days before, 2024-01-10 (twice) 82,
+    # 2024-02-01 60; the notification dates (10 and 60 days after) do not count.
+    assert sorted(figure.data[0].x) == [60, 82, 82, 90, 90]
+    assert figure.layout.xaxis.title.text == "Days from trade to filing (House: signed date; Senate: filed date)"
     assert [(shape.x0, shape.x1) for shape in figure.layout.shapes] == [(45, 45)]
     assert "45-day STOCK Act limit" in [annotation.text for annotation in figure.layout.annotations]
 
@@ -99,12 +102,13 @@ def test_option_positions_split_short_dated_from_leaps() -> None:
     assert (short_dated.marker.symbol, leaps.marker.symbol) == (("triangle-down",), ("triangle-up",))
 
 
-def test_the_delay_chart_says_how_many_trades_print_no_notification_date():
-    from agent.analysis.figures import reporting_delay_figure
-
-    frame = pd.DataFrame([
-        {"transaction_date": "2024-01-02", "notification_date": "2024-01-20", "transaction_type": "P"},
-        {"transaction_date": "2024-01-03", "notification_date": "", "transaction_type": "S"},
-        {"transaction_date": "2024-01-04", "notification_date": "", "transaction_type": "S"}])
-    figure = reporting_delay_figure(frame)
-    assert figure.layout.title.text == "Reporting delay (1 of 3 trades: the others print no notification date)"
+def test_the_delay_chart_says_how_many_trades_it_leaves_out() -> None:
+    figure = reporting_delay_figure(frame(
+        {"transaction_date": "2024-01-02", "signed_date": "2024-01-20"},  # 18 days
+        {"chamber": "senate", "transaction_date": "2024-01-03", "filed_date": "2024-01-05", "notification_date": ""},
+        {"transaction_date": "2024-01-04", "signed_date": ""},
+        {"transaction_date": ""},
+    ))
+    assert sorted(figure.data[0].x) == [2, 18]
+    assert figure.layout.title.text == ("Reporting delay (2 of 4 trades: the others lack a readable trade or "
+                                        "filing date)")

@@ -121,18 +121,18 @@ def owner_mix_figure(transactions: pd.DataFrame) -> go.Figure:
 
 
 def reporting_delay_figure(transactions: pd.DataFrame) -> go.Figure:
-    """Histogram of days from trade to notification, with the STOCK Act's 45-day limit as a line."""
+    """Histogram of days from trade to filing (when an investor can see it), with the STOCK Act's 45-day limit."""
     title = "Reporting delay"
     trades = prepare_trades(transactions)
     delays = trades["delay_days"].dropna()
-    if len(delays) < len(trades):  # a Senate report prints no notification date: say how many the chart leaves out
-        title += f" ({len(delays)} of {len(trades)} trades: the others print no notification date)"
+    if len(delays) < len(trades):  # say how many the chart leaves out
+        title += f" ({len(delays)} of {len(trades)} trades: the others lack a readable trade or filing date)"
     if delays.empty:
         return _no_data(title)
     figure = go.Figure(go.Histogram(x=delays, name="Trades", xbins={"size": DELAY_BIN_DAYS}))
     figure.add_vline(x=STOCK_ACT_LIMIT_DAYS, line_dash="dash", line_color="#d62728",
                      annotation_text=f"{STOCK_ACT_LIMIT_DAYS}-day STOCK Act limit")
-    figure.update_layout(title=title, xaxis_title="Days from transaction to notification",
+    figure.update_layout(title=title, xaxis_title="Days from trade to filing (House: signed date; Senate: filed date)",
                          yaxis_title="Trades", showlegend=False)
     return figure
 

@@ -20,7 +20,7 @@ ASSET_TYPE_NAMES = {
 _TEXT_COLUMNS = (
     "source_file", "filing_id", "filer_name", "owner", "asset_name", "ticker", "asset_type",
     "transaction_type", "transaction_date", "notification_date", "amount", "option_type",
-    "option_expiration", "option_action",
+    "option_expiration", "option_action", "signed_date", "chamber", "filed_date",
 )
 
 _NUMBER_COLUMNS = ("amount_min", "amount_max", "option_strike")
@@ -35,6 +35,12 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 def _dates(text: pd.Series) -> pd.Series:
     return pd.to_datetime(text, errors="coerce", format="ISO8601")
+
+
+def _filing_date(trades: pd.DataFrame) -> pd.Series:
+    """The day each trade was made public: a Senate report's filed date, a House filing's signed date (the
+    Clerk's own filing date is not in the filing)."""
+    return trades["filed_date"].where(trades["chamber"] == "senate", trades["signed_date"])
 
 
 def _asset_group(code: str) -> str:
@@ -56,8 +62,9 @@ def prepare_trades(transactions: pd.DataFrame) -> pd.DataFrame:
     Added: midpoint (bracket midpoint, the minimum for an open bracket), open_bracket, side
     (purchase/sale/exchange, '' for an unknown type), partial_sale, is_option, position (ticker, or
     the asset name when no ticker is printed), sector, owner_group, asset_group, is_crypto,
-    traded_on/notified_on/expires_on (datetimes, NaT when unreadable), delay_days, days_to_expiry,
-    instrument. Missing columns count as empty, so any frame, even an empty one, can be prepared.
+    traded_on/notified_on/filed_on/expires_on (datetimes, NaT when unreadable), delay_days (the disclosure
+    delay: trade to filing), notification_delay_days (trade to notification), days_to_expiry, instrument.
+    Missing columns count as empty, so any frame, even an empty one, can be prepared.
     """
     trades = transactions.reset_index(drop=True)
     for name in _TEXT_COLUMNS:
@@ -86,7 +93,11 @@ def prepare_trades(transactions: pd.DataFrame) -> pd.DataFrame:
     trades["traded_on"] = _dates(trades["transaction_date"])
     trades["notified_on"] = _dates(trades["notification_date"])
     trades["expires_on"] = _dates(trades["option_expiration"])
-    trades["delay_days"] = (trades["notified_on"] - trades["traded_on"]).dt.days.astype(float)
+    trades["filed_on"] = _dates(_filing_date(trades))
+    # What an investor waits for is the filing: only then can the trade be seen. The notification date (when the
+    # member learned of the trade) is the House's, and is shown beside it.
+    trades["delay_days"] = (trades["filed_on"] - trades["traded_on"]).dt.days.astype(float)
+    trades["notification_delay_days"] = (trades["notified_on"] - trades["traded_on"]).dt.days.astype(float)
     trades["days_to_expiry"] = (trades["expires_on"] - trades["traded_on"]).dt.days.astype(float)
     trades["instrument"] = _instrument(trades)
     return trades

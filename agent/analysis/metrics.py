@@ -497,36 +497,67 @@ def holding_behaviour(trades: pd.DataFrame) -> HoldingBehaviour:
 @dataclass(frozen=True)
 class DisclosureTimeliness(Metric):
     label = "Disclosure delay"
-    formula = ("delay = notification_date − transaction_date in days; median, 90th percentile (linear "
-               f"interpolation) and maximum; late = delay over {STOCK_ACT_LIMIT_DAYS} days, the STOCK Act deadline")
-    dated_trades: int  # trades with both dates readable
+    formula = ("delay = filing date − transaction_date in days, the filing date being a House filing's signed_date "
+               "and a Senate report's filed_date; median, 90th percentile (linear interpolation) and maximum; late = "
+               f"delay over {STOCK_ACT_LIMIT_DAYS} days, the STOCK Act deadline; notified = median of "
+               "notification_date − transaction_date in days (House rows: a Senate report prints no notification date)")
+    dated_trades: int  # trades with a readable trade date and filing date
     median_days: float | None
     p90_days: float | None
     max_days: float | None
     late_trades: int
     late_share: float  # of dated trades
     undated_trades: int
+    no_trade_date: int  # of the undated: no readable trade date
+    no_signed_date: int  # of the undated: a trade date, but its House filing has no readable signed date
+    no_filed_date: int  # of the undated: a trade date, but its Senate report has no readable filed date
+    notified_trades: int  # trades with a readable trade date and notification date
+    notification_median_days: float | None
 
     @property
     def text(self) -> str:
         if self.median_days is None or self.p90_days is None or self.max_days is None:  # all three, or none
-            return "no trade has both dates"
-        undated = (f"; {counted(self.undated_trades, 'trade')} without both dates not counted (a Senate report "
-                   "prints no notification date)") if self.undated_trades else ""
-        return (f"median {counted(self.median_days, 'day')} after the trade, 90th percentile "
-                f"{number_text(self.p90_days)}, longest {number_text(self.max_days)}; "
-                f"{counted(self.late_trades, 'trade')} ({percent_text(self.late_share)}) beyond the "
-                f"{STOCK_ACT_LIMIT_DAYS}-day STOCK Act limit{undated}")
+            return f"no trade has both a trade date and a filing date{self._notified()}{self._undated()}"
+        return (f"median {counted(self.median_days, 'day')} from trade to filing (90th percentile "
+                f"{number_text(self.p90_days)}, longest {number_text(self.max_days)}); "
+                f"{counted(self.late_trades, 'trade')} ({percent_text(self.late_share)}) filed beyond the "
+                f"{STOCK_ACT_LIMIT_DAYS}-day STOCK Act limit{self._notified()}{self._undated()}")
+
+    def _notified(self) -> str:
+        if self.notification_median_days is None:
+            return ""
+        trades = self.dated_trades + self.undated_trades
+        printed = (f" ({self.notified_trades} of {trades} trades have both a trade date and a notification date)"
+                   if self.notified_trades < trades else "")
+        return f"; notified a median {counted(self.notification_median_days, 'day')} after the trade{printed}"
+
+    def _undated(self) -> str:
+        if not self.undated_trades:
+            return ""
+        missing = [f"{counted(count, 'trade')} {what}" for count, what in (
+            (self.no_trade_date, "without a readable trade date"),
+            (self.no_signed_date, "whose House filing has no readable signed date"),
+            (self.no_filed_date, "whose Senate report has no readable filed date"),
+        ) if count]
+        return f"; not counted: {', '.join(missing)}"
 
 
 def disclosure_timeliness(trades: pd.DataFrame) -> DisclosureTimeliness:
-    """How long after each trade it was disclosed, against the STOCK Act's 45 days."""
+    """How long after each trade it was made public, against the STOCK Act's 45 days, and when it was notified."""
     delays = trades["delay_days"].dropna()
     late = int((delays > STOCK_ACT_LIMIT_DAYS).sum())
     median, p90, longest = ((float(delays.median()), float(delays.quantile(0.9)), float(delays.max()))
                             if len(delays) else (None, None, None))
-    return DisclosureTimeliness(len(delays), median_days=median, p90_days=p90, max_days=longest, late_trades=late,
-                                late_share=ratio(late, len(delays)), undated_trades=len(trades) - len(delays))
+    traded = trades["traded_on"].notna()
+    unfiled = traded & trades["filed_on"].isna()
+    senate = trades["chamber"] == "senate"
+    notified = trades["notification_delay_days"].dropna()
+    return DisclosureTimeliness(
+        len(delays), median_days=median, p90_days=p90, max_days=longest, late_trades=late,
+        late_share=ratio(late, len(delays)), undated_trades=len(trades) - len(delays),
+        no_trade_date=int((~traded).sum()), no_signed_date=int((unfiled & ~senate).sum()),
+        no_filed_date=int((unfiled & senate).sum()), notified_trades=len(notified),
+        notification_median_days=float(notified.median()) if len(notified) else None)
 
 
 @dataclass(frozen=True)
