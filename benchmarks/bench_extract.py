@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -204,18 +204,35 @@ def lists(rows: Iterable[RefRow], added: RefRow) -> int:
                and (row.owner is None or added.owner is None or row.owner == added.owner) for row in rows)
 
 
-def apply_corrections(references: Sequence[Reference], corrections: Sequence[Correction]) -> list[Reference]:
-    """The references with every correction applied. A drop or change must find its row (as given, every field
-    equal) in the reference; an add must find its row in the reference as given exactly `reference_lists` times
-    (see `lists`): more means the reference lists it now, as when the PDF prints a row twice and the reference
-    lists it once. Raises CorrectionError naming every correction that does not match."""
+class ReferenceRows(Protocol):
+    """What apply_corrections needs of a reference: the House's Reference, or the Senate benchmark's."""
+
+    @property
+    def filing_id(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def rows(self) -> tuple[Any, ...]: ...
+
+
+Ref = TypeVar("Ref", bound=ReferenceRows)
+
+
+def apply_corrections(references: Sequence[Ref], corrections: Sequence[Any], what: str = "filing") -> list[Ref]:
+    """The references with every correction applied (the House's, or the Senate benchmark's, whose references and
+    corrections have the same fields). A drop or change must find its row (as given, every field equal) in the
+    reference; an add must find its row in the reference as given exactly `reference_lists` times (see `lists`):
+    more means the reference lists it now, as when the PDF prints a row twice and the reference lists it once.
+    Raises CorrectionError naming every correction that does not match."""
     by_key = {(reference.filing_id, reference.source): reference for reference in references}
     rows = {key: list(reference.rows) for key, reference in by_key.items()}
     stale = []
     for correction in corrections:
         key = (correction.filing_id, correction.source)
         if key not in by_key:
-            stale.append(f"{correction.name}: there is no reference for this filing from this source")
+            stale.append(f"{correction.name}: there is no reference for this {what} from this source")
         elif correction.action == "add":
             listed = lists(by_key[key].rows, correction.row)
             if listed != correction.reference_lists:

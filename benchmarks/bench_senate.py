@@ -29,7 +29,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +45,14 @@ from benchmarks.bench_extract import (
     RefRow,
     TreeMemorySampler,
     correction_cells,
-    lists,
     load_manifest,
     match_rows,
     ratio,
     time_interleaved,
     types_agree,
+)
+from benchmarks.bench_extract import (
+    apply_corrections as apply_reference_corrections,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -221,35 +223,9 @@ def load_corrections(path: Path) -> list[SenateCorrection]:
 
 def apply_corrections(references: Sequence[SenateReference],
                       corrections: Sequence[SenateCorrection]) -> list[SenateReference]:
-    """The references with every correction applied, as bench_extract applies its own: a drop or change must find
-    its row (every field as given) in the reference; an add must find exactly `reference_lists` rows of the
-    reference as given that may be its row (bench_extract's `lists`). Raises CorrectionError naming every
-    correction that does not match."""
-    by_key = {(reference.filing_id, reference.source): reference for reference in references}
-    rows = {key: list(reference.rows) for key, reference in by_key.items()}
-    stale = []
-    for correction in corrections:
-        key = (correction.filing_id, correction.source)
-        if key not in by_key:
-            stale.append(f"{correction.name}: there is no reference for this report from this source")
-        elif correction.action == "add":
-            listed = lists(by_key[key].rows, correction.row)
-            if listed != correction.reference_lists:
-                stale.append(f"{correction.name}: the reference lists {listed} such row(s), "
-                             f"the correction expects {correction.reference_lists}")
-            else:
-                rows[key].append(correction.row)
-        elif correction.row not in rows[key]:
-            stale.append(f"{correction.name}: the reference has no such row")
-        elif correction.action == "drop":
-            rows[key].remove(correction.row)
-        else:
-            index = rows[key].index(correction.row)
-            changed = {correction.field_name: correction.new_value}  # a field the parser checked is one of the row's
-            rows[key][index] = replace(correction.row, **changed)  # type: ignore[arg-type]
-    if stale:
-        raise CorrectionError(f"{len(stale)} correction(s) no longer match their reference:\n  " + "\n  ".join(stale))
-    return [replace(reference, rows=tuple(rows[key])) for key, reference in by_key.items()]
+    """The references with every correction applied, by bench_extract's rules (a drop or change must find its row,
+    an add must find exactly `reference_lists` rows that may be its row)."""
+    return apply_reference_corrections(references, corrections, what="report")
 
 
 # --- what each side says, normalised -------------------------------------------------------------------
