@@ -158,14 +158,21 @@ def parse_corrections(text: str) -> list[Correction]:
     return [_parse_correction(number, cells) for number, cells in correction_cells(text, CORRECTION_COLUMNS)]
 
 
-def _parse_correction(number: int, cells: dict[str, str]) -> Correction:
+def checked_action(number: int, cells: dict[str, str], fields: Sequence[str]) -> tuple[str, str]:
+    """A correction's action and the field it changes, checked: a known action; a field for a change, and only
+    for a change; a field among `fields`."""
     action, name = cells["action"], cells["field"]
     if action not in ACTIONS:
         raise CorrectionError(f"line {number}: action {action!r} is not one of {', '.join(ACTIONS)}")
     if (action == "change") != bool(name):
         raise CorrectionError(f"line {number}: a change names the field it changes, and only a change does")
-    if action == "change" and name not in ROW_FIELDS:
-        raise CorrectionError(f"line {number}: field {name!r} is not one of {', '.join(ROW_FIELDS)}")
+    if action == "change" and name not in fields:
+        raise CorrectionError(f"line {number}: field {name!r} is not one of {', '.join(fields)}")
+    return action, name
+
+
+def _parse_correction(number: int, cells: dict[str, str]) -> Correction:
+    action, name = checked_action(number, cells, ROW_FIELDS)
     pages = cells["pages"].split(",")
     if not all(page.isdigit() for page in pages) or not cells["printed_text"].strip():
         raise CorrectionError(f"line {number}: every correction cites its page number(s) and the printed text")

@@ -37,13 +37,13 @@ from agent.documents.sandbox import default_sandbox
 from agent.models import FileOutcome, Transaction
 from agent.run.extract import extract_bytes
 from benchmarks.bench_extract import (
-    ACTIONS,
     AMOUNT_FIELDS,
     NULL_CELL,
     ROW_FIELDS,
     CorrectionError,
     RefRow,
     TreeMemorySampler,
+    checked_action,
     correction_cells,
     load_manifest,
     match_rows,
@@ -186,13 +186,7 @@ def parse_corrections(text: str) -> list[SenateCorrection]:
 
 
 def _parse_correction(number: int, cells: dict[str, str]) -> SenateCorrection:
-    action, name = cells["action"], cells["field"]
-    if action not in ACTIONS:
-        raise CorrectionError(f"line {number}: action {action!r} is not one of {', '.join(ACTIONS)}")
-    if (action == "change") != bool(name):
-        raise CorrectionError(f"line {number}: a change names the field it changes, and only a change does")
-    if action == "change" and name not in SENATE_ROW_FIELDS:
-        raise CorrectionError(f"line {number}: field {name!r} is not one of {', '.join(SENATE_ROW_FIELDS)}")
+    action, name = checked_action(number, cells, SENATE_ROW_FIELDS)
     if not cells["printed_number"].isdigit() or not cells["printed_text"].strip():
         raise CorrectionError(f"line {number}: every correction cites the row's printed number and its printed text")
     try:
