@@ -72,7 +72,7 @@ class RefRow:
                    data["ticker"], data["owner"])
 
     def label(self) -> str:
-        return " ".join(f"{name}={_cell_text(getattr(self, name)) or EMPTY_LABEL}" for name in ROW_FIELDS)
+        return " ".join(f"{name}={cell_text(getattr(self, name)) or EMPTY_LABEL}" for name in ROW_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class Correction:
 
     @property
     def name(self) -> str:
-        change = f"; {self.field_name} -> {_cell_text(self.new_value)}" if self.action == "change" else ""
+        change = f"; {self.field_name} -> {cell_text(self.new_value)}" if self.action == "change" else ""
         return f"line {self.line}: {self.action} {self.filing_id} {self.source} [{self.row.label()}{change}]"
 
 
@@ -111,7 +111,7 @@ class CorrectionError(Exception):
     """A corrections file that is malformed, or a correction that no longer matches its reference."""
 
 
-def _cell_text(value: str | float | None) -> str:
+def cell_text(value: str | float | None) -> str:
     if value is None:
         return NULL_CELL
     if isinstance(value, float):

@@ -38,11 +38,13 @@ from agent.models import FileOutcome, Transaction
 from agent.run.extract import extract_bytes
 from benchmarks.bench_extract import (
     AMOUNT_FIELDS,
+    EMPTY_LABEL,
     NULL_CELL,
     ROW_FIELDS,
     CorrectionError,
     RefRow,
     TreeMemorySampler,
+    cell_text,
     checked_action,
     correction_cells,
     load_manifest,
@@ -120,7 +122,7 @@ class SenateRow(RefRow):
         return cls(*(data[name] for name in SENATE_ROW_FIELDS))
 
     def label(self) -> str:
-        return " ".join(f"{name}={_cell_text(getattr(self, name)) or chr(39) * 2}" for name in SENATE_ROW_FIELDS)
+        return " ".join(f"{name}={cell_text(getattr(self, name)) or EMPTY_LABEL}" for name in SENATE_ROW_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -148,16 +150,8 @@ class SenateCorrection:
 
     @property
     def name(self) -> str:
-        change = f"; {self.field_name} -> {_cell_text(self.new_value)}" if self.action == "change" else ""
+        change = f"; {self.field_name} -> {cell_text(self.new_value)}" if self.action == "change" else ""
         return f"line {self.line}: {self.action} {self.filing_id} {self.source} #{self.printed_number}{change}"
-
-
-def _cell_text(value: str | float | None) -> str:
-    if value is None:
-        return NULL_CELL
-    if isinstance(value, float):
-        return f"{value:.2f}".removesuffix(".00")
-    return value
 
 
 def _cell_value(name: str, text: str) -> str | float | None:
