@@ -12,7 +12,8 @@ from agent.analysis.figures import (
     trades_over_time_figure,
     volume_by_ticker_figure,
 )
-from pages.common import current_result, empty_state, filtered_frame, transactions_frame
+from pages.common import current_result, empty_state, transactions_frame
+from pages.filters import filtered_frame
 
 st.title("Charts")
 frame = transactions_frame()

@@ -18,17 +18,12 @@ from agent.documents import ocr
 from agent.errors import StoreError
 from agent.export import to_dataframe
 from agent.models import InputFile
-from agent.run.events import Event
 from agent.run.llm import LLMConfig
 from agent.run.result import RunResult
 from agent.store.runs import RunStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = ROOT / "samples"
-ICONS = {"run_started": "🚀", "plan": "🗺️", "file_started": "📄", "thought": "💭", "tool_call": "🛠️",
-         "observation": "👁️", "check": "✅", "reflection": "🔁", "file_finished": "🏁", "final_answer": "📝",
-         "error": "⚠️", "run_finished": "🏁"}
-STATUS_STATE = {"ok": "complete", "flagged": "complete", "needs_ocr": "error", "failed": "error"}
 
 
 def data_dir() -> Path:
@@ -151,64 +146,6 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>|~$#])")
 def md_escape(text: str) -> str:
     """Show text (file names, document text) literally: Streamlit renders labels and lines as Markdown."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
-
-
-def event_markdown(event: Event) -> str:
-    """One trace line: icon, what happened, how long it took (and tokens in LLM mode)."""
-    extra = f" · {event.duration:.2f} s" if event.duration >= 0.005 else ""
-    if event.tokens:
-        extra += f" · {event.tokens} tokens"
-    return f"{ICONS.get(event.type, '•')} **{event.step}.** {md_escape(event.headline)}{extra}"
-
-
-def render_trace(result: RunResult) -> None:
-    """A finished run's trace, file by file, as it was shown live."""
-    by_file: dict[str, list[Event]] = {}
-    for event in result.events:
-        by_file.setdefault(event.file, []).append(event)
-    for event in by_file.get("", [])[:2]:
-        st.markdown(event_markdown(event))
-    for outcome in result.outcomes:
-        label = f"{md_escape(outcome.source_file)}: {outcome.status.replace('_', ' ')}, {outcome.rows} row(s)"
-        with st.status(label, state=STATUS_STATE[outcome.status], expanded=False):
-            for event in by_file.get(outcome.source_file, []):
-                st.markdown(event_markdown(event))
-    for event in by_file.get("", [])[2:]:
-        st.markdown(event_markdown(event))
-
-
-FILTER_KEYS = ("filer", "ticker", "owner", "transaction_type", "asset_type")
-
-
-def filtered_frame(frame: pd.DataFrame, where=st.sidebar) -> pd.DataFrame:
-    """The filter controls (shared by the Transactions and Charts pages) and the rows they keep."""
-    if frame.empty:
-        return frame
-    saved = st.session_state.setdefault("filters", {})
-    with where.expander("Filters", expanded=True):
-        choices = {"filer": "filer_name", "ticker": "ticker", "owner": "owner", "transaction_type": "transaction_type",
-                   "asset_type": "asset_type"}
-        for name, column in choices.items():
-            options = sorted(frame[column].dropna().unique().tolist())
-            picked = st.multiselect(name.replace("_", " ").capitalize(), options,
-                                    default=[value for value in saved.get(name, []) if value in options],
-                                    format_func=lambda value: value or "(blank)", key=f"filter_{name}")
-            saved[name] = picked
-            if picked:
-                frame = frame[frame[column].isin(picked)]
-        dates = pd.to_datetime(frame["transaction_date"], errors="coerce")
-        if dates.notna().any():
-            low, high = dates.min().date(), dates.max().date()
-            chosen = st.date_input("Transaction dates", value=(low, high), min_value=low, max_value=high,
-                                   key="filter_dates")
-            if isinstance(chosen, tuple) and len(chosen) == 2:
-                keep = (dates >= pd.Timestamp(chosen[0])) & (dates <= pd.Timestamp(chosen[1]))
-                frame = frame[keep.fillna(False)]
-        saved["flagged_only"] = st.checkbox("Flagged rows only", value=saved.get("flagged_only", False),
-                                            key="filter_flagged")
-        if saved["flagged_only"]:
-            frame = frame[frame["checks"] != ""]
-    return frame
 
 
 def saved_profile() -> InvestorProfile | None:

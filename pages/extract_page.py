@@ -14,18 +14,16 @@ from agent.run.offline_brain import OfflineBrain
 from agent.run.result import RunResult
 from pages.common import (
     SAMPLES_DIR,
-    STATUS_STATE,
     current_result,
-    event_markdown,
     llm_config,
     md_escape,
     new_run_id,
-    render_trace,
     set_result,
     store,
     use_llm,
     workspace,
 )
+from pages.trace_view import STATUS_STATE, event_markdown, render_trace
 
 st.title("Extract transactions")
 st.caption("House and Senate Periodic Transaction Reports in, validated and source-linked transactions out. "

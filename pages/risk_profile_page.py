@@ -17,7 +17,6 @@ from agent.run.llm import OpenAIChat
 from pages.common import (
     current_result,
     empty_state,
-    filtered_frame,
     llm_config,
     saved_profile,
     store,
@@ -25,6 +24,7 @@ from pages.common import (
     use_llm,
     workspace,
 )
+from pages.filters import filtered_frame
 
 
 def narrative_inputs(rows: pd.DataFrame, fit_profile: InvestorProfile) -> str:

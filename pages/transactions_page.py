@@ -13,11 +13,11 @@ from agent.run.events import to_jsonl
 from pages.common import (
     current_result,
     empty_state,
-    filtered_frame,
     money_range,
     saved_profile,
     transactions_frame,
 )
+from pages.filters import filtered_frame
 
 st.title("Transactions")
 result = current_result()
