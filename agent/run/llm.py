@@ -1,4 +1,4 @@
-"""The LLM behind one method: `stream(messages, tools=..., response_format=...)`.
+"""The LLM behind one method: `stream(messages, tools=..., response_format=..., max_tokens=..., time_limit=...)`.
 
 Any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp's server) through the `openai` package.
 Retries with backoff on 429, 5xx, timeouts and dropped connections are ours, so the trace can show them.
@@ -24,8 +24,10 @@ from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolPara
 from openai.types.chat.completion_create_params import ResponseFormat
 
 from agent.errors import LLMError, StreamEndedEarly
+from agent.run.capabilities import OPENAI_CAPABILITIES, Capabilities
 
 DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_MAX_TOKENS = 2048  # a page of rows as JSON fits; callers size it to the step
 # USD per million tokens (input, output), for the run's cost estimate. Unknown models give no estimate.
 PRICES_PER_MILLION = {
     "gpt-4o-mini": (0.15, 0.60),
@@ -47,6 +49,7 @@ class LLMConfig:
     timeout: float = 30.0
     max_retries: int = 3
     backoff: float = 1.0  # seconds before the first retry; doubles each time
+    time_limit: float = 120.0  # seconds of wall clock for one call, stream and retries included, unless the caller says
 
     @property
     def configured(self) -> bool:
@@ -103,6 +106,7 @@ class ChatReply:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     finish_reason: str = ""
+    usage_estimated: bool = False  # the server reported no usage: the token counts are estimates
 
     @property
     def tokens(self) -> int:
@@ -126,11 +130,18 @@ Message = dict[str, Any]  # one chat message as the OpenAI API takes it
 JSONObject = dict[str, Any]
 
 
+class CallTimedOut(LLMError):
+    """A call ran past its wall-clock limit and was stopped (mid-stream if need be)."""
+
+
 class ChatModel(Protocol):
     def stream(self, messages: list[Message], *, tools: list[JSONObject] | None = None,
-               response_format: JSONObject | None = None) -> Iterator[str | Retry | ChatReply]:
-        """Yield text deltas as they arrive, Retry notices, and finally one ChatReply."""
+               response_format: JSONObject | None = None, max_tokens: int | None = None,
+               time_limit: float | None = None) -> Iterator[str | Retry | ChatReply]:
+        """Yield text deltas as they arrive, Retry notices, and finally one ChatReply.
 
+        `max_tokens` bounds the reply (DEFAULT_MAX_TOKENS when None); `time_limit` bounds the whole call in
+        seconds of wall clock, stream included (LLMConfig.time_limit when None): past it, CallTimedOut."""
 
 
 _RETRYABLE = (StreamEndedEarly, openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
@@ -147,18 +158,28 @@ class OpenAIChat:
                                      timeout=config.timeout, max_retries=0)
         self._stream_usage = True  # some local servers reject stream_options
 
+    def capabilities(self) -> Capabilities:
+        """What the endpoint supports, and so the request path `stream` takes."""
+        return OPENAI_CAPABILITIES
+
     def stream(self, messages: list[Message], *, tools: list[JSONObject] | None = None,
-               response_format: JSONObject | None = None) -> Iterator[str | Retry | ChatReply]:
+               response_format: JSONObject | None = None, max_tokens: int | None = None,
+               time_limit: float | None = None) -> Iterator[str | Retry | ChatReply]:
+        call = _Bounds(max_tokens or DEFAULT_MAX_TOKENS, time_limit or self.config.time_limit)
         for attempt in range(1, self.config.max_retries + 2):
             try:
-                reply = yield from self._once(messages, tools, response_format)
+                reply = yield from self._once(messages, tools, response_format, call)
                 yield reply
                 return
             except _RETRYABLE as exc:
                 reason = self._describe(exc)
+                if call.expired():
+                    raise call.timed_out(f"after {attempt} attempt(s), the last: {reason}") from None
                 if attempt > self.config.max_retries:
                     raise LLMError(f"LLM endpoint failed after {attempt} attempts: {reason}") from None
                 wait = self._wait_for(exc, attempt)
+                if call.remaining() <= wait:
+                    raise call.timed_out(f"before retry {attempt}, the last attempt: {reason}") from None
                 yield Retry(attempt, wait, reason)
                 self._sleep(wait)
             except openai.BadRequestError as exc:
@@ -175,10 +196,11 @@ class OpenAIChat:
                 raise LLMError(f"LLM endpoint sent an unreadable response ({type(exc).__name__})") from None
 
     def _once(self, messages: list[Message], tools: list[JSONObject] | None,
-              response_format: JSONObject | None) -> Generator[str, None, ChatReply]:
+              response_format: JSONObject | None, call: _Bounds) -> Generator[str, None, ChatReply]:
         # Our messages and schemas are the API's JSON; the client's TypedDicts describe the same shapes.
         chunks = self._client.chat.completions.create(
             model=self.config.model, messages=cast("list[ChatCompletionMessageParam]", messages), temperature=0,
+            max_tokens=call.max_tokens, timeout=min(self.config.timeout, call.remaining()),
             stream=True, stream_options={"include_usage": True} if self._stream_usage else openai.omit,
             tools=cast("list[ChatCompletionToolParam]", tools) if tools else openai.omit,
             response_format=cast("ResponseFormat", response_format) if response_format else openai.omit)
@@ -186,28 +208,32 @@ class OpenAIChat:
         calls: dict[int, dict[str, str]] = {}
         usage: CompletionUsage | None = None
         finish = ""
-        for chunk in chunks:
-            if chunk.usage:
-                usage = chunk.usage
-            for choice in chunk.choices:
-                delta = choice.delta
-                if delta.content:
-                    content.append(delta.content)
-                    yield delta.content
-                for call in delta.tool_calls or ():
-                    slot = calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
-                    slot["id"] = call.id or slot["id"]
-                    if call.function:
-                        slot["name"] += call.function.name or ""
-                        slot["arguments"] += call.function.arguments or ""
-                finish = choice.finish_reason or finish
+        with chunks:  # closing the stream drops the connection, which stops a server that keeps generating
+            for chunk in chunks:
+                if call.expired():
+                    raise call.timed_out(f"mid-stream, after {sum(map(len, content)):,} characters of reply")
+                if chunk.usage:
+                    usage = chunk.usage
+                for choice in chunk.choices:
+                    delta = choice.delta
+                    if delta.content:
+                        content.append(delta.content)
+                        yield delta.content
+                    for tool_call in delta.tool_calls or ():
+                        slot = calls.setdefault(tool_call.index, {"id": "", "name": "", "arguments": ""})
+                        slot["id"] = tool_call.id or slot["id"]
+                        if tool_call.function:
+                            slot["name"] += tool_call.function.name or ""
+                            slot["arguments"] += tool_call.function.arguments or ""
+                    finish = choice.finish_reason or finish
         if not finish:
             raise StreamEndedEarly("the response stream ended before the model finished")
         text = "".join(content)
-        prompt_tokens = usage.prompt_tokens if usage else _estimate_tokens(json.dumps(messages))
-        completion_tokens = usage.completion_tokens if usage else _estimate_tokens(text)
         tool_calls = tuple(ToolCallRequest(c["id"], c["name"], c["arguments"]) for _, c in sorted(calls.items()))
-        return ChatReply(text, tool_calls, prompt_tokens, completion_tokens, finish)
+        if usage:
+            return ChatReply(text, tool_calls, usage.prompt_tokens, usage.completion_tokens, finish)
+        return ChatReply(text, tool_calls, _estimate_tokens(json.dumps(messages)), _estimate_tokens(text), finish,
+                         usage_estimated=True)
 
     def _wait_for(self, exc: Exception, attempt: int) -> float:
         wait: float = self.config.backoff * 2.0 ** (attempt - 1)
@@ -221,6 +247,24 @@ class OpenAIChat:
         status = getattr(exc, "status_code", None)
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         return self.config.scrub(f"{status} {message}" if status else message)
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """One call's limits: tokens sent as max_tokens, and a wall-clock deadline over every attempt."""
+
+    max_tokens: int
+    time_limit: float
+    started: float = field(default_factory=time.monotonic)
+
+    def remaining(self) -> float:
+        return self.started + self.time_limit - time.monotonic()
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+    def timed_out(self, when: str) -> CallTimedOut:
+        return CallTimedOut(f"the LLM call ran past its time limit of {self.time_limit:g} s and was stopped {when}")
 
 
 def _estimate_tokens(text: str) -> int:
