@@ -33,7 +33,7 @@ from agent.store.runs import RunStore
 from tests.conftest import ROOT, SAMPLES, filing_path, llm_config_for
 from tests.fake_openai import delay, error, json_content, text, tool_calls, truncated
 from tests.pdf_builders import BROKER_STATEMENT, text_pdf
-from tests.test_llm_brain import INVENTED, MSFT, llm_row
+from tests.test_llm_brain import INVENTED, MSFT, PLAN, llm_row
 from tests.test_store import store_of_a_process_that_ended
 
 WORKSPACE = "f" * 32
@@ -357,7 +357,7 @@ def test_a_plan_reply_without_a_plan_says_the_offline_plan_is_used(fake_llm):
 
 
 def test_a_model_that_skips_validation_cannot_call_a_partial_read_clean(fake_llm):
-    fake_llm.queue(text("Plan."), tool_calls([call("extract_with_llm", file=STATEMENT, page=1)]),
+    fake_llm.queue(text(PLAN), tool_calls([call("extract_with_llm", file=STATEMENT, page=1)]),
                    json_content({"rows": [llm_row()]}), tool_calls([call("finish", summary="done")]))
     result = run_with(fake_llm, [statement()])
     (outcome,) = result.outcomes
@@ -383,17 +383,17 @@ TIMEOUT = 0.3
 
 
 @pytest.mark.parametrize("fault", [
-    EndpointFault([truncated("Plan: inspect every", cut_body=True), text("Plan."), EXTRACT_PAGE_1,
+    EndpointFault([truncated("Plan: inspect every", cut_body=True), text(PLAN), EXTRACT_PAGE_1,
                    json_content({"rows": [llm_row()]}), FINISH],
                   "LLM call failed (the response stream ended before the model finished); retry 1", False, 1),
-    EndpointFault([text("Plan."), *[truncated("", cut_body=True)] * 3],
+    EndpointFault([text(PLAN), *[truncated("", cut_body=True)] * 3],
                   "LLM endpoint failed after 3 attempts: the response stream ended before the model finished",
                   True, 0),
-    EndpointFault([text("Plan."), EXTRACT_PAGE_1, truncated('{"rows": [{"owner": "", "asset_name": "Apple'), FINISH],
+    EndpointFault([text(PLAN), EXTRACT_PAGE_1, truncated('{"rows": [{"owner": "", "asset_name": "Apple'), FINISH],
                   "LLM proposed 0 row(s) on page 1: 0 accepted, 1 rejected (the reply is not valid JSON)", False, 0),
-    EndpointFault([text("Plan."), *[delay(SLOW, text("late"))] * 3],
+    EndpointFault([text(PLAN), *[delay(SLOW, text("late"))] * 3],
                   "LLM endpoint failed after 3 attempts: Request timed out", True, 0),
-    EndpointFault([text("Plan."), EXTRACT_PAGE_1, *[delay(SLOW, json_content({"rows": [llm_row()]}))] * 3, FINISH],
+    EndpointFault([text(PLAN), EXTRACT_PAGE_1, *[delay(SLOW, json_content({"rows": [llm_row()]}))] * 3, FINISH],
                   "extract_with_llm failed: LLM endpoint failed after 3 attempts: Request timed out", False, 0),
 ], ids=["plan-stream-cut-then-retried", "step-stream-cut-every-time", "extraction-output-truncated",
         "step-slow-past-timeout", "extraction-slow-past-timeout"])

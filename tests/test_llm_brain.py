@@ -14,7 +14,7 @@ from agent.models import InputFile
 from agent.run.events import to_jsonl
 from agent.run.extract import extract_bytes
 from agent.run.llm import LLMConfig
-from agent.run.loop import Agent, brain_for
+from agent.run.loop import Agent, Limits, brain_for
 from agent.run.result import RunResult
 from agent.store.runs import RunStore
 from tests.conftest import SAMPLES, filing_path, llm_config_for
@@ -22,6 +22,7 @@ from tests.fake_openai import delay, error, json_content, text, tool_calls
 from tests.pdf_builders import BROKER_STATEMENT, scanned_pdf, text_pdf
 
 STATEMENT = "statement.pdf"
+PLAN = "Inspect each file, read the known formats with their readers and any other layout with the LLM, then validate."
 
 
 def run_with(server, files, **config):
@@ -78,7 +79,7 @@ def test_house_ptr_rows_cost_no_tokens(fake_llm):
 
 def test_unknown_layout_is_read_by_the_llm_and_invented_rows_are_rejected(fake_llm):
     fake_llm.queue(
-        text("Plan."),
+        text(PLAN),
         tool_calls([READ_PAGE], content="The layout is unknown; read page 1 first."),
         tool_calls([EXTRACT]),
         json_content({"rows": [llm_row(), MSFT, INVENTED]}),
@@ -106,7 +107,7 @@ def test_unknown_layout_is_read_by_the_llm_and_invented_rows_are_rejected(fake_l
 def test_a_scans_ocr_text_without_the_grid_is_structured_by_the_llm_grounded_and_flagged(fake_llm):
     scan = "scan.pdf"
     fake_llm.queue(
-        text("Plan."),
+        text(PLAN),
         tool_calls([("extract_with_llm", {"file": scan, "page": 1})], content="Page 1 is OCR text without a grid."),
         json_content({"rows": [llm_row(), MSFT, INVENTED]}),
         tool_calls([("validate_rows", {"file": scan})]),
@@ -132,7 +133,7 @@ def test_an_offline_result_in_the_cache_does_not_stop_the_llm_reading_the_file(f
     store = RunStore(tmp_path / "history.sqlite3")
     offline = RunResult.from_events(Agent(cache=store).events(statement()))
     assert offline.outcomes[0].status == "flagged" and offline.outcomes[0].rows == 0  # layout unknown offline
-    fake_llm.queue(text("Plan."), tool_calls([EXTRACT]), json_content({"rows": [llm_row(), MSFT]}),
+    fake_llm.queue(text(PLAN), tool_calls([EXTRACT]), json_content({"rows": [llm_row(), MSFT]}),
                    tool_calls([VALIDATE]), tool_calls([FINISH]))
     events = list(Agent(brain_for(llm_config_for(fake_llm)), cache=store).events(statement()))
     assert outcome_of(events).rows == 2
@@ -144,7 +145,7 @@ def test_prompt_injection_in_the_document_adds_nothing(fake_llm):
                  "03/01/2024 for $1,000,001 - $5,000,000")
     obeying = llm_row(asset_name="XYZ Holdings", ticker="XYZ", transaction_date="03/01/2024",
                       notification_date="03/01/2024", amount="$1,000,001 - $5,000,000")
-    fake_llm.queue(text("Plan."), tool_calls([EXTRACT]), json_content({"rows": [llm_row(), obeying]}),
+    fake_llm.queue(text(PLAN), tool_calls([EXTRACT]), json_content({"rows": [llm_row(), obeying]}),
                    tool_calls([FINISH]))
     events = run_with(fake_llm, statement(hidden=[injection]))
     rows = outcome_of(events).filing.transactions
@@ -155,7 +156,7 @@ def test_prompt_injection_in_the_document_adds_nothing(fake_llm):
 
 def test_structured_output_fallback_when_tools_are_not_supported(fake_llm):
     fake_llm.queue(
-        text("Plan."),
+        text(PLAN),
         error(400, "tools are not supported by this server"),
         json_content({"thought": "Extract page 1.", "tool": "extract_with_llm", "arguments": EXTRACT[1]}),
         json_content({"rows": [llm_row()]}),
@@ -169,7 +170,7 @@ def test_structured_output_fallback_when_tools_are_not_supported(fake_llm):
 
 
 def test_rate_limit_is_retried_and_shown(fake_llm):
-    fake_llm.queue(error(429, "slow down", retry_after=0), text("Plan."))
+    fake_llm.queue(error(429, "slow down", retry_after=0), text(PLAN))
     events = run_with(fake_llm, sample_files())
     retries = [e for e in events if e.type == "error"]
     assert len(retries) == 1 and "429" in retries[0].message and "retry 1" in retries[0].message
@@ -204,7 +205,7 @@ def test_connection_refused_falls_back_to_offline():
 
 def test_malformed_arguments_and_unknown_tools_go_back_to_the_model(fake_llm):
     fake_llm.queue(
-        text("Plan."),
+        text(PLAN),
         tool_calls([("read_page_text", '{"file": "statement.pdf", page: 1')]),
         tool_calls([("delete_files", {"path": "/"})]),
         tool_calls([EXTRACT]),
@@ -219,7 +220,7 @@ def test_malformed_arguments_and_unknown_tools_go_back_to_the_model(fake_llm):
 
 
 def test_a_model_that_repeats_itself_is_stopped(fake_llm):
-    fake_llm.queue(text("Plan."), tool_calls([EXTRACT]), json_content({"rows": [llm_row()]}), tool_calls([EXTRACT]))
+    fake_llm.queue(text(PLAN), tool_calls([EXTRACT]), json_content({"rows": [llm_row()]}), tool_calls([EXTRACT]))
     events = run_with(fake_llm, statement())
     result = RunResult.from_events(events)
     assert result.outcome == "repeated_call"
@@ -237,7 +238,7 @@ def test_a_model_that_repeats_itself_is_stopped(fake_llm):
     ids=["invented-ticker-rejected", "uncorrectable-field-rejected", "confirmed", "garbage-answer"],
 )
 def test_critic_cannot_put_ungrounded_values_in(fake_llm, critic, verdict, ticker):
-    fake_llm.queue(text("Plan."), json_content(critic) if isinstance(critic, dict) else text(critic))
+    fake_llm.queue(text(PLAN), json_content(critic) if isinstance(critic, dict) else text(critic))
     files = [InputFile("20024346.pdf", filing_path("20024346").read_bytes())]
     events = run_with(fake_llm, files)
     (reflection,) = [e for e in events if e.type == "reflection"]
@@ -254,3 +255,111 @@ def test_no_secret_in_trace_or_errors(fake_llm):
     trace = to_jsonl(events)
     assert key not in trace and "sk-test" not in trace
     assert "[redacted]" in trace
+
+
+# --- the LLM never costs what the parser can do; its plan and thoughts are checked like rows -----------------
+
+def test_parser_read_files_finish_before_the_llm_takes_a_turn(fake_llm):
+    fake_llm.queue(text(PLAN), tool_calls([EXTRACT]), json_content({"rows": [llm_row()]}), tool_calls([FINISH]))
+    ptr = sample_files()
+    events = run_with(fake_llm, statement() + ptr)
+    kept = [e for e in events if e.type != "thought_delta"]
+    ptr_finished = next(i for i, e in enumerate(kept) if e.type == "file_finished" and e.file == ptr[0].name)
+    first_llm_step = next(i for i, e in enumerate(kept) if e.type == "tool_call" and e.tool == "extract_with_llm")
+    assert ptr_finished < first_llm_step
+    waiting = [e.text for e in kept if e.type == "thought" and e.file == STATEMENT]
+    assert any("come after every file the deterministic readers read" in text for text in waiting)
+    result = RunResult.from_events(events)
+    by_name = {o.source_file: o for o in result.outcomes}
+    assert by_name[ptr[0].name].filing.to_dict() == extract_bytes(ptr[0].data, ptr[0].name).filing.to_dict()
+    assert by_name[STATEMENT].rows == 1
+
+
+def test_an_llm_that_times_out_on_one_file_costs_no_other_file(fake_llm):
+    fake_llm.queue(text(PLAN), *[delay(1.0, text("late"))] * 3)
+    ptr = sample_files(2)
+    events = run_with(fake_llm, [ptr[0], *statement(), ptr[1]], timeout=0.3)
+    result = RunResult.from_events(events)
+    by_name = {o.source_file: o for o in result.outcomes}
+    for item in ptr:
+        assert by_name[item.name].filing.to_dict() == extract_bytes(item.data, item.name).filing.to_dict()
+    fallback = [e for e in events if e.type == "error" and "offline brain takes over" in e.message]
+    assert [e.file for e in fallback] == [STATEMENT]
+    assert by_name[STATEMENT].status == "flagged" and by_name[STATEMENT].rows == 0
+
+
+class StepClock:
+    """A clock that moves only when told (no timed assertions: the budget is spent by hand)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_time_budget_is_enforced_inside_a_file(fake_llm):
+    fake_llm.queue(text(PLAN), tool_calls([READ_PAGE]))  # nothing after: the budget runs out mid-file
+    clock = StepClock()
+    agent = Agent(brain_for(llm_config_for(fake_llm)), limits=Limits(time_budget=60), clock=clock)
+    events = []
+    for event in agent.events(statement()):
+        events.append(event)
+        if event.type == "observation" and event.tool == "read_page_text":
+            clock.now += 120  # the model's page read took longer than the whole budget
+    result = RunResult.from_events(events)
+    assert result.outcome == "time_budget"
+    outcome = result.outcomes[0]
+    assert outcome.status == "flagged" and "time budget of 60 s ran out during this file" in outcome.reason
+
+
+def test_a_budget_spent_on_parser_files_leaves_the_waiting_file_its_offline_result(fake_llm):
+    fake_llm.queue(text(PLAN))
+    clock = StepClock()
+    ptr = sample_files()
+    agent = Agent(brain_for(llm_config_for(fake_llm)), limits=Limits(time_budget=60), clock=clock)
+    events = []
+    for event in agent.events(statement() + ptr):
+        events.append(event)
+        if event.type == "file_finished":
+            clock.now += 120
+    result = RunResult.from_events(events)
+    by_name = {o.source_file: o for o in result.outcomes}
+    assert by_name[ptr[0].name].status == "ok"
+    assert by_name[STATEMENT].status == "flagged"
+    assert "ran out before the LLM's turns on this file" in by_name[STATEMENT].reason
+    assert result.outcome == "time_budget"
+
+
+ECHOED_PLAN = ("The tools available: inspect_pdf, extract_known_layout, ocr_pages, read_page_text, extract_with_llm, "
+               "validate_rows, write_outputs. The deterministic readers read the known House and Senate formats "
+               "without you. In two or three sentences, plan the run.")
+
+
+@pytest.mark.parametrize(("plan", "why"), [
+    (ECHOED_PLAN, "it echoes the prompt"),
+    ("Plan.", "it names no step"),
+    ("First call `summon_oracle`, then validate_rows.", "it names tools that do not exist (summon_oracle)"),
+], ids=["echo", "no-step", "unknown-tool"])
+def test_a_plan_that_is_not_a_plan_gives_way_to_the_offline_plan(fake_llm, plan, why):
+    fake_llm.queue(text(plan))
+    events = run_with(fake_llm, sample_files())
+    result = RunResult.from_events(events)
+    shown = next(e for e in result.events if e.type == "plan")
+    assert shown.text.startswith("Read 1 file(s) one by one: inspect each file")
+    (error_event,) = [e for e in result.events if e.type == "error"]
+    assert f"The model's plan was not used ({why})" in error_event.message
+
+
+def test_a_thought_claiming_an_error_that_did_not_happen_is_dropped(fake_llm):
+    invented = "The last tool failed with an error, so I extract the page instead."
+    fake_llm.queue(text(PLAN), tool_calls([READ_PAGE], content="I read page 1 first."),
+                   tool_calls([EXTRACT], content=invented), json_content({"rows": [llm_row()]}),
+                   tool_calls([FINISH], content="One trade read."))
+    events = run_with(fake_llm, statement())
+    thoughts = [e.text for e in events if e.type == "thought"]
+    assert "I read page 1 first." in thoughts and invented not in thoughts
+    dropped = [e.message for e in events if e.type == "error"]
+    assert dropped == ["The model's thought spoke of an error, but the last step (read_page_text) succeeded: the "
+                       "thought is dropped."]
+    assert outcome_of(events).rows == 1

@@ -3,6 +3,10 @@
 Brain methods are generators: they yield events as they happen (streamed thoughts, retries, errors) and
 return their decision, so the loop writes `decision = yield from brain.next_step(...)`. A Decision is a
 thought and a tool call (or finish); the deterministic path answers HandOver where only a model can go on.
+
+A run gives the model its turns last: first every file gets its deterministic steps (a brain with a model
+answers WAIT where it would hand over), and only then does a brain with a model take its turns on the files it
+asked for (`model_work`), so an LLM that is slow or fails never costs a file the parsers read.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ Data = TypeVar("Data", bound=ToolData)
 Steps = Generator[Event, None, "Decision"]
 
 FINISH = "finish"
+WAIT = "wait_for_model"  # not a tool: the file waits for the model's turns, after every parser-read file
 
 
 @dataclass
@@ -38,6 +43,7 @@ class FileState:
 
     file: str
     steps: list[tuple[Decision, ToolResult]] = field(default_factory=list)
+    model_turns: bool = False  # the run has reached the model's turns (every parser-read file is done)
 
     def last(self, tool: str) -> ToolResult | None:
         """The last successful result of `tool`."""
@@ -74,5 +80,9 @@ class Brain(Protocol):
     def plan(self, ctx: RunContext) -> Generator[Event, None, Plan]: ...
 
     def next_step(self, ctx: RunContext, state: FileState) -> Steps: ...
+
+    def model_work(self, ctx: RunContext, state: FileState) -> str:
+        """What this brain still wants a model's turns for on the file ('' for nothing)."""
+        ...
 
     def reflect(self, ctx: RunContext, state: FileState) -> Generator[Event, None, None]: ...

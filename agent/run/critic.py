@@ -20,6 +20,7 @@ from agent.run.replies import CriticVerdict
 from agent.run.tools import RunContext
 
 MAX_CRITIC_ROWS = 5  # flagged rows per file the LLM critic re-reads
+CRITIC_TOKENS = 384  # a verdict, a few corrections and a reason
 
 CORRECTABLE_FIELDS = ("owner", "asset_name", "ticker", "asset_type", "transaction_type", "amount", "description")
 
@@ -84,7 +85,8 @@ def apply_correction(ctx: RunContext, file: str, row: Transaction, corrections: 
 class Ask(Protocol):
     """One LLM call that streams its events and returns the reply (LLMBrain._ask)."""
 
-    def __call__(self, file: str, messages: list[Message], *, tools: list[JSONObject] | None = None,
+    def __call__(self, ctx: RunContext, file: str, messages: list[Message], *, max_tokens: int,
+                 tools: list[JSONObject] | None = None,
                  response_format: JSONObject | None = None) -> Generator[Event, None, ChatReply]: ...
 
 
@@ -94,7 +96,7 @@ def llm_review(ask: Ask, ctx: RunContext, file: str, row: Transaction) -> Genera
                                {"role": "user", "content": json.dumps({
                                    "row": {name: getattr(row, name) for name in CORRECTABLE_FIELDS},
                                    "flags": [flag.message for flag in row.flags], "source_lines": row.source_lines})}]
-    reply = yield from ask(file, messages, response_format={"type": "json_object"})
+    reply = yield from ask(ctx, file, messages, max_tokens=CRITIC_TOKENS, response_format={"type": "json_object"})
     verdict = CriticVerdict.parse_reply(reply.content)
     if not isinstance(verdict, CriticVerdict):
         return Reflection(row_number=row.row_number, verdict="left_flagged", tokens=reply.tokens,

@@ -3,8 +3,11 @@
 On a file a format claims it follows the offline brain's deterministic steps (the reader is its main
 tool, so rows cost no tokens) and spends tokens where they add value: the run's plan, files no format
 reads (a ReAct loop over the tools, with tool calls or JSON steps), flagged rows (the critic) and the
-narrative. Everything it proposes still passes the validators. If the endpoint fails past its retries,
-the offline brain takes over and the trace says so.
+narrative. Those turns come after every file the parsers read (brain.WAIT), each call is bounded in tokens
+and by what is left of the run's time budget, and what it writes is checked like its rows: a plan that
+echoes the prompt, names no step or names tools that do not exist gives way to the offline plan, and a
+thought that claims an error the last step did not have is dropped. Everything it proposes still passes the
+validators. If the endpoint fails past its retries, the offline brain takes over and the trace says so.
 """
 
 from __future__ import annotations
@@ -15,16 +18,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.errors import LLMError
-from agent.run.brain import FINISH, Decision, FileState, Steps
+from agent.run.brain import FINISH, WAIT, Decision, FileState, HandOver, Steps
 from agent.run.critic import MAX_CRITIC_ROWS, llm_review, rule_based_review
 from agent.run.events import ErrorEvent, Event, Plan, ThoughtDelta
 from agent.run.llm import ChatModel, ChatReply, JSONObject, LLMConfig, Message, Retry, ToolsUnsupported
 from agent.run.offline_brain import OfflineBrain, standard_step
-from agent.run.replies import StepDecision
+from agent.run.replies import StepDecision, claims_an_error, plan_problem
 from agent.run.tools import REGISTRY, Inspection, OcrRead, RunContext
 
 # Tools the LLM may call on a layout the parser does not know.
 UNKNOWN_LAYOUT_TOOLS = ["read_page_text", "extract_with_llm", "validate_rows"]
+# Reply tokens per step: a plan of a few sentences; a thought and one tool call.
+PLAN_TOKENS = 256
+STEP_TOKENS = 512
 
 CONTROL_PROMPT = (
     "You are TradeTrace's extraction agent. You extract the transactions of U.S. House and Senate Periodic "
@@ -69,17 +75,21 @@ class LLMBrain:
         self.note = f"LLM brain: model {config.model} at {config.base_url or 'the OpenAI API'}."
         self.offline = OfflineBrain()
         self.failed = False  # after an endpoint failure the offline brain finishes the run
+        self.failure = ""  # why it failed (scrubbed of the key), for the run's summary and history
         self.mode = "tools"  # tools -> json (structured output) when the server lacks tool calling
         self.calls = 0
         self.prompt_tokens = 0
         self.completion_tokens = 0
         self._conversations: dict[str, Conversation] = {}
 
-    # One LLM call: streams deltas as events, counts tokens, reports retries.
-    def _ask(self, file: str, messages: list[Message], *, tools: list[JSONObject] | None = None,
+    # One LLM call: bounded in tokens and by the run's time left; streams deltas as events, counts tokens,
+    # reports retries.
+    def _ask(self, ctx: RunContext, file: str, messages: list[Message], *, max_tokens: int,
+             tools: list[JSONObject] | None = None,
              response_format: JSONObject | None = None) -> Generator[Event, None, ChatReply]:
         reply: ChatReply | None = None
-        for item in self.llm.stream(messages, tools=tools, response_format=response_format):
+        for item in self.llm.stream(messages, tools=tools, response_format=response_format, max_tokens=max_tokens,
+                                    time_limit=call_time_limit(ctx, self.config)):
             if isinstance(item, str):
                 yield ThoughtDelta(file=file, text=item)
             elif isinstance(item, Retry):
@@ -96,42 +106,66 @@ class LLMBrain:
 
     def _fall_back(self, file: str, error: LLMError) -> ErrorEvent:
         self.failed = True
-        return ErrorEvent(file=file, message=f"{self.config.scrub(str(error))}. The offline brain takes over for the "
-                          "rest of the run.", recoverable=True)
+        self.failure = self.config.scrub(str(error))
+        return ErrorEvent(file=file, message=f"{self.failure}. The offline brain takes over for the rest of the run.",
+                          recoverable=True)
 
     def plan(self, ctx: RunContext) -> Generator[Event, None, Plan]:
         fallback = yield from self.offline.plan(ctx)
         if self.failed:
             return fallback
         listing = "\n".join(f"- {name} ({len(item.data):,} bytes)" for name, item in ctx.files.items())
-        messages = [{"role": "system", "content": CONTROL_PROMPT},
-                    {"role": "user", "content": f"Files in this run:\n{listing}\nThe tools available: "
-                     f"{', '.join(REGISTRY.tools)}. The deterministic readers read the known House and Senate "
-                     "formats without you. In two or three sentences, plan the run."}]
+        prompt = (f"Files in this run:\n{listing}\nThe tools available: {', '.join(REGISTRY.tools)}. The "
+                  "deterministic readers read the known House and Senate formats without you. In two or three "
+                  "sentences, plan the run.")
+        messages = [{"role": "system", "content": CONTROL_PROMPT}, {"role": "user", "content": prompt}]
         try:
-            reply = yield from self._ask("", messages)
+            reply = yield from self._ask(ctx, "", messages, max_tokens=PLAN_TOKENS)
         except LLMError as exc:
             yield self._fall_back("", exc)
             return fallback
-        if not reply.content.strip():  # e.g. a tool call where a plan was asked for
+        text = reply.content.strip()
+        if not text:  # e.g. a tool call where a plan was asked for
             called = ", ".join(call.name for call in reply.tool_calls)
-            answered = f"called {called}" if reply.tool_calls else "was empty"
-            yield ErrorEvent(message=f"The model's plan reply {answered}: the offline plan is used instead.",
-                             recoverable=True)
+            problem = f"the reply called {called}" if reply.tool_calls else "the reply was empty"
+        else:
+            problem = plan_problem(text, CONTROL_PROMPT + "\n" + prompt, REGISTRY.tools)
+        if problem:
+            yield ErrorEvent(message=f"The model's plan was not used ({problem}): the offline plan is used "
+                             "instead.", recoverable=True)
             return Plan(text=fallback.text, steps=fallback.steps, tokens=reply.tokens)
-        return Plan(text=reply.content.strip(), steps=fallback.steps, tokens=reply.tokens)
+        return Plan(text=text, steps=fallback.steps, tokens=reply.tokens)
 
     def next_step(self, ctx: RunContext, state: FileState) -> Steps:
         step = standard_step(state, can_read_unknown=not self.failed, can_ocr=ctx.ocr)
         if isinstance(step, Decision):
             return step
+        if not state.model_turns:
+            return Decision(f"Only the LLM can go on with {state.file} ({step.why}).", WAIT)
         try:
-            return (yield from self._react_step(ctx, state))
+            decision = yield from self._react_step(ctx, state)
         except LLMError as exc:
             yield self._fall_back(state.file, exc)
             offline = standard_step(state, can_read_unknown=False, can_ocr=ctx.ocr)
             assert isinstance(offline, Decision)  # without a model there is nobody to hand over to
             return offline
+        last = state.steps[-1] if state.steps else None
+        if last is not None and last[1].ok and claims_an_error(decision.thought):
+            # A thought is checked like a row: an error it speaks of must have happened.
+            yield ErrorEvent(file=state.file, message=f"The model's thought spoke of an error, but the last step "
+                             f"({last[0].tool}) succeeded: the thought is dropped.", recoverable=True)
+            decision.thought = ""
+        return decision
+
+    def model_work(self, ctx: RunContext, state: FileState) -> str:
+        if self.failed:
+            return ""
+        step = standard_step(state, can_read_unknown=True, can_ocr=ctx.ocr)
+        if isinstance(step, HandOver):
+            return step.why
+        filing = ctx.filings.get(state.file)
+        flagged = sum(1 for row in filing.transactions if row.flags) if filing else 0
+        return f"the critic re-reads {min(flagged, MAX_CRITIC_ROWS)} flagged row(s)" if flagged else ""
 
     def _react_step(self, ctx: RunContext, state: FileState) -> Steps:
         """One turn of the ReAct loop on a layout the parser does not know, or on the OCR text of scanned
@@ -155,12 +189,12 @@ class LLMBrain:
         messages = conversation.messages
         if self.mode == "tools":
             try:
-                reply = yield from self._ask(state.file, messages,
+                reply = yield from self._ask(ctx, state.file, messages, max_tokens=STEP_TOKENS,
                                              tools=REGISTRY.schemas(UNKNOWN_LAYOUT_TOOLS) + [FINISH_TOOL])
                 return self._decision_from_tool_call(messages, reply)
             except ToolsUnsupported:
                 self.mode = "json"
-        reply = yield from self._ask(state.file, messages, response_format={
+        reply = yield from self._ask(ctx, state.file, messages, max_tokens=STEP_TOKENS, response_format={
             "type": "json_schema", "json_schema": {"name": "next_step", "schema": StepDecision.json_schema()}})
         return self._decision_from_json(messages, reply)
 
@@ -189,16 +223,27 @@ class LLMBrain:
     def reflect(self, ctx: RunContext, state: FileState) -> Generator[Event, None, None]:
         filing = ctx.filings.get(state.file)
         flagged = [row for row in (filing.transactions if filing else []) if row.flags]
-        for row in flagged[:MAX_CRITIC_ROWS] if not self.failed else []:
+        by_rules = flagged if self.failed else flagged[MAX_CRITIC_ROWS:]
+        for position, row in enumerate([] if self.failed else flagged[:MAX_CRITIC_ROWS]):
+            if ctx.time_left() <= 0:
+                yield ErrorEvent(file=state.file, message="The run's time budget ran out: the rule-based critic "
+                                 "reviews the flagged rows left.", recoverable=True)
+                by_rules = flagged[position:]
+                break
             try:
                 reflection = yield from llm_review(self._ask, ctx, state.file, row)
             except LLMError as exc:
                 yield self._fall_back(state.file, exc)
+                by_rules = flagged[position:]
                 break
             yield reflection
-        for row in flagged[MAX_CRITIC_ROWS:] if not self.failed else flagged:
+        for row in by_rules:
             yield rule_based_review(row)
 
+
+def call_time_limit(ctx: RunContext, config: LLMConfig) -> float:
+    """One call's wall-clock limit: the client's own, or what is left of the run's time budget if less."""
+    return max(0.0, min(config.time_limit, ctx.time_left()))
 
 
 def _loads_or_raw(arguments: str) -> dict[str, Any] | str:

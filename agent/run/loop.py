@@ -14,10 +14,11 @@ from agent.documents.pdf import sha256_of
 from agent.formats.registry import unread_filing
 from agent.models import FileOutcome, InputFile
 from agent.run.amendments import amendment_note
-from agent.run.brain import FINISH, Brain, Decision, FileState
-from agent.run.cache import is_cacheable, outcome_key
+from agent.run.brain import FINISH, WAIT, Brain, Decision, FileState
+from agent.run.cache import CachedOutcome, is_cacheable, outcome_key
 from agent.run.events import (
     EPHEMERAL_TYPES,
+    CachedTrace,
     Check,
     ErrorEvent,
     Event,
@@ -64,9 +65,9 @@ class Emit(Protocol):
 class OutcomeCache(Protocol):
     """Checked outcomes by content hash (the run store implements it)."""
 
-    def cached_outcome(self, key: str) -> FileOutcome | None: ...
+    def cached_outcome(self, key: str) -> CachedOutcome | None: ...
 
-    def cache_outcome(self, key: str, outcome: FileOutcome) -> None: ...
+    def cache_outcome(self, key: str, outcome: FileOutcome, trace: list[Event]) -> None: ...
 
 
 class Agent:
@@ -115,7 +116,8 @@ class Agent:
         files = with_unique_names(files)
         self._step = 0
         run_started = self.clock()
-        ctx = RunContext({item.name: item for item in files}, llm=getattr(self.brain, "llm", None), ocr=self.ocr)
+        ctx = RunContext({item.name: item for item in files}, llm=getattr(self.brain, "llm", None), ocr=self.ocr,
+                         time_left=lambda: self._time_left(run_started))
         record = ctx.events.append
 
         def emit(event: Event, file: str = "", started: float | None = None) -> Event:
@@ -130,8 +132,9 @@ class Agent:
 
         run_outcome = "completed"
         outcomes: list[FileOutcome] = []
+        waiting: list[_Waiting] = []  # files whose model turns come after every parser-read file
         for index, item in enumerate(files, start=1):
-            if self.clock() - run_started > self.limits.time_budget:
+            if self._time_left(run_started) <= 0:
                 run_outcome = "time_budget"
                 outcome = FileOutcome(item.name, "failed", f"not processed: the run's time budget of "
                                       f"{self.limits.time_budget:.0f} s ran out")
@@ -145,47 +148,87 @@ class Agent:
                                     endpoint=_endpoint_of(self.brain), version=self.code_version)
             cached = self.cache.cached_outcome(cache_key) if self.cache else None
             if cached is not None:
-                outcome = _renamed(cached, item.name)
+                outcome = _renamed(cached.outcome, item.name)
                 yield emit(Thought(text=f"Same bytes (sha256 {digest[:12]}…) as a file read before: its checked "
                                    "results are served from the cache, with no second extraction."), item.name)
+                if cached.trace:  # how the run that read them did it, marked as that run's
+                    yield emit(CachedTrace(events=[event.to_dict() for event in cached.trace]), item.name)
                 yield from _note_amendment(outcome, outcomes, emit)
                 outcomes.append(outcome)
                 yield emit(_finished_event(outcome), item.name, started)
                 continue
+            state = FileState(item.name)
             try:
-                limit_hit, stop_reason = yield from self._file_steps(ctx, item.name, emit, record)
+                limit_hit, stop_reason = yield from self._file_steps(ctx, state, emit, record)
+                why = "" if limit_hit else self.brain.model_work(ctx, state)
+                if why:
+                    yield emit(Thought(text=f"The LLM's turns on this file ({why}) come after every file the "
+                                       "deterministic readers read, so no parser-read file waits on the model."),
+                               item.name)
+                    waiting.append(_Waiting(state, cache_key, started, self.clock() - started))
+                    continue
+                yield from self._run_brain(self.brain.reflect(ctx, state), item.name, record)
                 outcome = self._outcome(ctx, item.name, stop_reason, self.clock() - started)
             except Exception as exc:  # noqa: BLE001 (a bug costs this file, never the run)
-                outcome = FileOutcome(item.name, "failed", f"internal error ({type(exc).__name__}: {exc})",
-                                      seconds=self.clock() - started)
-                limit_hit = None
+                outcome, limit_hit = self._internal_error(item.name, exc, started), None
                 yield emit(ErrorEvent(message=outcome.reason, recoverable=True), item.name)
-            if limit_hit and run_outcome == "completed":
-                run_outcome = limit_hit
-            if self.cache and not limit_hit and is_cacheable(outcome, brain_failed=_fell_back(self.brain)):
-                self.cache.cache_outcome(cache_key, outcome)
-            yield from _note_amendment(outcome, outcomes, emit)  # after caching: the note is this run's
-            outcomes.append(outcome)
-            yield emit(_finished_event(outcome), item.name, started)
+            run_outcome = _worst(run_outcome, limit_hit)
+            yield from self._finish(outcome, outcomes, cache_key, limit_hit, emit, started, ctx.events)
 
-        summary = run_summary(outcomes, run_outcome)
+        for file in waiting:
+            name = file.state.file
+            started = self.clock()
+            file.state.model_turns = True
+            try:
+                limit_hit, stop_reason = yield from self._model_turns(ctx, file.state, emit, record)
+                outcome = self._outcome(ctx, name, stop_reason, file.seconds + self.clock() - started)
+            except Exception as exc:  # noqa: BLE001 (a bug costs this file, never the run)
+                outcome, limit_hit = self._internal_error(name, exc, started), None
+                yield emit(ErrorEvent(message=outcome.reason, recoverable=True), name)
+            run_outcome = _worst(run_outcome, limit_hit)
+            yield from self._finish(outcome, outcomes, file.cache_key, limit_hit, emit, file.started, ctx.events)
+
+        fallback = _fallback_reason(self.brain)
+        summary = run_summary(outcomes, run_outcome, fallback)
         yield emit(FinalAnswer(text=summary))
         calls, tokens, cost = _usage(self.brain, ctx)
         yield emit(RunFinished(outcome=run_outcome, files=len(outcomes), rows=sum(o.rows for o in outcomes),
                                flagged_rows=sum(o.flagged_rows for o in outcomes), llm_calls=calls,
-                               total_tokens=tokens, estimated_cost_usd=cost), "", run_started)
+                               total_tokens=tokens, estimated_cost_usd=cost, fallback=fallback), "", run_started)
 
-    def _file_steps(self, ctx: RunContext, file: str, emit: Emit,
+    def _time_left(self, run_started: float) -> float:
+        return run_started + self.limits.time_budget - self.clock()
+
+    def _model_turns(self, ctx: RunContext, state: FileState, emit: Emit,
+                     record: Callable[[Event], None]) -> Generator[Event, None, tuple[str | None, str]]:
+        """A waiting file's model turns, within what is left of the run's time budget; when the budget is spent
+        the file keeps what the deterministic steps read."""
+        if ctx.time_left() <= 0:
+            reason = (f"the run's time budget of {self.limits.time_budget:.0f} s ran out before the LLM's turns on "
+                      "this file: the deterministic reading is kept")
+            yield emit(ErrorEvent(message=reason, recoverable=False), state.file)
+            return "time_budget", reason
+        limit_hit, stop_reason = yield from self._file_steps(ctx, state, emit, record)
+        if not limit_hit:
+            yield from self._run_brain(self.brain.reflect(ctx, state), state.file, record)
+        return limit_hit, stop_reason
+
+    def _file_steps(self, ctx: RunContext, state: FileState, emit: Emit,
                     record: Callable[[Event], None]) -> Generator[Event, None, tuple[str | None, str]]:
-        """Think, act, observe until the brain finishes the file or a limit stops it.
-        Returns (the limit hit or None, why the file stopped or '')."""
-        state = FileState(file)
+        """Think, act, observe until the brain finishes the file, waits for the model's turns, or a limit stops
+        it. Returns (the limit hit or None, why the file stopped or '')."""
+        file = state.file
         seen_calls: set[str] = set()
         while True:
+            if ctx.time_left() <= 0:
+                reason = (f"stopped: the run's time budget of {self.limits.time_budget:.0f} s ran out during this "
+                          "file: what was read and checked so far is kept")
+                yield emit(ErrorEvent(message=reason, recoverable=False), file)
+                return "time_budget", reason
             decision, thought_started = yield from self._run_brain(self.brain.next_step(ctx, state), file, record)
             if decision.thought:
                 yield emit(Thought(text=decision.thought, tokens=decision.tokens), file, thought_started)
-            if decision.tool == FINISH:
+            if decision.tool in (FINISH, WAIT):
                 break
             signature = f"{decision.tool}:{decision.arguments!r}"
             if signature in seen_calls:
@@ -204,8 +247,21 @@ class Agent:
                                 "the file is finished.", "validate_rows", {"file": file})
             yield emit(Thought(text=decision.thought), file)
             yield from self._act(ctx, state, decision, emit)
-        yield from self._run_brain(self.brain.reflect(ctx, state), file, record)
         return None, ""
+
+    def _finish(self, outcome: FileOutcome, outcomes: list[FileOutcome], cache_key: str, limit_hit: str | None,
+                emit: Emit, started: float, trace: list[Event]) -> Iterator[Event]:
+        """Cache a file's outcome (when it may be) with its steps in `trace` (the run's events so far), note an
+        amendment, and say the file is finished."""
+        if self.cache and not limit_hit and is_cacheable(outcome, brain_failed=_fell_back(self.brain)):
+            self.cache.cache_outcome(cache_key, outcome, [e for e in trace if e.file == outcome.source_file])
+        yield from _note_amendment(outcome, outcomes, emit)  # after caching: the note is this run's
+        outcomes.append(outcome)
+        yield emit(_finished_event(outcome), outcome.source_file, started)
+
+    def _internal_error(self, file: str, exc: Exception, started: float) -> FileOutcome:
+        return FileOutcome(file, "failed", f"internal error ({type(exc).__name__}: {exc})",
+                           seconds=self.clock() - started)
 
     def _act(self, ctx: RunContext, state: FileState, decision: Decision, emit: Emit) -> Iterator[Event]:
         """Call the decided tool and record its observation and checks."""
@@ -236,6 +292,21 @@ class Agent:
         return outcome
 
 
+@dataclass
+class _Waiting:
+    """A file whose deterministic steps are done and whose model turns come after every parser-read file."""
+
+    state: FileState
+    cache_key: str
+    started: float
+    seconds: float  # spent on its deterministic steps
+
+
+def _worst(run_outcome: str, limit_hit: str | None) -> str:
+    """The run's outcome after a file: the first limit any file hit, else "completed"."""
+    return limit_hit if limit_hit and run_outcome == "completed" else run_outcome
+
+
 def _note_amendment(outcome: FileOutcome, earlier: list[FileOutcome], emit: Emit) -> Iterator[Event]:
     """Say, in the trace and the outcome, which report in this run an amendment replaces (or is replaced by)."""
     if outcome.filing is None:
@@ -253,6 +324,11 @@ def _endpoint_of(brain: Brain) -> str:
 def _fell_back(brain: Brain) -> bool:
     """True when the LLM brain lost its endpoint during the run (an outcome the fault shaped)."""
     return isinstance(brain, LLMBrain) and brain.failed
+
+
+def _fallback_reason(brain: Brain) -> str:
+    """Why the LLM brain handed the run to the offline brain, or '' when it did not."""
+    return (brain.failure or "the endpoint failed") if isinstance(brain, LLMBrain) and brain.failed else ""
 
 
 def _validated_last(state: FileState) -> bool:

@@ -42,6 +42,9 @@ class OfflineBrain:
         return step
         yield
 
+    def model_work(self, ctx: RunContext, state: FileState) -> str:
+        return ""  # no model to wait for
+
     def reflect(self, ctx: RunContext, state: FileState) -> Generator[Event, None, None]:
         filing = ctx.filings.get(state.file)
         for row in filing.transactions if filing else []:

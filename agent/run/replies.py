@@ -3,6 +3,8 @@ and the one validation path its reply goes through. A reply that does not fit is
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -65,3 +67,40 @@ class RowsReply(Reply):
     """An LLM's reading of a page: its rows (each validated on its own, so one bad row costs only itself)."""
 
     rows: list[LLMRow]
+
+
+# --- prose the model writes: a plan and its thoughts, checked like its rows -----------------------------------
+
+ECHO_SHARE = 0.5  # a plan whose word runs are more than half the prompt's is the prompt echoed back
+_RUN = 4  # words in a run compared for echo
+STEP_WORDS = ("inspect", "read", "pars", "extract", "validat", "check", "ground", "ocr", "review", "summar")
+_TOOL_LIKE = re.compile(r"`([^`\s]+)`|\b([a-z]+(?:_[a-z]+)+)\b")
+_ERROR_WORDS = re.compile(r"\b(errors?|fail(?:ed|s|ure)?|exceptions?|crash(?:ed)?|could not|cannot|unable to)\b",
+                          re.IGNORECASE)
+
+
+def _word_runs(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9_]+", text.lower())
+    return {tuple(words[at:at + _RUN]) for at in range(len(words) - _RUN + 1)}
+
+
+def plan_problem(plan: str, prompt: str, tools: Iterable[str]) -> str:
+    """Why a plan the model wrote cannot stand as the run's plan ('' when it can): it echoes the prompt, names
+    no step, or names a tool the registry does not have."""
+    runs = _word_runs(plan)
+    if runs and len(runs & _word_runs(prompt)) > ECHO_SHARE * len(runs):
+        return "it echoes the prompt"
+    lowered = plan.lower()
+    known = set(tools)
+    if not any(word in lowered for word in (*STEP_WORDS, *known)):
+        return "it names no step"
+    named = {quoted or snake for quoted, snake in _TOOL_LIKE.findall(plan)}
+    unknown = sorted(name for name in named if "_" in name and name not in known)
+    if unknown:
+        return f"it names tools that do not exist ({', '.join(unknown)})"
+    return ""
+
+
+def claims_an_error(thought: str) -> bool:
+    """True when a thought speaks of an error or a failure."""
+    return bool(_ERROR_WORDS.search(thought))

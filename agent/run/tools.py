@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,7 @@ class RunContext:
     files: dict[str, InputFile]
     llm: ChatModel | None = None
     ocr: bool = False  # OCR scanned filings
+    time_left: Callable[[], float] = lambda: math.inf  # seconds left of the run's time budget
     documents: dict[str, Document] = field(default_factory=dict)
     filings: dict[str, Filing] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)  # file -> the format that claimed it
