@@ -196,11 +196,13 @@ def test_a_first_release_history_is_upgraded_and_keeps_its_runs(tmp_path):
     assert [f.data for f in store.load_files("w1", "done")] == [sample_inputs()[0].data]
     assert store.load_result("w1", "done").outcomes[0].rows == 3
 
-    assert columns(database, "outcome_cache") == ["key", "outcome"]  # the old rows can never be served: gone
+    assert columns(database, "outcome_cache") == ["key", "outcome", "trace"]  # the old rows can never be served: gone
     assert store.cached_outcome("1" * 64) is None
     outcome = store.load_result("w1", "done").outcomes[0]
-    store.cache_outcome("2" * 64, outcome)
-    assert store.cached_outcome("2" * 64).to_dict() == outcome.to_dict()
+    store.cache_outcome("2" * 64, outcome, store.load_events("w1", "done"))
+    cached = store.cached_outcome("2" * 64)
+    assert cached.outcome.to_dict() == outcome.to_dict()
+    assert [json.dumps(e.to_dict(), ensure_ascii=False) for e in cached.trace] == events
     RunStore(database)  # opening an up-to-date history changes nothing
     assert user_version(database) == LATEST_VERSION and len(store.list_runs("w1")) == 2
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from agent.documents.ocr import tesseract_path
 from agent.models import FileOutcome
+from agent.run.events import Event
 
 AGENT_ROOT = Path(__file__).resolve().parent.parent
 # What shapes an outcome: every module of these stages, and the shared records.
@@ -70,3 +72,12 @@ def is_cacheable(outcome: FileOutcome, brain_failed: bool) -> bool:
         return False
     flags = outcome.filing.flags if outcome.filing else []
     return not any(flag.code in TRANSIENT_FLAGS for flag in flags)
+
+
+@dataclass
+class CachedOutcome:
+    """A cached outcome and the events of the run that read it (its steps for this file), kept so a run served
+    from the cache can still show how the rows were read."""
+
+    outcome: FileOutcome
+    trace: list[Event] = field(default_factory=list)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
 from typing import Any, ClassVar
 
 
@@ -156,6 +157,25 @@ class FileFinished(Event):
 
 
 @dataclass
+class CachedTrace(Event):
+    """How a file served from the cache was read, in the run that read it: that run's events for the file,
+    replayed as they were (so this run's trace shows how its rows were read, and that it did not redo it)."""
+
+    type: ClassVar[str] = "cached_trace"
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def headline(self) -> str:
+        when = datetime.fromtimestamp(self.events[0].get("started_at", 0.0)) if self.events else None
+        run = f"the run of {when:%Y-%m-%d %H:%M:%S}" if when else "the run"
+        return f"From the cache: the {len(self.events)} step(s) of {run} that read these bytes"
+
+    @property
+    def replayed(self) -> list[Event]:
+        return [event_from_dict(data) for data in self.events]
+
+
+@dataclass
 class FinalAnswer(Event):
     type: ClassVar[str] = "final_answer"
     text: str = ""
@@ -186,18 +206,20 @@ class RunFinished(Event):
     llm_calls: int = 0
     total_tokens: int = 0
     estimated_cost_usd: float | None = None
+    fallback: str = ""  # why the LLM brain handed the run to the offline brain ('' when it did not)
 
     @property
     def headline(self) -> str:
         cost = "" if self.estimated_cost_usd is None else f", about ${self.estimated_cost_usd:.4f}"
+        fell_back = f"; the offline brain finished it (LLM fell back: {self.fallback})" if self.fallback else ""
         return (f"Run {self.outcome}: {self.files} file(s), {self.rows} row(s), {self.flagged_rows} flagged; "
-                f"{self.llm_calls} LLM call(s), {self.total_tokens} tokens{cost}")
+                f"{self.llm_calls} LLM call(s), {self.total_tokens} tokens{cost}{fell_back}")
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (RunStarted, FileStarted, Plan, Thought, ThoughtDelta, ToolCall, Observation, Check, Reflection,
-                FileFinished, FinalAnswer, ErrorEvent, RunFinished)
+                FileFinished, CachedTrace, FinalAnswer, ErrorEvent, RunFinished)
 }
 # Shown live but not kept: the finished Thought carries the same text.
 EPHEMERAL_TYPES = frozenset({ThoughtDelta.type})

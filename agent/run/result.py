@@ -27,6 +27,31 @@ class RunResult:
     def finished(self) -> RunFinished | None:
         return next((event for event in reversed(self.events) if isinstance(event, RunFinished)), None)
 
+    @property
+    def fallback(self) -> str:
+        """Why the LLM brain handed the run to the offline brain ('' when it did not)."""
+        finished = self.finished
+        return finished.fallback if finished else ""
+
+    @property
+    def brain_used(self) -> str:
+        """The brain that really ran: "offline (LLM fell back: <why>)" when the LLM's endpoint failed."""
+        return f"offline (LLM fell back: {self.fallback})" if self.fallback else self.brain
+
+    @property
+    def failed_files(self) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == "failed")
+
+    @property
+    def tone(self) -> str:
+        """How the run's headline is shown: "error" (nothing read), "warning" (a file failed, needs OCR or has
+        flags, or the LLM fell back) or "success"."""
+        if not self.outcomes or all(outcome.status in ("failed", "needs_ocr") for outcome in self.outcomes):
+            return "error"
+        if self.fallback or self.outcome != "completed" or any(outcome.status != "ok" for outcome in self.outcomes):
+            return "warning"
+        return "success"
+
     @classmethod
     def from_events(cls, events: Iterable[Event]) -> RunResult:
         kept = [event for event in events if event.type not in EPHEMERAL_TYPES]

@@ -6,13 +6,28 @@ from agent.models import FileOutcome
 
 STATUS_WORDS = {"ok": "read cleanly", "flagged": "read with flags", "needs_ocr": "scanned: needs OCR",
                 "failed": "failed"}
+# Files the run could not read, as the headline counts them: (one file, several files).
+UNREAD_WORDS = {"failed": ("failed", "failed"), "needs_ocr": ("needs OCR", "need OCR")}
 
 
-def run_summary(outcomes: list[FileOutcome], run_outcome: str = "completed") -> str:
-    """A short Markdown account of the run: per file, what was read and what needs a human."""
+def headline(outcomes: list[FileOutcome], fallback: str = "") -> str:
+    """The run in one line: every file counted, the ones not read named, and a fallback of the LLM said."""
     rows = sum(outcome.rows for outcome in outcomes)
     flagged = sum(outcome.flagged_rows for outcome in outcomes)
-    lines = [f"Read {len(outcomes)} file(s): {rows} transaction(s), {flagged} flagged for review."]
+    text = f"Read {len(outcomes)} file(s): {rows} transaction(s), {flagged} flagged for review"
+    for status, (one, several) in UNREAD_WORDS.items():
+        names = [outcome.source_file for outcome in outcomes if outcome.status == status]
+        if names:
+            text += f"; {len(names)} {one if len(names) == 1 else several} ({', '.join(names)})"
+    if fallback:
+        text += f"; the LLM brain fell back to the offline brain, which finished the run ({fallback})"
+    return text + "."
+
+
+def run_summary(outcomes: list[FileOutcome], run_outcome: str = "completed", fallback: str = "") -> str:
+    """A short Markdown account of the run: per file, what was read and what needs a human. `fallback`: why the
+    LLM brain handed the run to the offline brain ('' when it did not)."""
+    lines = [headline(outcomes, fallback)]
     if run_outcome != "completed":
         lines.append(f"The run stopped early ({run_outcome.replace('_', ' ')}); the work done so far is kept.")
     for outcome in outcomes:

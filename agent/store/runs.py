@@ -26,6 +26,7 @@ from typing import Any
 from agent.documents.pdf import sha256_of
 from agent.errors import StoreError
 from agent.models import FileOutcome, InputFile
+from agent.run.cache import CachedOutcome
 from agent.run.events import EPHEMERAL_TYPES, Event, event_from_dict
 from agent.run.result import RunResult
 from agent.store.lease import LEASE_SECONDS, Lease, Owner, this_host
@@ -47,6 +48,16 @@ class RunRecord:
     flagged_rows: int
     summary: str
     files: list[dict[str, str | int]]  # name, sha256, size
+    failed_files: int = 0
+    rerun_of: str = ""  # the id of the first run of this workspace with the same files ('' when this is it)
+
+    @property
+    def status_text(self) -> str:
+        """The status as history shows it: a completed run with a failed file does not read plainly "completed"."""
+        status = self.status.replace("_", " ")
+        if self.failed_files:
+            status += f", {self.failed_files} file{'s' if self.failed_files > 1 else ''} failed"
+        return status
 
 
 class RunStore:
@@ -179,9 +190,11 @@ class RunStore:
     def finish_run(self, run_id: str, result: RunResult) -> None:
         rows = sum(outcome.rows for outcome in result.outcomes)
         flagged = sum(outcome.flagged_rows for outcome in result.outcomes)
-        with self._connect() as db:
-            db.execute("UPDATE runs SET finished_at = ?, status = ?, rows = ?, flagged_rows = ?, summary = ? "
-                       "WHERE id = ?", (time.time(), result.outcome, rows, flagged, result.summary, run_id))
+        with self._connect() as db:  # the brain that really ran: an LLM run may have fallen back to the offline one
+            db.execute("UPDATE runs SET finished_at = ?, status = ?, rows = ?, flagged_rows = ?, summary = ?, "
+                       "brain = ?, failed_files = ? WHERE id = ?",
+                       (time.time(), result.outcome, rows, flagged, result.summary, result.brain_used,
+                        result.failed_files, run_id))
 
     def mark_interrupted(self) -> int:
         """Mark interrupted the runs still 'running' whose owner is gone (agent/store/lease.py): a crash or a
@@ -209,17 +222,24 @@ class RunStore:
         with suppress(StoreError):  # a history that refuses writes still lists
             self.mark_interrupted()
         with self._connect() as db:
-            runs = db.execute("SELECT id, created_at, finished_at, status, brain, model, rows, flagged_rows, summary "
-                              "FROM runs WHERE workspace = ? ORDER BY created_at DESC", (workspace,)).fetchall()
+            runs = db.execute("SELECT id, created_at, finished_at, status, brain, model, rows, flagged_rows, summary, "
+                              "failed_files FROM runs WHERE workspace = ? ORDER BY created_at DESC",
+                              (workspace,)).fetchall()
             files = db.execute("SELECT run_id, name, sha256, size FROM run_files WHERE run_id IN "
                                "(SELECT id FROM runs WHERE workspace = ?) ORDER BY run_id, position",
                                (workspace,)).fetchall()
         by_run: dict[str, list[dict[str, str | int]]] = {}
         for run_id, name, sha256, size in files:
             by_run.setdefault(run_id, []).append({"name": name, "sha256": sha256, "size": size})
-        return [RunRecord(run_id, created_at, finished_at, status, brain, model, rows, flagged, summary,
-                          files=by_run.get(run_id, []))
-                for run_id, created_at, finished_at, status, brain, model, rows, flagged, summary in runs]
+        first_with: dict[tuple[str, ...], str] = {}  # the files' hashes -> the oldest run of them
+        for run_id, *_ in reversed(runs):
+            first_with.setdefault(tuple(sorted(str(f["sha256"]) for f in by_run.get(run_id, []))), run_id)
+        records = []
+        for run_id, created_at, finished_at, status, brain, model, rows, flagged, summary, failed in runs:
+            first = first_with[tuple(sorted(str(f["sha256"]) for f in by_run.get(run_id, [])))]
+            records.append(RunRecord(run_id, created_at, finished_at, status, brain, model, rows, flagged, summary,
+                                     by_run.get(run_id, []), failed, "" if first == run_id else first))
+        return records
 
     def load_events(self, workspace: str, run_id: str) -> list[Event]:
         with self._connect() as db:
@@ -247,19 +267,25 @@ class RunStore:
     # The cache only saves a second reading: a cache the disk refuses is a miss, never a failed run (the
     # run's own history writes report the disk's state to the user).
 
-    def cached_outcome(self, key: str) -> FileOutcome | None:
+    def cached_outcome(self, key: str) -> CachedOutcome | None:
         try:
             with self._connect() as db:
-                row = db.execute("SELECT outcome FROM outcome_cache WHERE key = ?", (key,)).fetchone()
+                row = db.execute("SELECT outcome, trace FROM outcome_cache WHERE key = ?", (key,)).fetchone()
         except StoreError:
             return None
-        return FileOutcome.from_dict(json.loads(row[0])) if row else None
+        if row is None:
+            return None
+        return CachedOutcome(FileOutcome.from_dict(json.loads(row[0])),
+                             [event_from_dict(data) for data in json.loads(row[1])])
 
-    def cache_outcome(self, key: str, outcome: FileOutcome) -> None:
+    def cache_outcome(self, key: str, outcome: FileOutcome, trace: Iterable[Event] = ()) -> None:
+        """Keep an outcome with the events that read it (its file's steps in the run that read it)."""
         try:
             with self._connect() as db:
-                db.execute("INSERT OR REPLACE INTO outcome_cache (key, outcome) VALUES (?, ?)",
-                           (key, json.dumps(outcome.to_dict(), ensure_ascii=False)))
+                db.execute("INSERT OR REPLACE INTO outcome_cache (key, outcome, trace) VALUES (?, ?, ?)",
+                           (key, json.dumps(outcome.to_dict(), ensure_ascii=False),
+                            json.dumps([event.to_dict() for event in trace if event.type not in EPHEMERAL_TYPES],
+                                       ensure_ascii=False)))
         except StoreError:
             pass
 

@@ -77,6 +77,13 @@ CREATE TABLE outcome_cache (
     outcome TEXT NOT NULL
 );
 """,
+    # 4: how many of a run's files failed, so history does not call such a run plainly completed (runs of earlier
+    # releases count 0: unknown); and the events that read a cached outcome, so a run served from the cache can
+    # show how its rows were read (earlier rows have none: '[]').
+    """
+ALTER TABLE runs ADD COLUMN failed_files INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outcome_cache ADD COLUMN trace TEXT NOT NULL DEFAULT '[]';
+""",
 )
 LATEST_VERSION = len(MIGRATIONS)
 
