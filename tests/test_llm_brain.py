@@ -5,19 +5,24 @@ Each test scripts the model's replies; the fixture asserts every scripted reply 
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
 
+from agent.checks.row_forms import HOUSE, SENATE, form_for
+from agent.checks.validate import validate_filing
 from agent.documents import ocr
-from agent.models import InputFile
+from agent.documents.sandbox import read_document
+from agent.models import Filing, InputFile
 from agent.run.events import to_jsonl
 from agent.run.extract import extract_bytes
 from agent.run.llm import LLMConfig
+from agent.run.llm_extract import check_rows
 from agent.run.loop import Agent, Limits, brain_for
 from agent.run.result import RunResult
 from agent.store.runs import RunStore
-from tests.conftest import SAMPLES, filing_path, llm_config_for
+from tests.conftest import ROOT, SAMPLES, filing_path, llm_config_for, senate_file
 from tests.fake_openai import delay, error, json_content, text, tool_calls
 from tests.pdf_builders import BROKER_STATEMENT, scanned_pdf, text_pdf
 
@@ -331,9 +336,10 @@ def test_a_budget_spent_on_parser_files_leaves_the_waiting_file_its_offline_resu
     assert result.outcome == "time_budget"
 
 
-ECHOED_PLAN = ("The tools available: inspect_pdf, extract_known_layout, ocr_pages, read_page_text, extract_with_llm, "
-               "validate_rows, write_outputs. The deterministic readers read the known House and Senate formats "
-               "without you. In two or three sentences, plan the run.")
+# Not a verbatim copy from its first word (the client stops those mid-stream), but the prompt all the same.
+ECHOED_PLAN = ("My plan. The tools available: inspect_pdf, extract_known_layout, ocr_pages, read_page_text, "
+               "extract_with_llm, validate_rows, write_outputs. The deterministic readers read the known House and "
+               "Senate formats without you. In two or three sentences, plan the run.")
 
 
 @pytest.mark.parametrize(("plan", "why"), [
@@ -363,3 +369,100 @@ def test_a_thought_claiming_an_error_that_did_not_happen_is_dropped(fake_llm):
     assert dropped == ["The model's thought spoke of an error, but the last step (read_page_text) succeeded: the "
                        "thought is dropped."]
     assert outcome_of(events).rows == 1
+
+
+# --- LLM rows are checked against their own format ---------------------------------------------------------
+
+TOOMEY = "06bc054e-4044-4322-80ad-ae881b8c8843"  # a Senate amendment: 5 trades on one page
+SENATE_WORDS = {"owner": {"": "Self", "SP": "Spouse", "JT": "Joint", "DC": "Child"},
+                "transaction_type": {"P": "Purchase", "S": "Sale (Full)", "S (partial)": "Sale (Partial)",
+                                     "E": "Exchange"}}
+
+
+def senate_llm_rows(golden: dict) -> list[dict]:
+    """A Senate report's true rows as a perfect model would copy them off the page (LLMRow's fields)."""
+    rows = []
+    for row in golden["rows"]:
+        year, month, day = row["transaction_date"].split("-")
+        rows.append({"owner": SENATE_WORDS["owner"][row["owner"]], "asset_name": row["asset_name"],
+                     "ticker": row["ticker"], "asset_type": row["asset_type_label"],
+                     "transaction_type": SENATE_WORDS["transaction_type"][row["transaction_type"]],
+                     "transaction_date": f"{month}/{day}/{year}", "notification_date": "", "amount": row["amount"],
+                     "description": row["comments"]})
+    return rows
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("relative", [f"efd_print/{TOOMEY}.pdf", f"efd/{TOOMEY}.html"], ids=["printed", "saved"])
+def test_a_senate_reports_true_rows_pass_the_llm_validators_and_values_not_on_it_do_not(relative):
+    path = senate_file(relative)
+    document = read_document(path.read_bytes(), path.name)
+    golden = json.loads((ROOT / "tests" / "golden_senate" / f"{TOOMEY}.json").read_text())
+    true_rows = senate_llm_rows(golden)
+    assert form_for(document, None) is SENATE and form_for(document, "senate_efd") is SENATE
+    result = check_rows(true_rows, document, 1, 1, SENATE)
+    assert result.rejections == [] and len(result.accepted) == len(golden["rows"]) == 5
+    assert [(r.ticker, r.owner, r.transaction_type, r.asset_type, r.notification_date) for r in result.accepted] == [
+        (g["ticker"], g["owner"], g["transaction_type"], g["asset_type"], "") for g in golden["rows"]]
+    filing = Filing(path.name, document.sha256, len(document.pages), layout="llm_read", chamber="senate",
+                    transactions=result.accepted)
+    validate_filing(filing, document)
+    assert [flag.code for row in filing.transactions for flag in row.flags] == []
+    assert [flag.code for flag in filing.flags] == []  # the summary's 5 transactions, 5 Self
+
+    first = true_rows[0]
+    wrong = [{**first, "ticker": "NVDA"}, {**first, "amount": "$15,001 - $50,000"},
+             {**first, "notification_date": "01/20/2018"}, {**first, "asset_type": "ST"},
+             {**first, "owner": "Spouse"}, {**first, "transaction_date": "01/09/2018"}]
+    checked = check_rows(wrong, document, 1, 1, SENATE)
+    assert checked.accepted == []
+    assert checked.rejections == [
+        "row 1: not on page 1: ticker not on the lines of its numbered date line",
+        "row 2: not on page 1: amount not on the lines of its numbered date line",
+        "row 3: notification_date given, but a Senate PTR (eFD) prints none",
+        "row 4: not on page 1: asset_type not on the lines of its numbered date line",
+        "row 5: not on page 1: owner not on the lines of its numbered date line",
+        "row 6: not on page 1: no row's line prints its number and its transaction date 2018-01-09"]
+
+
+@pytest.mark.shared
+def test_a_house_ptrs_rows_are_still_checked_the_house_way():
+    path = filing_path("20024346")
+    document = read_document(path.read_bytes(), path.name)
+    assert form_for(document, None) is HOUSE and form_for(document, "house_ptr") is HOUSE
+    row = next(r for r in extract_bytes(path.read_bytes(), path.name).filing.transactions if r.ticker)
+    printed = {"owner": row.owner, "asset_name": row.asset_name, "ticker": row.ticker, "asset_type": row.asset_type,
+               "transaction_type": row.transaction_type, "amount": row.amount, "description": row.description,
+               "transaction_date": _us_date(row.transaction_date), "notification_date": _us_date(row.notification_date)}
+    assert check_rows([printed], document, row.page, 1, HOUSE).rejections == []
+    no_notification = check_rows([{**printed, "notification_date": ""}], document, row.page, 1, HOUSE)
+    assert no_notification.rejections == ["row 1: no notification_date (every House PTR (electronic) row prints it)"]
+
+
+def _us_date(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{month}/{day}/{year}"
+
+
+def test_a_file_the_llm_read_and_got_nothing_from_is_flagged_for_a_person(fake_llm):
+    fake_llm.queue(text(PLAN), tool_calls([EXTRACT]), json_content({"rows": [INVENTED]}), tool_calls([FINISH]))
+    result = RunResult.from_events(run_with(fake_llm, statement()))
+    outcome = result.outcomes[0]
+    assert outcome.status == "flagged" and outcome.rows == 0
+    assert outcome.reason.startswith("the LLM read page(s) 1 and no row it proposed passed the checks (1 proposed): a "
+                                     "person needs to read this file")
+
+
+def test_a_degenerate_reply_costs_its_own_file_and_the_llm_reads_the_next(fake_llm):
+    other = InputFile("other.pdf", statement()[0].data)
+    looping = "The table is missing, and the table header is missing. " * 40
+    fake_llm.queue(text(PLAN), text(looping), tool_calls([("extract_with_llm", {"file": "other.pdf", "page": 1})]),
+                   json_content({"rows": [llm_row()]}), tool_calls([FINISH]))
+    events = run_with(fake_llm, [*statement(), other])
+    result = RunResult.from_events(events)
+    by_name = {o.source_file: o for o in result.outcomes}
+    assert by_name[STATEMENT].status == "flagged" and by_name[STATEMENT].rows == 0
+    assert by_name["other.pdf"].rows == 1
+    (given_up,) = [e for e in events if e.type == "error" and "The offline brain finishes this file" in e.message]
+    assert given_up.file == STATEMENT and "repeat" in given_up.message
+    assert not any("takes over for the rest of the run" in e.message for e in events if e.type == "error")

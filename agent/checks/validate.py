@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from agent.checks.cross import cross_check_row, duplicate_flags
 from agent.checks.grounding import PageIndex, ground_row
-from agent.checks.senate import senate_flags
+from agent.checks.row_forms import filing_format
+from agent.checks.senate import senate_flags, summary_flags
 from agent.documents.pdf import Document
 from agent.formats.house_ptr import count_date_pairs
-from agent.formats.registry import format_of
 from agent.models import Filing, Flag
 
 
@@ -33,14 +33,16 @@ def validate_filing(filing: Filing, document: Document) -> Filing:
     """Run every check on a parsed filing; flags go on the rows and on the filing. Running it again (a model
     may validate twice) adds no flag a row or the filing already has."""
     index = PageIndex(document)
-    reader = format_of(filing)
+    reader = filing_format(filing)
     for row in filing.transactions:
         printed = reader.printed_forms(row) if reader else None
         _add_new(row.flags, [*ground_row(row, index, printed), *cross_check_row(row)])
     for row, flag in duplicate_flags(filing.transactions):
         _add_new(row.flags, [flag])
     found = []
-    if filing.layout in ("house_ptr", "house_ptr_legacy", "llm_read"):
+    if filing.layout == "llm_read" and filing.chamber == "senate":
+        found.extend(summary_flags(filing, document))
+    elif filing.layout in ("house_ptr", "house_ptr_legacy", "llm_read"):
         pairs = count_date_pairs(document)
         if pairs != len(filing.transactions):
             found.append(Flag("row_count_mismatch",
@@ -54,7 +56,8 @@ def validate_filing(filing: Filing, document: Document) -> Filing:
         pages = ", ".join(map(str, filing.image_only_pages))
         found.append(Flag("pages_need_ocr", f"page(s) {pages} have no text layer; their rows are not read"))
     if filing.layout == "unknown" and document.pages:
-        found.append(Flag("layout_unknown", "no House PTR transaction table header was found"))
+        found.append(Flag("layout_unknown", "no transaction table of a known filing format (House PTR, Senate eFD) "
+                          "was found"))
     if hidden := hidden_text_flag(document):
         found.append(hidden)
     _add_new(filing.flags, found)

@@ -10,9 +10,9 @@ from typing import Protocol
 
 from agent.checks.cross import cross_check_row
 from agent.checks.grounding import PageIndex, ground_row
+from agent.checks.row_forms import filing_format
 from agent.errors import ParseError
 from agent.formats.fields import parse_amount
-from agent.formats.registry import format_of
 from agent.models import Transaction
 from agent.run.events import Event, Reflection
 from agent.run.llm import ChatReply, JSONObject, Message
@@ -68,7 +68,7 @@ def apply_correction(ctx: RunContext, file: str, row: Transaction, corrections: 
         candidate.amount_max = None if amount.maximum is None else float(amount.maximum)
     index = PageIndex(ctx.document(file))
     filing = ctx.filings.get(file)
-    reader = format_of(filing) if filing else None
+    reader = filing_format(filing) if filing else None
     remaining = ground_row(candidate, index, reader.printed_forms(candidate) if reader else None)
     remaining += cross_check_row(candidate)
     if remaining:

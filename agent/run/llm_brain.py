@@ -20,14 +20,18 @@ from typing import Any
 from agent.errors import LLMError
 from agent.run.brain import FINISH, WAIT, Decision, FileState, HandOver, Steps
 from agent.run.critic import MAX_CRITIC_ROWS, llm_review, rule_based_review
+from agent.run.degenerate import DegenerateReply
 from agent.run.events import ErrorEvent, Event, Plan, ThoughtDelta
-from agent.run.llm import ChatModel, ChatReply, JSONObject, LLMConfig, Message, Retry, ToolsUnsupported
+from agent.run.llm import CallTimedOut, ChatModel, ChatReply, JSONObject, LLMConfig, Message, Retry, ToolsUnsupported
 from agent.run.offline_brain import OfflineBrain, standard_step
 from agent.run.replies import StepDecision, claims_an_error, plan_problem
 from agent.run.tools import REGISTRY, Inspection, OcrRead, RunContext
 
 # Tools the LLM may call on a layout the parser does not know.
 UNKNOWN_LAYOUT_TOOLS = ["read_page_text", "extract_with_llm", "validate_rows"]
+# A reply that degenerated or a call past its time limit costs its own step (the plan, a file, a critic's row);
+# the endpoint itself still answers, so the run keeps its LLM.
+ONE_STEP_FAILURES = (DegenerateReply, CallTimedOut)
 # Reply tokens per step: a plan of a few sentences; a thought and one tool call.
 PLAN_TOKENS = 256
 STEP_TOKENS = 512
@@ -76,6 +80,7 @@ class LLMBrain:
         self.offline = OfflineBrain()
         self.failed = False  # after an endpoint failure the offline brain finishes the run
         self.failure = ""  # why it failed (scrubbed of the key), for the run's summary and history
+        self.given_up: set[str] = set()  # files a degenerate or timed-out reply left to the offline brain
         self.mode = "tools"  # tools -> json (structured output) when the server lacks tool calling
         self.calls = 0
         self.prompt_tokens = 0
@@ -89,7 +94,7 @@ class LLMBrain:
              response_format: JSONObject | None = None) -> Generator[Event, None, ChatReply]:
         reply: ChatReply | None = None
         for item in self.llm.stream(messages, tools=tools, response_format=response_format, max_tokens=max_tokens,
-                                    time_limit=call_time_limit(ctx, self.config)):
+                                    time_limit=ctx.llm_time_limit()):
             if isinstance(item, str):
                 yield ThoughtDelta(file=file, text=item)
             elif isinstance(item, Retry):
@@ -121,6 +126,10 @@ class LLMBrain:
         messages = [{"role": "system", "content": CONTROL_PROMPT}, {"role": "user", "content": prompt}]
         try:
             reply = yield from self._ask(ctx, "", messages, max_tokens=PLAN_TOKENS)
+        except ONE_STEP_FAILURES as exc:
+            yield ErrorEvent(message=f"The model's plan was not used ({self.config.scrub(str(exc))}): the offline "
+                             "plan is used instead.", recoverable=True)
+            return fallback
         except LLMError as exc:
             yield self._fall_back("", exc)
             return fallback
@@ -137,7 +146,7 @@ class LLMBrain:
         return Plan(text=text, steps=fallback.steps, tokens=reply.tokens)
 
     def next_step(self, ctx: RunContext, state: FileState) -> Steps:
-        step = standard_step(state, can_read_unknown=not self.failed, can_ocr=ctx.ocr)
+        step = standard_step(state, can_read_unknown=self._may_read(state.file), can_ocr=ctx.ocr)
         if isinstance(step, Decision):
             return step
         if not state.model_turns:
@@ -145,7 +154,12 @@ class LLMBrain:
         try:
             decision = yield from self._react_step(ctx, state)
         except LLMError as exc:
-            yield self._fall_back(state.file, exc)
+            if isinstance(exc, ONE_STEP_FAILURES):
+                self.given_up.add(state.file)
+                yield ErrorEvent(file=state.file, message=f"{self.config.scrub(str(exc))}. The offline brain "
+                                 "finishes this file; the LLM goes on with the others.", recoverable=True)
+            else:
+                yield self._fall_back(state.file, exc)
             offline = standard_step(state, can_read_unknown=False, can_ocr=ctx.ocr)
             assert isinstance(offline, Decision)  # without a model there is nobody to hand over to
             return offline
@@ -157,8 +171,12 @@ class LLMBrain:
             decision.thought = ""
         return decision
 
+    def _may_read(self, file: str) -> bool:
+        """True while the LLM may still take turns on the file."""
+        return not self.failed and file not in self.given_up
+
     def model_work(self, ctx: RunContext, state: FileState) -> str:
-        if self.failed:
+        if not self._may_read(state.file):
             return ""
         step = standard_step(state, can_read_unknown=True, can_ocr=ctx.ocr)
         if isinstance(step, HandOver):
@@ -232,6 +250,10 @@ class LLMBrain:
                 break
             try:
                 reflection = yield from llm_review(self._ask, ctx, state.file, row)
+            except ONE_STEP_FAILURES as exc:
+                yield ErrorEvent(file=state.file, message=f"{self.config.scrub(str(exc))}. The rule-based critic "
+                                 f"reviews row {row.row_number}.", recoverable=True)
+                reflection = rule_based_review(row)
             except LLMError as exc:
                 yield self._fall_back(state.file, exc)
                 by_rules = flagged[position:]
@@ -239,11 +261,6 @@ class LLMBrain:
             yield reflection
         for row in by_rules:
             yield rule_based_review(row)
-
-
-def call_time_limit(ctx: RunContext, config: LLMConfig) -> float:
-    """One call's wall-clock limit: the client's own, or what is left of the run's time budget if less."""
-    return max(0.0, min(config.time_limit, ctx.time_left()))
 
 
 def _loads_or_raw(arguments: str) -> dict[str, Any] | str:

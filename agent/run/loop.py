@@ -5,6 +5,7 @@ events alone (`RunResult.from_events`), which is how history replays a run witho
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from typing import Protocol, TypeVar
 
 from agent.documents.pdf import sha256_of
 from agent.formats.registry import unread_filing
-from agent.models import FileOutcome, InputFile
+from agent.models import FileOutcome, Filing, InputFile
 from agent.run.amendments import amendment_note
 from agent.run.brain import FINISH, WAIT, Brain, Decision, FileState
 from agent.run.cache import CachedOutcome, is_cacheable, outcome_key
@@ -37,7 +38,7 @@ from agent.run.llm_brain import LLMBrain
 from agent.run.offline_brain import OfflineBrain
 from agent.run.result import RunResult
 from agent.run.summary import run_summary
-from agent.run.tools import REGISTRY, ROW_TOOLS, RunContext, ToolRegistry, ToolResult, Validation
+from agent.run.tools import REGISTRY, ROW_TOOLS, LLMRowsRead, RunContext, ToolRegistry, ToolResult, Validation
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class Agent:
         self._step = 0
         run_started = self.clock()
         ctx = RunContext({item.name: item for item in files}, llm=getattr(self.brain, "llm", None), ocr=self.ocr,
-                         time_left=lambda: self._time_left(run_started))
+                         time_left=lambda: self._time_left(run_started), call_seconds=_call_seconds(self.brain))
         record = ctx.events.append
 
         def emit(event: Event, file: str = "", started: float | None = None) -> Event:
@@ -168,7 +169,7 @@ class Agent:
                     waiting.append(_Waiting(state, cache_key, started, self.clock() - started))
                     continue
                 yield from self._run_brain(self.brain.reflect(ctx, state), item.name, record)
-                outcome = self._outcome(ctx, item.name, stop_reason, self.clock() - started)
+                outcome = self._outcome(ctx, state, stop_reason, self.clock() - started)
             except Exception as exc:  # noqa: BLE001 (a bug costs this file, never the run)
                 outcome, limit_hit = self._internal_error(item.name, exc, started), None
                 yield emit(ErrorEvent(message=outcome.reason, recoverable=True), item.name)
@@ -181,7 +182,7 @@ class Agent:
             file.state.model_turns = True
             try:
                 limit_hit, stop_reason = yield from self._model_turns(ctx, file.state, emit, record)
-                outcome = self._outcome(ctx, name, stop_reason, file.seconds + self.clock() - started)
+                outcome = self._outcome(ctx, file.state, stop_reason, file.seconds + self.clock() - started)
             except Exception as exc:  # noqa: BLE001 (a bug costs this file, never the run)
                 outcome, limit_hit = self._internal_error(name, exc, started), None
                 yield emit(ErrorEvent(message=outcome.reason, recoverable=True), name)
@@ -253,7 +254,8 @@ class Agent:
                 emit: Emit, started: float, trace: list[Event]) -> Iterator[Event]:
         """Cache a file's outcome (when it may be) with its steps in `trace` (the run's events so far), note an
         amendment, and say the file is finished."""
-        if self.cache and not limit_hit and is_cacheable(outcome, brain_failed=_fell_back(self.brain)):
+        if self.cache and not limit_hit and is_cacheable(outcome,
+                                                         brain_failed=_fell_back(self.brain, outcome.source_file)):
             self.cache.cache_outcome(cache_key, outcome, [e for e in trace if e.file == outcome.source_file])
         yield from _note_amendment(outcome, outcomes, emit)  # after caching: the note is this run's
         outcomes.append(outcome)
@@ -275,7 +277,8 @@ class Agent:
         for check in _checks_of(result):
             yield emit(check, state.file, started)
 
-    def _outcome(self, ctx: RunContext, file: str, stop_reason: str, seconds: float) -> FileOutcome:
+    def _outcome(self, ctx: RunContext, state: FileState, stop_reason: str, seconds: float) -> FileOutcome:
+        file = state.file
         filing = ctx.filings.get(file)
         if filing is None:
             document = ctx.documents.get(file)
@@ -286,9 +289,10 @@ class Agent:
                 return FileOutcome(file, "failed", stop_reason or error or "the file was not read", seconds=seconds)
             filing = unread_filing(document)
         outcome = outcome_for(filing, seconds)
-        if stop_reason:
-            outcome.status = "flagged" if outcome.status == "ok" else outcome.status
-            outcome.reason = "; ".join(filter(None, [stop_reason, outcome.reason]))
+        for finding in (stop_reason, _llm_found_nothing(state, filing)):
+            if finding:  # never a green success: a person has to look
+                outcome.status = "flagged" if outcome.status == "ok" else outcome.status
+                outcome.reason = "; ".join(filter(None, [finding, outcome.reason]))
         return outcome
 
 
@@ -321,14 +325,32 @@ def _endpoint_of(brain: Brain) -> str:
     return brain.config.base_url if isinstance(brain, LLMBrain) else ""
 
 
-def _fell_back(brain: Brain) -> bool:
-    """True when the LLM brain lost its endpoint during the run (an outcome the fault shaped)."""
-    return isinstance(brain, LLMBrain) and brain.failed
+def _call_seconds(brain: Brain) -> float:
+    return brain.config.time_limit if isinstance(brain, LLMBrain) else math.inf
+
+
+def _fell_back(brain: Brain, file: str) -> bool:
+    """True when the LLM brain lost its endpoint during the run, or gave the file up (an outcome a fault shaped)."""
+    return isinstance(brain, LLMBrain) and (brain.failed or file in brain.given_up)
 
 
 def _fallback_reason(brain: Brain) -> str:
     """Why the LLM brain handed the run to the offline brain, or '' when it did not."""
-    return (brain.failure or "the endpoint failed") if isinstance(brain, LLMBrain) and brain.failed else ""
+    return (brain.failure.rstrip(".") or "the endpoint failed") if isinstance(brain, LLMBrain) and brain.failed else ""
+
+
+def _llm_found_nothing(state: FileState, filing: Filing) -> str:
+    """What to say of a file the LLM was asked to read and took no row from ('' when it took some, or was never
+    asked)."""
+    attempts = [result for decision, result in state.steps if decision.tool == "extract_with_llm"]
+    if not attempts or filing.transactions:
+        return ""
+    reads = [result.data for result in attempts if isinstance(result.data, LLMRowsRead)]
+    pages = ", ".join(str(page) for page in sorted({read.page for read in reads}))
+    proposed = sum(read.proposed for read in reads)
+    found = (f"the LLM read page(s) {pages} and no row it proposed passed the checks ({proposed} proposed)" if reads
+             else f"the LLM's extraction failed ({attempts[-1].error})")
+    return f"{found}: a person needs to read this file"
 
 
 def _validated_last(state: FileState) -> bool:

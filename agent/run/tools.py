@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from agent.checks.row_forms import form_for
 from agent.checks.validate import validate_filing
 from agent.documents.pdf import Document
 from agent.documents.sandbox import read_document as sandboxed_read
@@ -44,6 +45,7 @@ class RunContext:
     llm: ChatModel | None = None
     ocr: bool = False  # OCR scanned filings
     time_left: Callable[[], float] = lambda: math.inf  # seconds left of the run's time budget
+    call_seconds: float = math.inf  # one LLM call's own wall-clock limit (the endpoint's configuration)
     documents: dict[str, Document] = field(default_factory=dict)
     filings: dict[str, Filing] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)  # file -> the format that claimed it
@@ -60,6 +62,10 @@ class RunContext:
         if name not in self.documents:
             self.documents[name] = sandboxed_read(self.files[name].data, name)
         return self.documents[name]
+
+    def llm_time_limit(self) -> float:
+        """One LLM call's wall-clock limit: its own, or what is left of the run's time budget if less."""
+        return max(0.0, min(self.call_seconds, self.time_left()))
 
     def filing(self, name: str) -> Filing:
         if name not in self.filings:
@@ -304,7 +310,9 @@ def extract_with_llm(ctx: RunContext, file: str, page: int) -> ToolResult:
     if not 1 <= page <= len(document.pages):
         raise ToolError(f"{file} has pages 1 to {len(document.pages)}; there is no page {page}")
     filing = ctx.filings.setdefault(file, Filing(file, document.sha256, len(document.pages), layout="unknown"))
-    result = extract_rows_with_llm(ctx.llm, document, page, first_row_number=len(filing.transactions) + 1)
+    form = form_for(document, ctx.formats.get(file))
+    result = extract_rows_with_llm(ctx.llm, document, page, first_row_number=len(filing.transactions) + 1,
+                                   form=form, time_limit=ctx.llm_time_limit())
     ctx.llm_calls += result.calls
     ctx.llm_prompt_tokens += result.prompt_tokens
     ctx.llm_completion_tokens += result.completion_tokens
@@ -315,7 +323,7 @@ def extract_with_llm(ctx: RunContext, file: str, page: int) -> ToolResult:
     if result.accepted and filing.layout in ("scanned", "scanned_ocr"):
         filing.layout, filing.image_only_pages = "scanned_ocr", []
     elif result.accepted:
-        filing.layout = "llm_read"
+        filing.layout, filing.chamber = "llm_read", form.chamber
     filing.transactions.extend(result.accepted)
     data = LLMRowsRead(file=file, page=page, proposed=result.proposed, accepted=len(result.accepted),
                        rejected=list(result.rejections))
