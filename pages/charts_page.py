@@ -1,10 +1,13 @@
-"""Charts: the filtered transactions as plotly figures (built in agent/figures.py)."""
+"""Charts: the filtered transactions as plotly figures (built in agent/analysis/figures.py); a chart with nothing to
+draw says why instead."""
 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from agent.analysis.figures import (
+    Chart,
     asset_type_mix_figure,
     option_positions_figure,
     owner_mix_figure,
@@ -15,6 +18,16 @@ from agent.analysis.figures import (
 from pages.common import current_result, empty_state, transactions_frame
 from pages.filters import filtered_frame
 
+
+def show(chart: Chart, where: DeltaGenerator | None = None) -> None:
+    """The chart, or the sentence saying why there is none; full width unless `where` is a column."""
+    where = where or st.container()
+    if chart.figure is None:
+        where.info(chart.sentence)
+    else:
+        where.plotly_chart(chart.figure, width="stretch")
+
+
 st.title("Charts")
 frame = transactions_frame()
 if current_result() is None or frame.empty:
@@ -22,12 +35,13 @@ if current_result() is None or frame.empty:
     st.stop()
 
 shown = filtered_frame(frame)
-st.caption(f"{len(shown)} of {len(frame)} transactions, following the filters. Volumes are estimated from the "
-           "disclosed brackets (midpoints, with the low-high range shown): ranges, not prices.")
-st.plotly_chart(trades_over_time_figure(shown), width="stretch")
-st.plotly_chart(volume_by_ticker_figure(shown), width="stretch")
+st.caption("Volumes are estimated from the disclosed brackets (midpoints, with the low-high range shown): ranges, "
+           "not prices. Trades of one position, side and day share a marker (its label counts them; its hover lists "
+           "each).")
+show(trades_over_time_figure(shown))
+show(volume_by_ticker_figure(shown))
 left, right = st.columns(2)
-left.plotly_chart(asset_type_mix_figure(shown), width="stretch")
-right.plotly_chart(owner_mix_figure(shown), width="stretch")
-st.plotly_chart(reporting_delay_figure(shown), width="stretch")
-st.plotly_chart(option_positions_figure(shown), width="stretch")
+show(asset_type_mix_figure(shown), left)
+show(owner_mix_figure(shown), right)
+show(reporting_delay_figure(shown))
+show(option_positions_figure(shown))

@@ -1,14 +1,24 @@
-"""Plain-text summaries of a run, built only from its outcomes (every number traceable to the rows)."""
+"""The downloadable Markdown report of a run, built only from its outcomes, rows and trace (every number traceable
+to the rows): when it was made and for which profile, each filer, the transactions, the fit, and the checks."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import pandas as pd
 
 from agent.analysis.fit import InvestorProfile, assess_fit
 from agent.analysis.metrics import compute_metrics
 from agent.analysis.summary import summary_text
-from agent.models import FileOutcome
+from agent.models import FileOutcome, Filing
+from agent.run.events import Check, Event
 from agent.run.summary import run_summary
+
+TRANSACTION_COLUMNS = ("filing_id", "owner", "asset_name", "ticker", "asset_type", "transaction_type",
+                       "transaction_date", "notification_date", "amount", "page", "checks")
+OWNER_NOTE = ("Owner: a blank owner is the filer (self); SP is the spouse, JT joint, DC a dependent child, as the "
+              "filings print them.")
 
 
 def _cell(value: object) -> str:
@@ -17,32 +27,105 @@ def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def markdown_report(outcomes: list[FileOutcome], transactions: pd.DataFrame, profile: InvestorProfile | None = None,
-                    run_outcome: str = "completed") -> str:
-    """The downloadable report: filing overview, transactions, risk summary, checks. Every number in it is
-    printed on a filing or derived from those (the derivations are named)."""
-    lines = ["# TradeTrace report", "", "## Run", "", run_summary(outcomes, run_outcome), "",
-             "## Filings", "", "| file | filing ID | filer | status | state/district | signed | rows | flagged |",
-             "|---|---|---|---|---|---|---|---|"]
+def _percent(share: float | None) -> str:
+    return "no limit" if share is None else f"at most {share * 100:g}% of volume"
+
+
+def profile_lines(profile: InvestorProfile | None) -> list[str]:
+    """Every setting of the profile the fit was judged against."""
+    if profile is None:
+        return ["No investor profile was set, so the fit is not judged (set one on the Risk profile page, or "
+                "`--risk`/`--horizon` on the command line)."]
+    return [f"- Risk tolerance: {profile.risk_tolerance}",
+            f"- Horizon: {profile.horizon}",
+            f"- Options: {'avoided' if profile.no_options else 'allowed'}",
+            f"- Largest position: {_percent(profile.max_position_share)}",
+            f"- Sectors avoided: {', '.join(profile.avoid_sectors) or 'none'}",
+            f"- Largest sector: {_percent(profile.max_sector_share)}"]
+
+
+def _filing_line(outcome: FileOutcome, filing: Filing) -> str:
+    """One filing of a filer: its ID and file, the dates it prints, what was read from it."""
+    if filing.chamber == "senate":
+        dates = [f"report for {filing.report_date or 'an unprinted date'}",
+                 f"filed {filing.filed_date or '(not printed)'}"]
+        if filing.amendment_number:
+            dates.append(f"amendment {filing.amendment_number}")
+    else:
+        dates = [f"signed {filing.signed_date or '(not printed)'}"]
+    traded = sorted(row.transaction_date for row in filing.transactions if row.transaction_date)
+    if traded:
+        dates.append(f"trades from {traded[0]} to {traded[-1]}")
+    return (f"- Filing {filing.filing_id or '(no ID printed)'} ({outcome.source_file}): {', '.join(dates)}; "
+            f"{outcome.rows} row(s), {outcome.flagged_rows} flagged, {outcome.status.replace('_', ' ')}")
+
+
+def filer_lines(outcomes: Sequence[FileOutcome]) -> list[str]:
+    """Each filer (name, chamber, state or district) with the filings read from them."""
+    by_filer: dict[tuple[str, str, str], list[str]] = {}
     for outcome in outcomes:
+        if filing := outcome.filing:
+            key = (filing.filer_name or "(filer not printed)", filing.chamber.capitalize(), filing.state_district)
+            by_filer.setdefault(key, []).append(_filing_line(outcome, filing))
+    lines = []
+    for (name, chamber, district), filings in by_filer.items():
+        lines += ["", f"### {name} ({chamber}{', ' + district if district else ''})", "", *filings]
+    unread = [outcome.source_file for outcome in outcomes if outcome.filing is None]
+    if unread:
+        lines += ["", f"Not read, so no filer is known: {', '.join(unread)} (see Checks)."]
+    return lines or ["", "No filing was read."]
+
+
+def _last_checks(trace: Sequence[Event]) -> dict[str, list[Check]]:
+    """Each file's checks from its last validation (a file validated again after a correction counts once): the
+    checks of one validation come one after another in the trace."""
+    checks: dict[str, list[Check]] = {}
+    after_check = False
+    for event in trace:
+        if isinstance(event, Check):
+            if not after_check:
+                checks[event.file] = []
+            checks[event.file].append(event)
+        after_check = isinstance(event, Check)
+    return checks
+
+
+def check_lines(outcomes: Sequence[FileOutcome], trace: Sequence[Event]) -> list[str]:
+    """What ran on each file (from the trace) and what it found (the flags on the filing and its rows)."""
+    ran = _last_checks(trace)
+    lines = []
+    for outcome in outcomes:
+        lines.append(f"- **{outcome.source_file}**: {outcome.status.replace('_', ' ')}"
+                     + (f" ({outcome.reason})" if outcome.reason else ""))
+        lines += [f"  - {check.name}: {'passed' if check.passed else 'flagged'}, {check.detail}"
+                  for check in ran.get(outcome.source_file, [])]
         filing = outcome.filing
-        values = (outcome.source_file, filing and filing.filing_id, filing and filing.filer_name, outcome.status,
-                  filing and filing.state_district, filing and filing.signed_date, outcome.rows, outcome.flagged_rows)
-        lines.append("| " + " | ".join(_cell(value) for value in values) + " |")
-    columns = ("filing_id", "owner", "asset_name", "ticker", "asset_type", "transaction_type", "transaction_date",
-               "notification_date", "amount", "page", "checks")
-    lines += ["", f"## Transactions ({len(transactions)})", "", "| " + " | ".join(columns) + " |",
-              "|" + "---|" * len(columns)]
+        if filing is not None:
+            lines += [f"  - finding on the filing: {flag.code}: {flag.message}" for flag in filing.flags]
+            lines += [f"  - finding on row {row.row_number}: {flag.code}: {flag.message}"
+                      for row in filing.transactions for flag in row.flags]
+    if not trace:
+        lines.append("- (No trace was given: the checks that ran are not listed, only what they found.)")
+    return lines
+
+
+def markdown_report(outcomes: list[FileOutcome], transactions: pd.DataFrame, profile: InvestorProfile | None = None,
+                    run_outcome: str = "completed", trace: Sequence[Event] = (),
+                    made_at: datetime | None = None) -> str:
+    """The downloadable report: when and for which profile, the run, each filer, the transactions, the trading style
+    and fit, the checks. Every number in it is printed on a filing or derived from those (the derivations are named).
+    `trace` is the run's events (for the checks that ran); `made_at` defaults to now."""
+    made = (made_at or datetime.now(UTC)).astimezone(UTC)
+    lines = ["# TradeTrace report", "", f"Made {made:%Y-%m-%d %H:%M:%S} UTC.", "",
+             "## Investor profile", "", *profile_lines(profile), "",
+             "## Run", "", run_summary(outcomes, run_outcome), "",
+             "## Filers", *filer_lines(outcomes), "",
+             f"## Transactions ({len(transactions)})", "", OWNER_NOTE, "",
+             "| " + " | ".join(TRANSACTION_COLUMNS) + " |", "|" + "---|" * len(TRANSACTION_COLUMNS)]
     for _, row in transactions.iterrows():
-        lines.append("| " + " | ".join(_cell(row[column]) for column in columns) + " |")
+        lines.append("| " + " | ".join(_cell(row[column]) for column in TRANSACTION_COLUMNS) + " |")
     metrics = compute_metrics(transactions)
     verdicts = assess_fit(metrics, profile) if profile else []
     lines += ["", "## Trading style and fit (derived from the rows above)", "", summary_text(metrics, verdicts), "",
-              "## Checks", ""]
-    findings = [f"- {outcome.source_file}: {flag.code}: {flag.message}"
-                for outcome in outcomes if outcome.filing for flag in outcome.filing.all_flags]
-    findings += [f"- {outcome.source_file}: {outcome.status.replace('_', ' ')}: {outcome.reason}"
-                 for outcome in outcomes if outcome.status in ("failed", "needs_ocr")]
-    lines += findings or ["- Every row passed grounding (each value found on its page), cross-checks and the row "
-                          "count against the printed date pairs."]
+              "## Checks", "", *check_lines(outcomes, trace)]
     return "\n".join(lines) + "\n"
