@@ -12,7 +12,44 @@ wire (the client, its retries, timeouts and stream parsing) runs for real.
 
 Each POST /v1/chat/completions consumes exactly one queued reply, in order. A request
 with `"stream": true` gets the same reply as Server-Sent Events, chunked the way OpenAI
-chunks them. Standard library only.
+chunks them. Standard library only, but for the marker of the client's capability probes.
+
+Server profiles. `FakeOpenAI(profile=...)` behaves like one server where servers differ:
+which request shapes it refuses (and with which status and error body), whether tools
+reach the model, whether a stream reports usage, how tool calls are streamed. A refused
+request is answered with the server's own error and consumes no scripted reply. The
+client's capability probes (agent/run/capabilities.py, prompts starting with PROBE_PREFIX)
+are answered by the profile, never from the queue, and recorded in `probe_requests`.
+
+- `openai` (the default): the OpenAI API; everything supported.
+- `llama_cpp_python`: llama-cpp-python's `llama_cpp.server` with `--chat_format
+  chatml-function-calling`. Tools reach the prompt only when the request names
+  `tool_choice`; streamed `"auto"` tool choice is refused with HTTP 500 "Automatic streaming
+  tool choice is not supported" (llama_cpp/llama_chat_format.py,
+  chatml_function_calling); `response_format` accepts only `text` and `json_object`
+  (llama_cpp/server/types.py), and its route handler turns the validation error into HTTP
+  500 with the error list as the message (llama_cpp/server/errors.py, RouteErrorHandler);
+  usage only in non-streamed replies (abetlen/llama-cpp-python#1082, #1640).
+- `llama_server`: llama.cpp's `llama-server` (tools/server/README.md, "POST
+  /v1/chat/completions"): `response_format` `json_object` and `json_schema` are
+  schema-constrained; tools, streamed too, need `--jinja` (docs/function-calling.md), and
+  without it a request with tools gets HTTP 500 "tools param requires --jinja flag";
+  streams report usage when `stream_options.include_usage` asks (ggml-org/llama.cpp#12102,
+  #22081); errors are `{"error": {"code", "message", "type"}}`.
+- `ollama`: Ollama's OpenAI compatibility (docs.ollama.com/api/openai-compatibility,
+  openai/openai.go): tools, streamed since 0.8 (ollama.com/blog/streaming-tool) with each
+  call sent whole in one chunk; `tool_choice` is not read; `json_object` and `json_schema`
+  become its `format`; `stream_options.include_usage` honoured; a model without tool
+  support answers HTTP 400 "... does not support tools".
+- `vllm`: vLLM's OpenAI server (docs.vllm.ai, features/tool_calling): named, `auto`
+  (only with `--enable-auto-tool-choice`, otherwise HTTP 400), `required` and `none`
+  tool choice, tools default to `auto`; guided JSON through `response_format`
+  `json_schema`; `stream_options.include_usage`; errors are a top-level
+  `{"object": "error", "message", "type", "param", "code"}`.
+
+Degenerate replies: `echo()` (the prompt's last user message sent back), `repetition()`
+(one phrase over and over), `endless()` (a stream that sends chunks until the client
+closes it).
 """
 
 from __future__ import annotations
@@ -25,10 +62,12 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from agent.run.capabilities import PROBE_PREFIX
 
 LISTED_MODEL = "fake-model"
 """The one model GET /v1/models lists."""
@@ -87,7 +126,19 @@ class DelayReply:
     then: Reply
 
 
-Reply = TextReply | ToolCallsReply | ErrorReply | DelayReply
+@dataclass(frozen=True)
+class EchoReply:
+    """The request's last user message sent back as the answer; see `echo`."""
+
+
+@dataclass(frozen=True)
+class EndlessReply:
+    """A stream of numbered, never-repeating pieces that ends only when the client closes it; see `endless`."""
+
+    interval: float = 0.001
+
+
+Reply = TextReply | ToolCallsReply | ErrorReply | DelayReply | EchoReply | EndlessReply
 
 
 def text(content: str, *, prompt_tokens: int = 10, completion_tokens: int = 5) -> TextReply:
@@ -150,6 +201,22 @@ def truncated(
     )
 
 
+def echo() -> EchoReply:
+    """A model that answers with the prompt itself."""
+    return EchoReply()
+
+
+def repetition(phrase: str, times: int = 1000) -> TextReply:
+    """A model stuck in a loop: `phrase` `times` times, cut off at its token limit."""
+    return TextReply(phrase * times, finish_reason="length", completion_tokens=len(phrase) * times // 4)
+
+
+def endless(interval: float = 0.001) -> EndlessReply:
+    """A stream that never finishes: a new piece every `interval` seconds until the client closes the connection.
+    A non-streamed request gets no answer at all (the client times out)."""
+    return EndlessReply(interval)
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """A request the server received: `body` is the parsed JSON (None when there was none)."""
@@ -161,15 +228,134 @@ class RecordedRequest:
     body: Any
 
 
+Body = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ServerProfile:
+    """How one OpenAI-compatible server treats the request shapes servers disagree on (see the module doc)."""
+
+    name: str
+    refuse: Callable[[Body], ErrorReply | None] = lambda body: None
+    """The error the server answers a request shape it does not take with, or None."""
+    tools_reach_model: Callable[[Body], bool] = lambda body: True
+    """False where the server leaves the request's tools out of the prompt: the model then answers in prose."""
+    stream_usage: bool = True
+    """Honours `stream_options.include_usage` with a last chunk carrying the usage."""
+    whole_tool_calls: bool = False
+    """Streams each tool call in one chunk, arguments complete (Ollama), rather than in pieces."""
+    error_body: Callable[[ErrorReply], Any] = lambda reply: {
+        "error": {"message": reply.message, "type": reply.type, "param": None, "code": reply.code}}
+
+
+def _format_type(body: Body) -> str | None:
+    return (body.get("response_format") or {}).get("type")
+
+
+def _has_tools(body: Body) -> bool:
+    return bool(body.get("tools"))
+
+
+def _llama_cpp_python_refuses(body: Body) -> ErrorReply | None:
+    if _format_type(body) not in (None, "text", "json_object"):
+        # FastAPI's validation error, caught by the server's RouteErrorHandler and sent as a 500 with its text.
+        detail = {"type": "literal_error", "loc": ("body", "response_format", "type"),
+                  "msg": "Input should be 'text' or 'json_object'", "input": _format_type(body),
+                  "ctx": {"expected": "'text' or 'json_object'"}}
+        return ErrorReply(500, f"1 validation error:\n  {detail}", "internal_server_error", None)
+    if body.get("stream") and _has_tools(body) and body.get("tool_choice") == "auto":
+        return ErrorReply(500, "Automatic streaming tool choice is not supported", "internal_server_error", None)
+    return None
+
+
+def _sends_tool_choice(body: Body) -> bool:
+    return body.get("tool_choice") not in (None, "none")
+
+
+def llama_cpp_python() -> ServerProfile:
+    return ServerProfile("llama_cpp_python", refuse=_llama_cpp_python_refuses, tools_reach_model=_sends_tool_choice,
+                         stream_usage=False)
+
+
+def llama_server(*, jinja: bool = True) -> ServerProfile:
+    """llama.cpp's server, started with `--jinja` (tools work) or without it (tools refused)."""
+
+    def refuse(body: Body) -> ErrorReply | None:
+        if jinja:
+            return None
+        if _has_tools(body):
+            return ErrorReply(500, "tools param requires --jinja flag", "server_error", None)
+        if body.get("tool_choice") not in (None, "auto"):
+            return ErrorReply(500, "tool_choice param requires --jinja flag", "server_error", None)
+        return None
+
+    return ServerProfile("llama_server", refuse=refuse, error_body=lambda reply: {
+        "error": {"code": reply.status, "message": reply.message, "type": reply.type}})
+
+
+def ollama(*, model_has_tools: bool = True) -> ServerProfile:
+    """Ollama serving a model with tool support in its template, or without."""
+
+    def refuse(body: Body) -> ErrorReply | None:
+        if _has_tools(body) and not model_has_tools:
+            model = body.get("model", LISTED_MODEL)
+            return ErrorReply(400, f"registry.ollama.ai/library/{model}:latest does not support tools",
+                              "invalid_request_error", None)
+        return None
+
+    return ServerProfile("ollama", refuse=refuse, whole_tool_calls=True)
+
+
+def vllm(*, auto_tool_choice: bool = True) -> ServerProfile:
+    """vLLM, started with `--enable-auto-tool-choice --tool-call-parser ...` or without."""
+
+    def refuse(body: Body) -> ErrorReply | None:
+        if _has_tools(body) and body.get("tool_choice", "auto") == "auto" and not auto_tool_choice:
+            return ErrorReply(400, '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser '
+                              "to be set", "BadRequestError", None)
+        return None
+
+    return ServerProfile("vllm", refuse=refuse, error_body=lambda reply: {
+        "object": "error", "message": reply.message, "type": reply.type, "param": None, "code": reply.status})
+
+
+PROFILES: dict[str, Callable[[], ServerProfile]] = {
+    "openai": lambda: ServerProfile("openai"), "llama_cpp_python": llama_cpp_python, "llama_server": llama_server,
+    "ollama": ollama, "vllm": vllm}
+"""Each profile by name, with the server's usual flags."""
+
+
+def _is_probe(body: Body) -> bool:
+    return any(str(message.get("content") or "").startswith(PROBE_PREFIX) for message in body.get("messages", ()))
+
+
+def _probe_answer(profile: ServerProfile, body: Body) -> TextReply | ToolCallsReply:
+    """What an obedient model answers a capability probe with, on this server."""
+    if _has_tools(body) and profile.tools_reach_model(body):
+        return ToolCallsReply((ToolCall(body["tools"][0]["function"]["name"], "{}"),), completion_tokens=3)
+    if _format_type(body) in ("json_object", "json_schema"):
+        return text('{"ok": true}', completion_tokens=4)
+    return text("ok", completion_tokens=1)
+
+
+
 class FakeOpenAI:
     """An OpenAI-compatible server on 127.0.0.1 (free port) that answers from a reply queue.
 
-    It starts serving on construction; use it as a context manager or call `close()`.
+    It starts serving on construction; use it as a context manager or call `close()`. `profile` is a name in
+    PROFILES or a ServerProfile (e.g. `llama_server(jinja=False)`).
     """
 
-    def __init__(self) -> None:
+    _instances = itertools.count(1)
+
+    def __init__(self, profile: str | ServerProfile = "openai") -> None:
+        if isinstance(profile, str) and profile not in PROFILES:
+            raise ValueError(f"FakeOpenAI: no server profile {profile!r}; the profiles are {', '.join(PROFILES)}")
+        self.profile = PROFILES[profile]() if isinstance(profile, str) else profile
         self.requests: list[RecordedRequest] = []
-        """Every POST /v1/chat/completions, in the order received."""
+        """Every POST /v1/chat/completions but the capability probes, in the order received."""
+        self.probe_requests: list[RecordedRequest] = []
+        """The client's capability probes, answered by the profile."""
         self.unexpected_requests: list[RecordedRequest] = []
         """Requests the script did not allow for: unknown paths, or POSTs after the queue ran out."""
         self._replies: deque[Reply] = deque()
@@ -179,7 +365,9 @@ class FakeOpenAI:
         self._call_ids = itertools.count(1)
         self._http = _HTTPServer(self)
         host, port = self._http.server_address[:2]
-        self.base_url = f"http://{host}:{port}/v1"
+        # A path of its own, so that a later server on a reused port is a new endpoint to the client's probe cache.
+        self.path_prefix = f"/fake{next(self._instances)}"
+        self.base_url = f"http://{host}:{port}{self.path_prefix}/v1"
         # A short poll interval because close() waits up to one interval for the serve loop to notice.
         self._thread = threading.Thread(
             target=self._http.serve_forever, kwargs={"poll_interval": 0.01}, name=f"FakeOpenAI:{port}", daemon=True
@@ -233,6 +421,10 @@ class FakeOpenAI:
         with self._lock:
             self.unexpected_requests.append(request)
 
+    def _record(self, request: RecordedRequest, *, probe: bool) -> None:
+        with self._lock:
+            (self.probe_requests if probe else self.requests).append(request)
+
 
 class _HTTPServer(ThreadingHTTPServer):
     # Non-daemon connection threads so that server_close() joins them: nothing outlives close().
@@ -277,19 +469,26 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # keep test output clean
 
     def do_GET(self) -> None:
-        if self.path == "/v1/models":
+        request = self._record(body=None)
+        if request.path == "/v1/models":
             model = {"id": LISTED_MODEL, "object": "model", "created": 0, "owned_by": "fake-openai"}
             self._send_json(200, {"object": "list", "data": [model]})
         else:
-            self._not_found(self._record(body=None))
+            self._not_found(request)
 
     def do_POST(self) -> None:
         raw_body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         request = self._record(body=json.loads(raw_body) if raw_body else None)
-        if self.path != "/v1/chat/completions":
+        if request.path != "/v1/chat/completions":
             self._not_found(request)
             return
-        reply = self.server.fake._take_reply(request)
+        fake = self.server.fake
+        probe, refusal = _is_probe(request.body), fake.profile.refuse(request.body)
+        if probe or refusal:  # answered by the server itself: no scripted reply is consumed
+            fake._record(request, probe=probe)
+            self._answer(refusal or _probe_answer(fake.profile, request.body), request.body)
+            return
+        reply = fake._take_reply(request)
         if reply is None:
             self._send_error(error(500, NO_REPLY_LEFT))
             return
@@ -297,28 +496,39 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _record(self, body: Any) -> RecordedRequest:
         headers = {name.lower(): value for name, value in self.headers.items()}
-        return RecordedRequest(self.command, self.path, headers, body)
+        prefix = self.server.fake.path_prefix
+        path = self.path.removeprefix(prefix) if self.path.startswith(f"{prefix}/") else self.path
+        return RecordedRequest(self.command, path, headers, body)
 
     def _not_found(self, request: RecordedRequest) -> None:
         self.server.fake._record_unexpected(request)
         self._send_error(error(404, f"fake server: no route for {request.method} {request.path}"))
 
-    def _answer(self, reply: Reply, request_body: dict[str, Any]) -> None:
+    def _answer(self, reply: Reply, request_body: Body) -> None:
+        fake = self.server.fake
         while isinstance(reply, DelayReply):
-            if self.server.fake._closing.wait(reply.seconds):
+            if fake._closing.wait(reply.seconds):
                 self.close_connection = True  # shutting down: drop the request unanswered
                 return
             reply = reply.then
         if isinstance(reply, ErrorReply):
             self._send_error(reply)
             return
-        fake = self.server.fake
+        if isinstance(reply, EndlessReply):
+            self._send_endless(reply, request_body)
+            return
+        if isinstance(reply, EchoReply):
+            users = [m for m in request_body.get("messages", ()) if m.get("role") == "user"]
+            reply = text(str(users[-1].get("content") or "") if users else "")
+        if isinstance(reply, ToolCallsReply) and not fake.profile.tools_reach_model(request_body):
+            reply = text(reply.content or "", prompt_tokens=reply.prompt_tokens)  # it never saw the tools
         completion_id = f"chatcmpl-fake-{next(fake._completion_ids)}"
         completion = _Completion.of(reply, completion_id, request_body.get("model", LISTED_MODEL), fake._call_ids)
         cut_body = isinstance(reply, TextReply) and reply.cut_body
         if request_body.get("stream"):
-            include_usage = bool((request_body.get("stream_options") or {}).get("include_usage"))
-            self._send_stream(completion, include_usage, cut_body=cut_body)
+            asked = bool((request_body.get("stream_options") or {}).get("include_usage"))
+            chunks = completion.chunks(asked and fake.profile.stream_usage, fake.profile.whole_tool_calls)
+            self._send_stream(chunks, cut_body=cut_body)
         else:
             self._send_json(200, completion.as_json(), cut_body=cut_body)
 
@@ -337,25 +547,48 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _send_error(self, reply: ErrorReply) -> None:
-        body = {"error": {"message": reply.message, "type": reply.type, "param": None, "code": reply.code}}
         headers = {} if reply.retry_after is None else {"Retry-After": f"{reply.retry_after:g}"}
-        self._send_json(reply.status, body, headers=headers)
+        self._send_json(reply.status, self.server.fake.profile.error_body(reply), headers=headers)
 
-    def _send_stream(self, completion: _Completion, include_usage: bool, *, cut_body: bool) -> None:
-        events = [f"data: {json.dumps(chunk)}\n\n".encode() for chunk in completion.chunks(include_usage)]
-        events.append(b"data: [DONE]\n\n")
-        if cut_body:
-            whole = b"".join(events)
-            events = [whole[: len(whole) // 2]]
+    def _start_stream(self) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+
+    def _send_event(self, event: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
+        self.wfile.flush()
+
+    def _send_stream(self, chunks: list[dict[str, Any]], *, cut_body: bool) -> None:
+        events = [f"data: {json.dumps(chunk)}\n\n".encode() for chunk in chunks]
+        events.append(b"data: [DONE]\n\n")
+        if cut_body:
+            whole = b"".join(events)
+            events = [whole[: len(whole) // 2]]
+        self._start_stream()
         for event in events:
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
-            self.wfile.flush()
+            self._send_event(event)
         self.wfile.write(b"0\r\n\r\n")
+
+    def _send_endless(self, reply: EndlessReply, request_body: Body) -> None:
+        closing = self.server.fake._closing
+        if not request_body.get("stream"):
+            closing.wait()  # generating forever, so never answering
+            self.close_connection = True
+            return
+        self._start_stream()
+        envelope = {"id": "chatcmpl-fake-endless", "object": "chat.completion.chunk", "created": int(time.time()),
+                    "model": request_body.get("model", LISTED_MODEL)}
+        # Until the client hangs up (the write fails, which handle_error expects) or the server closes.
+        for number in itertools.count(1):
+            delta = {"content": f"step {number}. "}
+            chunk = {**envelope, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}]}
+            self._send_event(f"data: {json.dumps(chunk)}\n\n".encode())
+            if closing.wait(reply.interval):
+                self.close_connection = True
+                return
 
 
 @dataclass
@@ -394,15 +627,16 @@ class _Completion:
         choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": self.finish_reason}
         return {**self._envelope("chat.completion"), "choices": [choice], "usage": self.usage}
 
-    def chunks(self, include_usage: bool) -> list[dict[str, Any]]:
+    def chunks(self, include_usage: bool, whole_tool_calls: bool = False) -> list[dict[str, Any]]:
         """Deltas as OpenAI sends them: role first, content in pieces, each tool call's
-        index/id/name once and then its arguments in pieces, then the finish_reason."""
+        index/id/name once and then its arguments in pieces (or, with `whole_tool_calls`,
+        each call complete in one delta), then the finish_reason."""
         deltas: list[dict[str, Any]] = [{"role": "assistant", "content": "" if self.content is not None else None}]
         deltas += [{"content": piece} for piece in _pieces(self.content or "")]
         for index, (call_id, call) in enumerate(self.tool_calls):
-            function = {"name": call.name, "arguments": ""}
+            function = {"name": call.name, "arguments": call.arguments if whole_tool_calls else ""}
             deltas.append({"tool_calls": [{"index": index, "id": call_id, "type": "function", "function": function}]})
-            for piece in _pieces(call.arguments):
+            for piece in () if whole_tool_calls else _pieces(call.arguments):
                 deltas.append({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
         steps = [(delta, None) for delta in deltas] + [({}, self.finish_reason)]
         choices = [[{"index": 0, "delta": delta, "logprobs": None, "finish_reason": reason}] for delta, reason in steps]

@@ -13,15 +13,20 @@ from urllib.parse import urlsplit
 import openai
 import pytest
 
+from agent.run.capabilities import PROBE_PREFIX
 from tests.fake_openai import (
     NO_REPLY_LEFT,
     FakeOpenAI,
     delay,
+    echo,
+    endless,
     error,
     json_content,
+    repetition,
     text,
     tool_calls,
     truncated,
+    vllm,
 )
 
 MESSAGES = [{"role": "user", "content": "List the trades."}]
@@ -255,3 +260,78 @@ def test_unknown_path_is_a_404_and_unexpected() -> None:
         with pytest.raises(openai.NotFoundError):
             client.embeddings.create(model="test-model", input="AAPL")
         assert [request.path for request in server.unexpected_requests] == ["/v1/embeddings"]
+
+
+def test_an_unknown_profile_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="no server profile 'lmstudio'; the profiles are openai, llama_cpp_python"):
+        FakeOpenAI("lmstudio")
+
+
+def test_llama_cpp_python_refuses_streamed_auto_tool_choice_and_json_schema_as_it_does() -> None:
+    with FakeOpenAI("llama_cpp_python") as server, openai.OpenAI(base_url=server.base_url, api_key="k",
+                                                                max_retries=0) as client:
+        server.queue(tool_calls([("lookup", {"ticker": "AAPL"})]))
+        with pytest.raises(openai.InternalServerError, match="Automatic streaming tool choice is not supported"):
+            ask(client, stream=True, tools=[LOOKUP_TOOL], tool_choice="auto")
+        schema_format = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
+        with pytest.raises(openai.InternalServerError, match="Input should be 'text' or 'json_object'") as raised:
+            ask(client, response_format=schema_format)
+        assert raised.value.body["type"] == "internal_server_error"
+        # without tool_choice the tools never reach the model, which answers in prose; the refusals consumed nothing
+        choice = ask(client, tools=[LOOKUP_TOOL]).choices[0]
+        assert choice.message.tool_calls is None and choice.finish_reason == "stop"
+        server.assert_all_consumed()
+        assert len(server.requests) == 3
+
+
+def test_llama_cpp_python_streams_no_usage_even_when_asked() -> None:
+    with FakeOpenAI("llama_cpp_python") as server, openai.OpenAI(base_url=server.base_url, api_key="k",
+                                                                max_retries=0) as client:
+        server.queue(text("Done."), text("Done."))
+        assert all(chunk.usage is None for chunk in ask(client, stream=True, stream_options={"include_usage": True}))
+        assert ask(client).usage.total_tokens == 15
+
+
+def test_vllm_errors_are_a_top_level_object() -> None:
+    with FakeOpenAI(vllm(auto_tool_choice=False)) as server, openai.OpenAI(base_url=server.base_url, api_key="k",
+                                                                          max_retries=0) as client:
+        with pytest.raises(openai.BadRequestError) as raised:
+            ask(client, tools=[LOOKUP_TOOL])
+        assert raised.value.body == {"object": "error", "message": '"auto" tool choice requires '
+                                     "--enable-auto-tool-choice and --tool-call-parser to be set",
+                                     "type": "BadRequestError", "param": None, "code": 400}
+
+
+def test_ollama_streams_each_tool_call_whole() -> None:
+    with FakeOpenAI("ollama") as server, openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0) as client:
+        server.queue(tool_calls([("lookup", {"ticker": "AAPL"})]))
+        chunks = list(ask(client, stream=True, tools=[LOOKUP_TOOL]))
+        deltas = [call for chunk in chunks for choice in chunk.choices for call in choice.delta.tool_calls or ()]
+        assert [(d.function.name, d.function.arguments) for d in deltas] == [("lookup", '{"ticker": "AAPL"}')]
+
+
+def test_probes_are_answered_by_the_profile_and_kept_apart(server: FakeOpenAI, client: openai.OpenAI) -> None:
+    probe = [{"role": "user", "content": f"{PROBE_PREFIX} call the tool ping."}]
+    tool = {"type": "function", "function": {"name": "ping", "parameters": {"type": "object", "properties": {}}}}
+    completion = client.chat.completions.create(model="m", messages=probe, tools=[tool], tool_choice="auto")
+    assert completion.choices[0].message.tool_calls[0].function.name == "ping"
+    assert server.requests == [] and len(server.probe_requests) == 1
+
+
+def test_echo_answers_with_the_last_user_message(server: FakeOpenAI, client: openai.OpenAI) -> None:
+    server.queue(echo())
+    assert ask(client).choices[0].message.content == MESSAGES[-1]["content"]
+
+
+def test_repetition_loops_until_the_token_limit(server: FakeOpenAI, client: openai.OpenAI) -> None:
+    server.queue(repetition("The table is missing. ", times=50))
+    content, _, finish_reasons = reassemble(ask(client, stream=True))
+    assert content == "The table is missing. " * 50 and finish_reasons[-1] == "length"
+
+
+def test_an_endless_stream_runs_until_the_client_closes_it(server: FakeOpenAI, client: openai.OpenAI) -> None:
+    server.queue(endless())
+    with ask(client, stream=True) as chunks:
+        pieces = [chunk.choices[0].delta.content for chunk, _ in zip(chunks, range(200), strict=False)]
+    assert pieces[:3] == ["step 1. ", "step 2. ", "step 3. "] and len(pieces) == 200
+    # closing the stream hung up on the server, whose thread ended (no_leaked_threads checks it)

@@ -7,15 +7,22 @@ tool calls, `tool_choice`, `response_format` and usage reporting. The client fin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
+
+import openai
 
 
 class RequestPath(Enum):
     """How a step that needs structured output is asked, in order of preference."""
 
     STREAMED_TOOLS = "streamed tool calls"
-    TOOLS = "tool calls with tool_choice, not streamed"
+    TOOLS = "tool calls, not streamed"
     JSON_OBJECT = "JSON object mode with the schema in the prompt"
     TEXT = "plain text with a strict parser"
 
@@ -30,7 +37,7 @@ class Capabilities:
     json_schema: bool  # response_format {"type": "json_schema"}
     json_object: bool  # response_format {"type": "json_object"}
     usage: bool  # usage reported in streamed replies (stream_options include_usage)
-    probed: bool = True  # False: assumed, never asked the server
+    refusals: tuple[str, ...] = ()  # what the server said, one line each, when it refused a probe
 
     @property
     def path(self) -> RequestPath:
@@ -48,10 +55,150 @@ class Capabilities:
                  "json_schema": self.json_schema, "json_object": self.json_object, "stream usage": self.usage}
         supported = ", ".join(name for name, on in flags.items() if on) or "none"
         missing = ", ".join(name for name, on in flags.items() if not on) or "none"
-        how = "probed" if self.probed else "assumed, not probed"
-        return f"Endpoint supports: {supported}; not: {missing} ({how}). Using {self.path.value}."
+        refused = f" Refused: {'; '.join(self.refusals)}." if self.refusals else ""
+        return f"Endpoint supports: {supported}; not: {missing} (probed). Using {self.path.value}.{refused}"
 
 
-# What the OpenAI API itself supports: the answer before (or without) probing.
-OPENAI_CAPABILITIES = Capabilities(tools=True, streamed_tools=True, tool_choice=True, json_schema=True,
-                                   json_object=True, usage=True, probed=False)
+# The probe: cheap requests (PROBE_MAX_TOKENS each) whose answers say what works. Servers refuse what they lack
+# with 4xx or, like llama_cpp.server, with 500: either counts as "not supported", and the refusal is kept, in one
+# line, for the trace. Auth, rate-limit, timeout and connection errors are not answers: they propagate.
+PROBE_TOOL_NAME = "capability_probe"
+PROBE_PREFIX = "Capability probe:"  # every probe's prompt starts so (a test server answers probes by it)
+PROBE_MAX_TOKENS = 16
+_PROBE_MAX_CHUNKS = 64  # a probe's stream is read no further than this
+_PROBE_TOOL = {"type": "function", "function": {
+    "name": PROBE_TOOL_NAME, "description": "Answer TradeTrace's capability probe.",
+    "parameters": {"type": "object", "properties": {}, "additionalProperties": False}}}
+_PROBE_SCHEMA = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"],
+                 "additionalProperties": False}
+_TOOL_PROMPT = [{"role": "user", "content": f"{PROBE_PREFIX} call the tool {PROBE_TOOL_NAME} with no arguments."}]
+_JSON_PROMPT = [{"role": "user", "content": f'{PROBE_PREFIX} answer with the JSON object {{"ok": true}} only.'}]
+JSON_SCHEMA_FORMAT = {"type": "json_schema", "json_schema": {"name": "probe", "schema": _PROBE_SCHEMA, "strict": True}}
+JSON_OBJECT_FORMAT = {"type": "json_object"}
+_NOT_ANSWERS = (401, 403, 404, 408, 429)  # statuses that say nothing about what the endpoint supports
+_PYDANTIC_MESSAGE = re.compile(r"""'msg': (?:"([^"]*)"|'([^']*)')""")
+_MESSAGE_CHARS = 200
+
+
+@dataclass
+class _Answer:
+    text: str = ""
+    tool_names: tuple[str, ...] = ()
+    usage: bool = False
+
+
+@dataclass
+class _Probe:
+    client: openai.OpenAI
+    model: str
+    timeout: float
+    scrub: Callable[[str], str]  # what the server said goes to the trace, so never with the key in it
+    stream_options: bool = True  # dropped when the server refuses the field itself
+    saw_usage: bool = False
+    refusals: dict[str, list[str]] = field(default_factory=dict)  # what the server said -> the probes it refused
+
+    def run(self) -> Capabilities:
+        streamed = self._called_tool(self._ask("streamed tool calls", _TOOL_PROMPT, stream=True, tools=True))
+        tool_choice = tools = streamed
+        if not streamed:
+            tools = tool_choice = self._called_tool(self._ask("tool calls", _TOOL_PROMPT, stream=False, tools=True))
+        if not tools:
+            tools = self._called_tool(self._ask("tool calls without tool_choice", _TOOL_PROMPT, stream=False,
+                                                tools=True, tool_choice=False))
+        json_schema = self._json(self._ask("json_schema", _JSON_PROMPT, stream=True,
+                                           response_format=JSON_SCHEMA_FORMAT))
+        json_object = self._json(self._ask("json_object", _JSON_PROMPT, stream=True,
+                                           response_format=JSON_OBJECT_FORMAT))
+        return Capabilities(tools=tools, streamed_tools=streamed, tool_choice=tool_choice, json_schema=json_schema,
+                            json_object=json_object, usage=self.saw_usage,
+                            refusals=tuple(f"{', '.join(whats)}: {said}" for said, whats in self.refusals.items()))
+
+    @staticmethod
+    def _called_tool(answer: _Answer | None) -> bool:
+        return answer is not None and PROBE_TOOL_NAME in answer.tool_names
+
+    @staticmethod
+    def _json(answer: _Answer | None) -> bool:
+        # With max_tokens this small a model may be cut off mid-object: an object's start is enough.
+        return answer is not None and answer.text.lstrip().startswith("{")
+
+    def _ask(self, what: str, messages: list[dict[str, str]], *, stream: bool, tools: bool = False,
+             tool_choice: bool = True, response_format: dict[str, Any] | None = None) -> _Answer | None:
+        try:
+            return self._request(messages, stream, tools, tool_choice, response_format)
+        except openai.APIStatusError as exc:
+            if exc.status_code in _NOT_ANSWERS:
+                raise
+            if stream and self.stream_options and "stream_options" in server_message(exc):
+                self.stream_options = False
+                return self._ask(what, messages, stream=stream, tools=tools, tool_choice=tool_choice,
+                                 response_format=response_format)
+            self.refusals.setdefault(self.scrub(server_message(exc)), []).append(what)
+        except (json.JSONDecodeError, ValueError) as exc:  # an answer the client cannot parse is no support
+            self.refusals.setdefault(f"unreadable answer ({type(exc).__name__})", []).append(what)
+        return None
+
+    def _request(self, messages: list[dict[str, str]], stream: bool, tools: bool, tool_choice: bool,
+                 response_format: dict[str, Any] | None) -> _Answer:
+        options: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": 0,
+                                   "max_tokens": PROBE_MAX_TOKENS, "timeout": self.timeout}
+        if tools:
+            options["tools"] = [_PROBE_TOOL]
+            if tool_choice:
+                options["tool_choice"] = "auto"
+        if response_format:
+            options["response_format"] = response_format
+        if not stream:
+            completion = self.client.chat.completions.create(**options)
+            message = completion.choices[0].message if completion.choices else None
+            names = tuple(call.function.name for call in (message.tool_calls or ()) if call.type == "function") \
+                if message else ()
+            return _Answer(message.content or "" if message else "", names)
+        if self.stream_options:
+            options["stream_options"] = {"include_usage": True}
+        answer = _Answer()
+        with self.client.chat.completions.create(stream=True, **options) as chunks:
+            for number, chunk in enumerate(chunks):
+                answer.usage = answer.usage or chunk.usage is not None
+                for choice in chunk.choices:
+                    answer.text += choice.delta.content or ""
+                    answer.tool_names += tuple(call.function.name for call in choice.delta.tool_calls or ()
+                                               if call.function and call.function.name)
+                if number >= _PROBE_MAX_CHUNKS:
+                    break
+        self.saw_usage = self.saw_usage or answer.usage
+        return answer
+
+
+def probe(client: openai.OpenAI, model: str, timeout: float, scrub: Callable[[str], str]) -> Capabilities:
+    """Ask the endpoint, with cheap requests, what it supports."""
+    return _Probe(client, model, timeout, scrub).run()
+
+
+_probed: dict[tuple[str, str], Capabilities] = {}
+_probed_lock = threading.Lock()
+
+
+def probed_once(base_url: str, model: str, ask: Callable[[], Capabilities]) -> Capabilities:
+    """The capabilities of (base_url, model), probed on first use and kept for the process."""
+    with _probed_lock:  # one probe per endpoint, even when two threads start at once
+        if (base_url, model) not in _probed:
+            _probed[base_url, model] = ask()
+        return _probed[base_url, model]
+
+
+def server_message(exc: openai.APIError) -> str:
+    """What the server said, in one line: its error message (a validation error's own words, not the list
+    around them; a traceback's last line). Callers scrub the key from it."""
+    body = exc.body
+    message = body.get("message") if isinstance(body, dict) else None
+    text = message if isinstance(message, str) and message else exc.message
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if lines and lines[0].startswith("Traceback"):  # a Python server's traceback: its last line is the error
+        text = lines[-1]
+    details = ["".join(parts) for parts in _PYDANTIC_MESSAGE.findall(text)]
+    text = " ".join(("; ".join(details) if details else text).split())
+    if len(text) > _MESSAGE_CHARS:
+        text = text[:_MESSAGE_CHARS - 3] + "..."
+    status = getattr(exc, "status_code", None)
+    return f"{status} {text}" if status else text

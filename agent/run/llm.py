@@ -1,6 +1,10 @@
 """The LLM behind one method: `stream(messages, tools=..., response_format=..., max_tokens=..., time_limit=...)`.
 
-Any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp's server) through the `openai` package.
+Any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp's server, llama-cpp-python) through the `openai`
+package. What the endpoint supports is probed on first use (agent/run/capabilities.py) and each request takes
+the path that works there: streamed tool calls, non-streamed tool calls, JSON object mode with the schema in the
+prompt, or plain text. Every call is bounded: max_tokens is always sent, a wall-clock limit covers the whole call
+(a stream is closed mid-way), and a reply that loops or echoes the prompt is stopped early (agent/run/degenerate.py).
 Retries with backoff on 429, 5xx, timeouts and dropped connections are ours, so the trace can show them.
 The API key is read from the environment, Streamlit secrets or the sidebar, and is never logged: every
 message that leaves this module is scrubbed of it.
@@ -20,11 +24,12 @@ from urllib.parse import urlparse
 
 import openai
 from openai.types import CompletionUsage
-from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
+from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionToolParam
 from openai.types.chat.completion_create_params import ResponseFormat
 
 from agent.errors import LLMError, StreamEndedEarly
-from agent.run.capabilities import OPENAI_CAPABILITIES, Capabilities
+from agent.run.capabilities import JSON_OBJECT_FORMAT, Capabilities, probe, probed_once, server_message
+from agent.run.degenerate import DegenerationWatch
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_MAX_TOKENS = 2048  # a page of rows as JSON fits; callers size it to the step
@@ -143,24 +148,35 @@ class ChatModel(Protocol):
         `max_tokens` bounds the reply (DEFAULT_MAX_TOKENS when None); `time_limit` bounds the whole call in
         seconds of wall clock, stream included (LLMConfig.time_limit when None): past it, CallTimedOut."""
 
+    def capabilities(self) -> Capabilities:
+        """What the endpoint supports and the request path taken (its describe() is one line for the trace)."""
+
 
 _RETRYABLE = (StreamEndedEarly, openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
               openai.APIConnectionError)
 
 
 class OpenAIChat:
-    """ChatModel over the official client; temperature 0, streaming, our own bounded retries."""
+    """ChatModel over the official client; temperature 0, our own bounded retries, the request shaped by what the
+    endpoint was probed to support (agent/run/capabilities.py)."""
 
     def __init__(self, config: LLMConfig, sleep: Callable[[float], None] = time.sleep) -> None:
         self.config = config
         self._sleep = sleep
         self._client = openai.OpenAI(api_key=config.api_key or "not-needed", base_url=config.base_url or None,
                                      timeout=config.timeout, max_retries=0)
-        self._stream_usage = True  # some local servers reject stream_options
 
     def capabilities(self) -> Capabilities:
-        """What the endpoint supports, and so the request path `stream` takes."""
-        return OPENAI_CAPABILITIES
+        """What the endpoint supports, and so the request path `stream` takes: probed on first use, then cached
+        for the process per (base_url, model)."""
+        try:
+            return self._capabilities()
+        except openai.APIError as exc:
+            raise LLMError(f"LLM endpoint could not be probed: {self._describe(exc)}") from None
+
+    def _capabilities(self) -> Capabilities:
+        return probed_once(str(self._client.base_url), self.config.model,
+                           lambda: probe(self._client, self.config.model, self.config.timeout, self.config.scrub))
 
     def stream(self, messages: list[Message], *, tools: list[JSONObject] | None = None,
                response_format: JSONObject | None = None, max_tokens: int | None = None,
@@ -168,7 +184,8 @@ class OpenAIChat:
         call = _Bounds(max_tokens or DEFAULT_MAX_TOKENS, time_limit or self.config.time_limit)
         for attempt in range(1, self.config.max_retries + 2):
             try:
-                reply = yield from self._once(messages, tools, response_format, call)
+                request = _Request.shaped(messages, tools, response_format, self._capabilities())
+                reply = yield from (self._streamed(request, call) if request.stream else self._whole(request, call))
                 yield reply
                 return
             except _RETRYABLE as exc:
@@ -184,9 +201,6 @@ class OpenAIChat:
                 self._sleep(wait)
             except openai.BadRequestError as exc:
                 message = self._describe(exc)
-                if self._stream_usage and "stream_options" in message:
-                    self._stream_usage = False
-                    continue
                 if (tools and "tool" in message.lower()) or (response_format and "response_format" in message):
                     raise ToolsUnsupported(message) from None
                 raise LLMError(f"LLM endpoint refused the request: {message}") from None
@@ -195,15 +209,22 @@ class OpenAIChat:
             except (json.JSONDecodeError, ValueError) as exc:
                 raise LLMError(f"LLM endpoint sent an unreadable response ({type(exc).__name__})") from None
 
-    def _once(self, messages: list[Message], tools: list[JSONObject] | None,
-              response_format: JSONObject | None, call: _Bounds) -> Generator[str, None, ChatReply]:
+    def _create(self, request: _Request, call: _Bounds, timeout: float) -> Any:
         # Our messages and schemas are the API's JSON; the client's TypedDicts describe the same shapes.
-        chunks = self._client.chat.completions.create(
-            model=self.config.model, messages=cast("list[ChatCompletionMessageParam]", messages), temperature=0,
-            max_tokens=call.max_tokens, timeout=min(self.config.timeout, call.remaining()),
-            stream=True, stream_options={"include_usage": True} if self._stream_usage else openai.omit,
-            tools=cast("list[ChatCompletionToolParam]", tools) if tools else openai.omit,
-            response_format=cast("ResponseFormat", response_format) if response_format else openai.omit)
+        return self._client.chat.completions.create(
+            model=self.config.model, messages=cast("list[ChatCompletionMessageParam]", request.messages),
+            temperature=0, max_tokens=call.max_tokens, timeout=timeout, stream=request.stream,
+            stream_options={"include_usage": True} if request.stream and request.stream_usage else openai.omit,
+            tools=cast("list[ChatCompletionToolParam]", request.tools) if request.tools else openai.omit,
+            tool_choice="auto" if request.tools and request.tool_choice else openai.omit,
+            response_format=cast("ResponseFormat", request.response_format) if request.response_format
+            else openai.omit)
+
+    def _streamed(self, request: _Request, call: _Bounds) -> Generator[str, None, ChatReply]:
+        # The client's timeout only bounds the wait between two chunks; the deadline is checked on every chunk.
+        chunks: openai.Stream[ChatCompletionChunk] = self._create(request, call,
+                                                                  min(self.config.timeout, call.remaining()))
+        watch = DegenerationWatch(request.prompt_text())
         content: list[str] = []
         calls: dict[int, dict[str, str]] = {}
         usage: CompletionUsage | None = None
@@ -212,11 +233,11 @@ class OpenAIChat:
             for chunk in chunks:
                 if call.expired():
                     raise call.timed_out(f"mid-stream, after {sum(map(len, content)):,} characters of reply")
-                if chunk.usage:
-                    usage = chunk.usage
+                usage = chunk.usage or usage
                 for choice in chunk.choices:
                     delta = choice.delta
                     if delta.content:
+                        watch.feed(delta.content)
                         content.append(delta.content)
                         yield delta.content
                     for tool_call in delta.tool_calls or ():
@@ -225,15 +246,30 @@ class OpenAIChat:
                         if tool_call.function:
                             slot["name"] += tool_call.function.name or ""
                             slot["arguments"] += tool_call.function.arguments or ""
+                            watch.feed(tool_call.function.arguments or "")
                     finish = choice.finish_reason or finish
         if not finish:
             raise StreamEndedEarly("the response stream ended before the model finished")
-        text = "".join(content)
+        watch.finish()
         tool_calls = tuple(ToolCallRequest(c["id"], c["name"], c["arguments"]) for _, c in sorted(calls.items()))
-        if usage:
-            return ChatReply(text, tool_calls, usage.prompt_tokens, usage.completion_tokens, finish)
-        return ChatReply(text, tool_calls, _estimate_tokens(json.dumps(messages)), _estimate_tokens(text), finish,
-                         usage_estimated=True)
+        return _reply(request, "".join(content), tool_calls, finish, usage)
+
+    def _whole(self, request: _Request, call: _Bounds) -> Generator[str, None, ChatReply]:
+        # Nothing arrives before the whole answer, so the client's timeout is the call's remaining time.
+        completion: ChatCompletion = self._create(request, call, call.remaining())
+        if not completion.choices:
+            raise StreamEndedEarly("the response had no answer in it")
+        choice = completion.choices[0]
+        text = choice.message.content or ""
+        tool_calls = tuple(ToolCallRequest(c.id, c.function.name, c.function.arguments)
+                           for c in choice.message.tool_calls or () if c.type == "function")
+        watch = DegenerationWatch(request.prompt_text())
+        for piece in (text, *(c.arguments for c in tool_calls)):  # each checked on its own, as a stream would be
+            watch.feed(piece)
+        watch.finish()
+        if text:
+            yield text
+        return _reply(request, text, tool_calls, choice.finish_reason or "stop", completion.usage)
 
     def _wait_for(self, exc: Exception, attempt: int) -> float:
         wait: float = self.config.backoff * 2.0 ** (attempt - 1)
@@ -244,9 +280,59 @@ class OpenAIChat:
         return min(wait, 30.0)
 
     def _describe(self, exc: Exception) -> str:
-        status = getattr(exc, "status_code", None)
-        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        return self.config.scrub(f"{status} {message}" if status else message)
+        if isinstance(exc, openai.APIError):
+            return self.config.scrub(server_message(exc))
+        return self.config.scrub(str(exc) or type(exc).__name__)
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One call as the endpoint will get it: the path its capabilities allow."""
+
+    messages: list[Message]
+    tools: list[JSONObject] | None
+    tool_choice: bool
+    response_format: JSONObject | None
+    stream: bool
+    stream_usage: bool
+
+    @classmethod
+    def shaped(cls, messages: list[Message], tools: list[JSONObject] | None, response_format: JSONObject | None,
+               capabilities: Capabilities) -> _Request:
+        if tools and not capabilities.tools:
+            raise ToolsUnsupported(f"the endpoint does not call tools. {capabilities.describe()}")
+        kind = (response_format or {}).get("type")
+        if kind == "json_schema" and not capabilities.json_schema:
+            # JSON object mode (or plain text) with the schema in the prompt; the caller's parser stays strict.
+            schema = json.dumps(response_format["json_schema"]["schema"]) if response_format else ""
+            messages = _with_instruction(messages, f"Answer with one JSON object that follows this JSON schema, and "
+                                         f"nothing else: {schema}")
+            response_format = JSON_OBJECT_FORMAT if capabilities.json_object else None
+        elif kind == "json_object" and not capabilities.json_object:
+            messages = _with_instruction(messages, "Answer with one JSON object, and nothing else.")
+            response_format = None
+        return cls(messages, tools, capabilities.tool_choice, response_format,
+                   stream=not tools or capabilities.streamed_tools, stream_usage=capabilities.usage)
+
+    def prompt_text(self) -> str:
+        return "\n".join(str(message.get("content") or "") for message in self.messages)
+
+
+def _with_instruction(messages: list[Message], instruction: str) -> list[Message]:
+    """The instruction added to the system message (some chat templates allow a system message only first)."""
+    if messages and messages[0].get("role") == "system":
+        first = {**messages[0], "content": f"{messages[0].get('content') or ''}\n\n{instruction}"}
+        return [first, *messages[1:]]
+    return [{"role": "system", "content": instruction}, *messages]
+
+
+def _reply(request: _Request, text: str, tool_calls: tuple[ToolCallRequest, ...], finish: str,
+           usage: CompletionUsage | None) -> ChatReply:
+    if usage:
+        return ChatReply(text, tool_calls, usage.prompt_tokens, usage.completion_tokens, finish)
+    return ChatReply(text, tool_calls, _estimate_tokens(json.dumps(request.messages)),
+                     _estimate_tokens(text + "".join(call.arguments for call in tool_calls)), finish,
+                     usage_estimated=True)
 
 
 @dataclass(frozen=True)
