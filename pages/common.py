@@ -1,5 +1,5 @@
-"""What every page shares: the session's workspace and results, the store, the LLM settings, the
-filters, and how events are shown. Logic lives in agent/; this module only wires widgets to it."""
+"""What every page shares: the session's workspace and results, the store, the sidebar's settings (the LLM, with
+a check that its endpoint answers, and OCR). Logic lives in agent/; this module only wires widgets to it."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from agent.documents import ocr
 from agent.errors import StoreError
 from agent.export import to_dataframe
 from agent.models import InputFile
+from agent.run.endpoint_check import EndpointCheck, check_endpoint
 from agent.run.llm import LLMConfig
 from agent.run.result import RunResult
 from agent.store.runs import RunStore
@@ -100,9 +101,30 @@ def llm_config() -> LLMConfig:
 
 
 def _keep_key() -> None:
-    """Move a typed key out of the widget, so it is never sent back to the page."""
+    """Move a typed key out of the widget, so it is never sent back to the page; then check the endpoint with it."""
     st.session_state["llm_api_key"] = st.session_state.pop("llm_key_input", "") or st.session_state.get("llm_api_key")
     st.session_state["llm_key_input"] = ""
+    _check_endpoint()
+
+
+def _check_endpoint() -> None:
+    """Ask the endpoint for its models, once per user action (a setting changed, or the Check button): the answer
+    is kept per endpoint and model, so reruns never call it again."""
+    config = llm_config()
+    if config.configured:
+        st.session_state.setdefault("endpoint_checks", {})[(config.base_url, config.model)] = check_endpoint(config)
+
+
+def _endpoint_status(config: LLMConfig) -> None:
+    """What the last check of this endpoint and model said, and a button to check (again)."""
+    checked: EndpointCheck | None = st.session_state.get("endpoint_checks", {}).get((config.base_url, config.model))
+    if checked is None:
+        st.caption("Endpoint not checked yet.")
+    elif checked.answers:
+        st.caption(f"✅ The endpoint {checked.message}.")
+    else:
+        st.caption(f"❌ The endpoint does not answer: {checked.message}. Runs fall back to the offline brain.")
+    st.button("Check the endpoint", on_click=_check_endpoint, help="A quick call listing the endpoint's models.")
 
 
 def sidebar() -> None:
@@ -111,9 +133,9 @@ def sidebar() -> None:
         st.toggle("Use an LLM (OpenAI-compatible)", key="llm_use",
                   help="Off: the offline brain does the whole job, with no key.")
         if st.session_state.get("llm_use"):
-            st.text_input("Endpoint (base URL)", key="llm_base_url",
+            st.text_input("Endpoint (base URL)", key="llm_base_url", on_change=_check_endpoint,
                           placeholder="empty for OpenAI; http://localhost:11434/v1 for Ollama")
-            st.text_input("Model", key="llm_model", placeholder="gpt-4o-mini")
+            st.text_input("Model", key="llm_model", placeholder="gpt-4o-mini", on_change=_check_endpoint)
             st.text_input("API key", type="password", key="llm_key_input", on_change=_keep_key,
                           placeholder="a key is set for this session" if st.session_state.get("llm_api_key")
                           else "kept in this session only",
@@ -121,6 +143,8 @@ def sidebar() -> None:
             config = llm_config()
             st.caption(f"LLM brain: {config.model} at {config.base_url or 'api.openai.com'}" if config.configured
                        else "No key or endpoint yet: runs use the offline brain.")
+            if config.configured:
+                _endpoint_status(config)
         else:
             st.caption("Offline brain: deterministic parser, validators and critic. No key needed.")
         st.subheader("Scanned filings")

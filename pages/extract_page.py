@@ -16,14 +16,15 @@ from pages.common import (
     SAMPLES_DIR,
     current_result,
     llm_config,
-    md_escape,
     new_run_id,
+    saved_profile,
     set_result,
     store,
     use_llm,
     workspace,
 )
-from pages.trace_view import STATUS_STATE, event_markdown, render_trace
+from pages.downloads import download_buttons
+from pages.trace_view import LiveTrace, render_trace
 
 st.title("Extract transactions")
 st.caption("House and Senate Periodic Transaction Reports in, validated and source-linked transactions out. "
@@ -76,38 +77,18 @@ def run_live(files: list[InputFile]) -> RunResult:
     agent = make_agent()
     run_id = new_run_id()
     save(lambda h: h.start_run(workspace(), run_id, agent.brain.name, agent.brain.model, files))
-    progress = st.progress(0.0, text=f"0 of {len(files)} file(s) done")
-    header = st.container()
-    box = None
+    trace = LiveTrace(len(files))
     streamed = ""
-    delta_line = None
     events = []
     for event in agent.events(files):
         if event.type == "thought_delta":
             streamed += event.text
-            if delta_line is None:
-                delta_line = (box or header).empty()
-            delta_line.markdown(f"💭 {streamed}▌")
+            trace.stream(event.file, streamed)
             continue
-        if delta_line is not None:
-            delta_line.empty()
-            delta_line, streamed = None, ""
+        streamed = ""
         events.append(event)
         save(lambda h, finished=event: h.append_events(run_id, [finished]))
-        if event.type == "file_started":
-            box = st.status(f"{md_escape(event.file)}: working…", expanded=True)
-        if box is not None and event.file:
-            box.markdown(event_markdown(event))
-        elif any(e.type == "file_started" for e in events):
-            st.markdown(event_markdown(event))  # run-level events after the files: below their boxes
-        else:
-            header.markdown(event_markdown(event))
-        if event.type == "file_finished" and box is not None:
-            box.update(label=f"{md_escape(event.file)}: {event.status.replace('_', ' ')}, {event.rows} row(s), "
-                             f"{event.flagged_rows} flagged", state=STATUS_STATE[event.status], expanded=False)
-            done = sum(1 for e in events if e.type == "file_finished")
-            progress.progress(done / len(files), text=f"{done} of {len(files)} file(s) done")
-            box = None
+        trace.add(event)
     result = RunResult.from_events(events)
     save(lambda h: h.finish_run(run_id, result))
     set_result(result, files, run_id)
@@ -115,6 +96,13 @@ def run_live(files: list[InputFile]) -> RunResult:
         st.warning(f"{st.session_state['store_error']}. The results below are complete; download them before "
                    "closing the page.")
     return result
+
+
+def headline(result: RunResult) -> None:
+    """The run's first line, green when every file was read cleanly, yellow when something needs a look (a failed
+    or scanned file, flags, the LLM falling back), red when no file was read."""
+    show = {"success": st.success, "warning": st.warning, "error": st.error}[result.tone]
+    show(result.summary.splitlines()[0] if result.summary else "The run did not finish.")
 
 
 def outcome_table(result: RunResult) -> None:
@@ -137,11 +125,14 @@ if rerun_files or run_samples or run_uploads:
         st.error("No sample filings found in samples/: regenerate them with `python samples/make_samples.py`.")
     else:
         result = run_live(files)
-        st.success(result.summary.splitlines()[0])
+        headline(result)
+        download_buttons(result, saved_profile())
         outcome_table(result)
 elif (result := current_result()) is not None:
     st.subheader("Last run")
-    st.markdown(result.summary)
+    headline(result)
+    st.markdown("\n".join(result.summary.splitlines()[1:]))  # each file's line, under the headline
+    download_buttons(result, saved_profile())
     outcome_table(result)
     render_trace(result)
 else:

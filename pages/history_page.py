@@ -7,9 +7,8 @@ from datetime import datetime
 import streamlit as st
 
 from agent.errors import StoreError
-from agent.export import filings_csv
-from agent.run.events import to_jsonl
-from pages.common import set_result, store, workspace
+from pages.common import saved_profile, set_result, store, workspace
+from pages.downloads import download_buttons
 
 st.title("History")
 history = store()
@@ -27,27 +26,40 @@ if not runs:
             "bookmark this page's address to come back to them.")
     st.stop()
 
-labels = {run.id: (f"{datetime.fromtimestamp(run.created_at):%Y-%m-%d %H:%M:%S} · {run.status} · "
-                   f"{len(run.files)} file(s) · {run.rows} row(s) · {run.brain}") for run in runs}
-st.dataframe([{"started": datetime.fromtimestamp(run.created_at), "status": run.status, "brain": run.brain,
-               "files": ", ".join(f["name"] for f in run.files), "rows": run.rows, "flagged": run.flagged_rows}
-              for run in runs], hide_index=True, width="stretch")
+started = {run.id: f"{datetime.fromtimestamp(run.created_at):%Y-%m-%d %H:%M:%S}" for run in runs}
+
+
+def rerun_words(rerun_of: str) -> str:
+    """'' for a first run of its files; else which run first read the same files (by their bytes)."""
+    return f"re-run of {started[rerun_of]}" if rerun_of else ""
+
+
+labels = {run.id: " · ".join(filter(None, [started[run.id], run.status_text, rerun_words(run.rerun_of),
+                                           f"{len(run.files)} file(s)", f"{run.rows} row(s)", run.brain]))
+          for run in runs}
+st.dataframe([{"started": datetime.fromtimestamp(run.created_at), "status": run.status_text,
+               "re-run": rerun_words(run.rerun_of), "brain": run.brain,
+               "files": ", ".join(str(f["name"]) for f in run.files), "rows": run.rows, "flagged": run.flagged_rows}
+              for run in runs], hide_index=True, width="stretch",
+             column_config={"re-run": st.column_config.TextColumn(
+                 help="The same files (the same bytes) as an earlier run: its rows are not new trades.")})
 
 chosen = st.selectbox("Run", list(labels), format_func=labels.get)
 run = next(item for item in runs if item.id == chosen)
 if run.status == "interrupted":
     st.warning("This run was cut short (the app stopped while it ran). Its files are kept: re-run it below.")
 
+if run.rerun_of:
+    st.info(f"A re-run of the run of {started[run.rerun_of]}: the same files, byte for byte, so its rows are the "
+            "same trades, not new ones.")
+
 result = history.load_result(workspace(), run.id)
-buttons = st.columns(4)
+download_buttons(result, saved_profile(), f"run-{run.id[:8]}")
+buttons = st.columns(2)
 if buttons[0].button("Reopen", width="stretch", help="Make this the current run on every page."):
     set_result(result, history.load_files(workspace(), run.id), run.id)
     st.switch_page("pages/transactions_page.py")
-buttons[1].download_button("CSV", filings_csv(result.filings), f"run-{run.id[:8]}.csv", "text/csv",
-                           width="stretch")
-buttons[2].download_button("Trace", to_jsonl(result.events), f"run-{run.id[:8]}.jsonl", "application/jsonl",
-                           width="stretch")
-if buttons[3].button("Delete", width="stretch"):
+if buttons[1].button("Delete", width="stretch"):
     try:
         history.delete_run(workspace(), run.id)
     except StoreError as exc:

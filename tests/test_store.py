@@ -20,7 +20,8 @@ import pytest
 
 from agent.errors import StoreError
 from agent.models import InputFile
-from agent.run.loop import Agent
+from agent.run.llm import LLMConfig
+from agent.run.loop import Agent, brain_for
 from agent.run.result import RunResult
 from agent.store.lease import Owner, this_host
 from agent.store.runs import RunStore
@@ -104,6 +105,31 @@ def test_workspaces_do_not_see_each_other(tmp_path):
     assert store.load_events("w2", "run1") == [] and store.load_files("w2", "run1") == []
     assert not store.delete_run("w2", "run1") and len(store.list_runs("w1")) == 1
     assert store.delete_run("w1", "run1") and store.list_runs("w1") == []
+
+
+def test_history_marks_reruns_of_the_same_bytes_and_counts_failed_files(tmp_path):
+    store = RunStore(tmp_path / "h.db")
+    broken = InputFile("broken.pdf", b"%PDF-1.7 cut short")
+    first, renamed = sample_inputs()[:2], [InputFile("renamed.pdf", sample_inputs()[0].data), sample_inputs()[1]]
+    stored_run(store, "w1", "run1", first)
+    stored_run(store, "w1", "run2", [*reversed(renamed)])  # the same bytes, another name and order: a re-run
+    stored_run(store, "w1", "run3", [*first, broken])  # one more file: not a re-run
+    stored_run(store, "w2", "run4", first)  # another workspace's history is its own
+    newest, second, oldest = store.list_runs("w1")
+    assert (oldest.rerun_of, second.rerun_of, newest.rerun_of) == ("", "run1", "")
+    assert store.list_runs("w2")[0].rerun_of == ""
+    assert (newest.status_text, newest.failed_files, oldest.status_text) == ("completed, 1 file failed", 1, "completed")
+
+
+def test_history_lists_the_brain_that_really_ran(tmp_path):
+    store = RunStore(tmp_path / "h.db")
+    files = sample_inputs()[:1]
+    store.start_run("w1", "run1", "llm", "fake-model", files)
+    result = Agent(brain_for(LLMConfig(base_url="http://127.0.0.1:9/v1", model="fake-model", timeout=1,
+                                       max_retries=1, backoff=0.01))).run(files)  # nothing listens there
+    store.finish_run("run1", result)
+    (record,) = store.list_runs("w1")
+    assert record.brain.startswith("offline (LLM fell back: LLM endpoint") and "Connection error" in record.brain
 
 
 def test_same_bytes_are_served_from_the_cache(tmp_path):
@@ -280,7 +306,8 @@ SERVER = """
 import json, sys
 from pathlib import Path
 from agent.models import InputFile
-from agent.run.loop import Agent
+from agent.run.llm import LLMConfig
+from agent.run.loop import Agent, brain_for
 from agent.store.runs import RunStore
 database, run_id, paths, last = json.loads(sys.argv[1])
 files = [InputFile(Path(path).name, Path(path).read_bytes()) for path in paths]
