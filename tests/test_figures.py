@@ -180,6 +180,9 @@ def test_pelosis_options_are_labelled_by_ticker_with_sold_and_bought_apart() -> 
     assert set(bought.marker.symbol) == {"triangle-up"}  # calls, LEAPS: filled
     assert sorted(zip(sold.text, sold.y)) == [("AAPL", 145.0), ("AMZN", 1600.0), ("AMZN", 1700.0)]
     assert set(sold.marker.symbol) == {"triangle-up-open"}  # calls, short-dated: hollow
+    # one expiry's labels alternate above and below, from the highest strike down, so they do not overprint
+    assert dict(zip(bought.text, bought.textposition)) == {"PYPL": "top center", "AXP": "bottom center"}
+    assert dict(zip(sold.y, sold.textposition)) == {1700.0: "top center", 1600.0: "bottom center", 145.0: "top center"}
     amzn = next(text for text in sold.hovertext if "$1700" in text)
     assert amzn == ("<b>AMZN call $1700</b>, expiring 2020-01-17 (short-dated)<br>2020-01-16 Sell: Amazon.com, Inc. "
                     "(call $1700, expiring 2020-01-17), $250,001 - $500,000, Hon. Nancy Pelosi (spouse)")

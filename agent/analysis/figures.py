@@ -242,6 +242,10 @@ def option_positions_figure(transactions: pd.DataFrame) -> Chart:
                      "trade date")
     points = _stacked(drawn.assign(is_leaps=drawn["days_to_expiry"] >= LEAPS_MIN_DAYS),
                       ["side", "position", "option_type", "option_strike", "expires_on", "is_leaps"])
+    # Labels of one expiry alternate above and below their markers, from the highest strike down, so near strikes'
+    # tickers do not print over each other.
+    from_the_top = points.groupby("expires_on")["option_strike"].rank(method="first", ascending=False)
+    points["label_at"] = ["top center" if rank % 2 else "bottom center" for rank in from_the_top]
     figure = go.Figure()
     for side, (name, color) in OPTION_SIDES.items():
         rows = points[points["side"] == side]
@@ -253,7 +257,7 @@ def option_positions_figure(transactions: pd.DataFrame) -> Chart:
             x=rows["expires_on"], y=rows["option_strike"], mode="markers+text", name=name,
             text=[f"{position} {_count_label(count)}".strip() for position, count in zip(rows["position"],
                                                                                         rows["count"])],
-            textposition="top center",
+            textposition=list(rows["label_at"]),
             marker={"size": 13, "color": color, "symbol": symbols, "line": {"width": 2, "color": color}},
             hovertext=[f"<b>{position} {kind} ${strike:g}</b>, expiring {expiry:%Y-%m-%d} "
                        f"({'LEAPS' if leaps else 'short-dated'})<br>{lines}"
