@@ -150,14 +150,16 @@ def test_run_writes_the_csv_the_report_and_the_trace(tmp_path):
     assert sum(1 for line in transaction_lines.splitlines() if line.startswith(("| 20016961 ", "| 17cb92a5"))) == 16
     assert "a blank owner is the filer" in report
     assert "### Hon. Nancy Pelosi (House, CA12)" in report
-    assert "- Filing 20016961 (20016961.pdf): signed 2020-07-20, trades from 2020-01-16 to 2020-06-24" in report
+    assert "- Filing 20016961 (20016961.pdf): signed 2020-07-20, traded 2020-01-16 to 2020-06-24" in report
     assert "### Ron L Wyden (Senate)" in report
     assert "report for 2017-07-06, filed 2017-07-06" in report
     checks = report.split("## Checks")[1]
-    assert "- **20016961.pdf**: ok\n  - grounding: passed, every value of 9 row(s) found on its page" in checks
-    assert f"- **{senate.name}**: ok\n  - grounding: passed, every value of 7 row(s) found on its page" in checks
-    # the profile is applied: options are avoided, and these filings trade them
-    assert "Options" in report.split("## Trading style")[1]
+    grounded = "  - grounding: passed, every value of {} row(s) found on its page"
+    assert f"- **20016961.pdf**: read cleanly\n{grounded.format(9)}" in checks
+    assert f"- **{senate.name}**: read cleanly\n{grounded.format(7)}" in checks
+    # the profile is applied: these filings trade options, which it avoids, and hold a position above 20%
+    fit = report.split("## Trading style")[1].split("### What the filings show")[0]
+    assert "**No options: does not fit.**" in fit and "**Position size: " in fit
 
 
 @pytest.mark.shared

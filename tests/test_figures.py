@@ -201,7 +201,7 @@ def test_every_trade_of_a_real_filing_is_in_a_hover_of_trades_over_time() -> Non
 
 @pytest.mark.shared
 def test_trades_of_one_day_get_an_axis_in_days() -> None:
-    """20021837: all five trades on 2022-09-16, the three options expiring that day: no axis of hours."""
+    """20021837: all four trades on 2022-09-16, the three options expiring that day: no axis of hours."""
     transactions = real_frame("20021837")
     for chart in (trades_over_time_figure(transactions), option_positions_figure(transactions)):
         axis = chart.figure.layout.xaxis

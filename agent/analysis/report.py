@@ -13,7 +13,7 @@ from agent.analysis.metrics import compute_metrics
 from agent.analysis.summary import summary_text
 from agent.models import FileOutcome, Filing
 from agent.run.events import Check, Event
-from agent.run.summary import run_summary
+from agent.run.summary import STATUS_WORDS, run_summary
 
 TRANSACTION_COLUMNS = ("filing_id", "owner", "asset_name", "ticker", "asset_type", "transaction_type",
                        "transaction_date", "notification_date", "amount", "page", "checks")
@@ -55,22 +55,25 @@ def _filing_line(outcome: FileOutcome, filing: Filing) -> str:
         dates = [f"signed {filing.signed_date or '(not printed)'}"]
     traded = sorted(row.transaction_date for row in filing.transactions if row.transaction_date)
     if traded:
-        dates.append(f"trades from {traded[0]} to {traded[-1]}")
+        dates.append(f"traded on {traded[0]}" if traded[0] == traded[-1] else f"traded {traded[0]} to {traded[-1]}")
     return (f"- Filing {filing.filing_id or '(no ID printed)'} ({outcome.source_file}): {', '.join(dates)}; "
-            f"{outcome.rows} row(s), {outcome.flagged_rows} flagged, {outcome.status.replace('_', ' ')}")
+            f"{outcome.rows} row(s), {outcome.flagged_rows} flagged, {STATUS_WORDS[outcome.status]}")
 
 
 def filer_lines(outcomes: Sequence[FileOutcome]) -> list[str]:
     """Each filer (name, chamber, state or district) with the filings read from them."""
     by_filer: dict[tuple[str, str, str], list[str]] = {}
+    unread = []
     for outcome in outcomes:
-        if filing := outcome.filing:
+        filing = outcome.filing
+        if filing is None or outcome.status == "needs_ocr":  # a scan left unread names no filer
+            unread.append(outcome.source_file)
+        else:
             key = (filing.filer_name or "(filer not printed)", filing.chamber.capitalize(), filing.state_district)
             by_filer.setdefault(key, []).append(_filing_line(outcome, filing))
     lines = []
     for (name, chamber, district), filings in by_filer.items():
         lines += ["", f"### {name} ({chamber}{', ' + district if district else ''})", "", *filings]
-    unread = [outcome.source_file for outcome in outcomes if outcome.filing is None]
     if unread:
         lines += ["", f"Not read, so no filer is known: {', '.join(unread)} (see Checks)."]
     return lines or ["", "No filing was read."]
@@ -95,7 +98,7 @@ def check_lines(outcomes: Sequence[FileOutcome], trace: Sequence[Event]) -> list
     ran = _last_checks(trace)
     lines = []
     for outcome in outcomes:
-        lines.append(f"- **{outcome.source_file}**: {outcome.status.replace('_', ' ')}"
+        lines.append(f"- **{outcome.source_file}**: {STATUS_WORDS[outcome.status]}"
                      + (f" ({outcome.reason})" if outcome.reason else ""))
         lines += [f"  - {check.name}: {'passed' if check.passed else 'flagged'}, {check.detail}"
                   for check in ran.get(outcome.source_file, [])]
