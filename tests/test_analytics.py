@@ -15,7 +15,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.analysis.fit import FitVerdict, InvestorProfile, assess_fit
+from agent.analysis.assessment import ALL_FILERS, UNNAMED_FILER, assess, assess_per_filer
+from agent.analysis.fit import (
+    VERDICT_WORDS,
+    FitVerdict,
+    InvestorProfile,
+    assess_fit,
+    horizon_band,
+    horizon_help,
+    overall_fit,
+)
 from agent.analysis.metrics import DollarRange, RoundTrip, Tally, compute_metrics
 from agent.analysis.number_check import narrative_is_grounded, numbers_in_text
 from agent.analysis.sectors import FUND_SECTORS, GICS_SECTORS, SECTORS_CSV, UNKNOWN_SECTOR, sector_of
@@ -503,9 +512,9 @@ def _verdicts(transactions: pd.DataFrame, profile: InvestorProfile) -> dict[str,
 
 
 @pytest.mark.parametrize(("risk", "horizon", "risk_verdict", "horizon_verdict"), [
-    ("high", "long", "fits", "fits"),
-    ("medium", "medium", "partly", "partly"),
-    ("low", "short", "does not fit", "does not fit"),
+    ("high", "long", "fits", "partly"),
+    ("medium", "medium", "partly", "fits"),
+    ("low", "short", "does not fit", "partly"),
 ], ids=["high-risk-long-term", "medium-medium", "low-risk-short-term"])
 def test_options_heavy_trading_against_profiles(risk: str, horizon: str, risk_verdict: str,
                                                 horizon_verdict: str) -> None:
@@ -516,22 +525,26 @@ def test_options_heavy_trading_against_profiles(risk: str, horizon: str, risk_ve
     assert verdicts["risk"].reasons[0] == ("99% of volume is options (2 calls, 0 puts; median 400 days to expiry at "
                                            "purchase): leveraged, +2 risk points.")
     assert verdicts["risk"].reasons[-1].startswith("Risk score 3 of 4 reads as high risk")
+    # 400 days to expiry is 1 to 5 years: medium by HORIZON_BANDS, the table the page's help prints.
     assert verdicts["horizon"].reasons[0] == ("Options bought a median 400 days before expiry (2 LEAPS, "
-                                              "0 short-dated): long horizon.")
+                                              "0 short-dated): medium horizon (1 to 5 years).")
 
 
 def test_risk_reason_names_the_profile_it_suits() -> None:
     reasons = _verdicts(OPTIONS_HEAVY, InvestorProfile("low", "long"))["risk"].reasons
-    assert reasons[-1] == "Risk score 3 of 4 reads as high risk: suits a high-risk profile, not a low-risk one."
+    assert reasons[-1] == "Risk score 3 of 4 reads as high risk: 2 levels above a low-risk profile, so it does not fit."
 
 
 def test_plain_stock_round_trips_read_as_low_risk_short_horizon() -> None:
-    tickers = ["AAPL", "MSFT", "JPM", "XOM", "PFE"]
+    tickers = ["AAPL", "MSFT", "JPM", "XOM", "PFE", "KO", "PEP", "WMT", "HD", "UNH", "V"]  # top 5 hold 5/11
     rows = [_trade(side, traded, ticker)
             for ticker in tickers for side, traded in (("P", "2024-01-01"), ("S", "2024-02-01"))]
     verdicts = _verdicts(frame(*rows), InvestorProfile("low", "short"))
     assert (verdicts["risk"].verdict, verdicts["horizon"].verdict) == ("fits", "fits")
-    assert verdicts["horizon"].reasons[0] == "5 round trips with a median 31 days from purchase to sale: short horizon."
+    assert verdicts["horizon"].reasons[0] == ("11 round trips with a median 31 days from purchase to sale: short "
+                                              "horizon (under 1 year).")
+    assert verdicts["risk"].reasons[1] == ("Ticker HHI 0.09, the top 5 positions holding 45% of volume: spread out (an "
+                                           "HHI under 0.25 and under 50% of volume in the top 5), +0 risk points.")
 
 
 @pytest.mark.parametrize(("transactions", "profile", "dimension", "verdict"), [
@@ -540,7 +553,7 @@ def test_plain_stock_round_trips_read_as_low_risk_short_horizon() -> None:
     (frame(option("NVDA", "call", "2024-01-10", "2025-02-13", 100.0), *[{"ticker": "AAPL", "amount": LARGE}] * 2),
      InvestorProfile("high", "long", no_options=True), "no options", "partly"),
     (OPTIONS_HEAVY, InvestorProfile("high", "long", max_position_share=0.5), "position size", "does not fit"),
-    (OPTIONS_HEAVY, InvestorProfile("high", "long", max_position_share=0.95), "position size", "partly"),
+    (OPTIONS_HEAVY, InvestorProfile("high", "long", max_position_share=0.95), "position size", "does not fit"),
     (OPTIONS_HEAVY, InvestorProfile("high", "long", max_position_share=1.0), "position size", "fits"),
     (OPTIONS_HEAVY, InvestorProfile("high", "long", avoid_sectors=("information technology",)), "avoided sectors",
      "does not fit"),
@@ -550,7 +563,7 @@ def test_plain_stock_round_trips_read_as_low_risk_short_horizon() -> None:
     (frame({"ticker": "AAPL"}, {"ticker": "JPM"}), InvestorProfile("high", "long", max_sector_share=0.5),
      "sector concentration", "fits"),
     (frame({"ticker": "AAPL"}, {"ticker": "JPM"}), InvestorProfile("high", "long", max_sector_share=0.45),
-     "sector concentration", "partly"),
+     "sector concentration", "does not fit"),
     (OPTIONS_HEAVY, InvestorProfile("high", "long", max_sector_share=0.3), "sector concentration", "does not fit"),
 ], ids=["options-excluded", "no-options-present", "few-options-skippable", "position-over-limit",
         "position-just-over-limit", "position-at-limit", "avoided-sector-traded", "avoided-sector-absent",
@@ -564,14 +577,96 @@ def test_constraint_reasons_carry_their_numbers() -> None:
     verdicts = _verdicts(OPTIONS_HEAVY, InvestorProfile("high", "long", max_position_share=0.5,
                                                         avoid_sectors=("Information Technology",)))
     assert verdicts["position size"].reasons == (
-        "The largest position, NVDA, is 99% of volume; the profile's limit is 50%.",)
+        "The largest position, NVDA, is 99% of volume, 49 percentage points over the profile's 50% limit.",)
     assert verdicts["avoided sectors"].reasons == (
-        "The avoided sectors (Information Technology) make up 100% of volume (3 trades).",)
+        "The avoided sectors (Information Technology) make up 100% of volume (3 trades); more than 10% of volume is "
+        "too much to skip, so it does not fit.",)
 
 
 def test_no_readable_amount_leaves_risk_undecided() -> None:
     verdict = _verdicts(frame({"amount": ""}), InvestorProfile("low", "short"))["risk"]
     assert verdict.verdict == "partly" and "cannot be judged" in verdict.reasons[0]
+
+
+@pytest.mark.parametrize(("days", "horizon"), [(0, "short"), (364, "short"), (365, "medium"), (924, "medium"),
+                                             (1824, "medium"), (1825, "long")])
+def test_horizon_bands_are_the_pages_help(days: int, horizon: str) -> None:
+    band = horizon_band(days)
+    assert band.horizon == horizon
+    assert f"{horizon}: held {band.span}" in horizon_help()  # the help the page shows is this table
+
+
+@pytest.mark.parametrize(("held_days", "wanted", "verdict", "ending"), [
+    (924, "long", "partly", "Overall a medium horizon, 1 step from a long-term profile: it partly fits."),
+    (2000, "short", "does not fit", "Overall a long horizon, 2 steps from a short-term profile: it does not fit."),
+    (2000, "long", "fits", "Overall a long horizon, the horizon of a long-term profile: it fits."),
+], ids=["two-and-a-half-years-is-medium", "over-five-years-is-long", "long-fits-long"])
+def test_horizon_words_follow_the_verdict(held_days: int, wanted: str, verdict: str, ending: str) -> None:
+    sold = (date(2020, 1, 2) + timedelta(days=held_days)).isoformat()
+    horizon = _verdicts(frame(_trade("P", "2020-01-02"), _trade("S", sold)), InvestorProfile("high", wanted))["horizon"]
+    assert (horizon.verdict, horizon.reasons[-1]) == (verdict, ending)
+    assert horizon.heading == f"Horizon: {VERDICT_WORDS[horizon.verdict]}."
+
+
+@pytest.mark.parametrize(("positions", "word"), [(10, "concentrated"), (11, "spread out")])
+def test_concentration_word_follows_the_top_share_it_shows(positions: int, word: str) -> None:
+    # n equal positions: HHI 1/n, under 0.25 either way; the top 5 hold 50% of 10, 45% of 11.
+    tickers = [f"T{number}" for number in range(positions)]
+    risk = _verdicts(frame(*[{"ticker": ticker} for ticker in tickers]), InvestorProfile("high", "long"))["risk"]
+    top = "50%" if positions == 10 else "45%"
+    assert f"the top 5 positions holding {top} of volume: {word} (" in risk.reasons[1]
+
+
+def _verdict(dimension: str, verdict: str) -> FitVerdict:
+    return FitVerdict(dimension, verdict, ("A reason.",), f"{dimension} is {verdict}")
+
+
+@pytest.mark.parametrize(("verdicts", "overall", "deciding"), [
+    ([("risk", "fits"), ("horizon", "partly"), ("position size", "does not fit")], "does not fit", ["position size"]),
+    ([("risk", "partly"), ("horizon", "partly"), ("no options", "fits")], "partly", ["risk", "horizon"]),
+    ([("risk", "fits"), ("horizon", "fits")], "fits", ["risk", "horizon"]),
+], ids=["any-does-not-fit", "else-any-partly", "all-fit"])
+def test_overall_answer_follows_the_worst_dimension(verdicts: list[tuple[str, str]], overall: str,
+                                                    deciding: list[str]) -> None:
+    answer = overall_fit([_verdict(*pair) for pair in verdicts], InvestorProfile("high", "long"))
+    assert (answer.verdict, list(answer.deciding)) == (overall, deciding)
+    because = " and ".join(f"{name} is {overall}" for name in deciding)
+    assert answer.sentence == (f"Copying these trades {VERDICT_WORDS[answer.verdict]} a high-risk, long-term "
+                               f"investor, because {because}.")
+
+
+# Two NVDA LEAPS calls (98% of volume) and an AAPL round trip of 30 days.
+OPTIONS_AND_A_STOCK_ROUND_TRIP = frame(
+    option("NVDA", "call", "2024-01-10", "2025-02-13", 100.0, amount=LARGE),
+    option("NVDA", "call", "2024-01-10", "2025-02-13", 120.0, amount=LARGE),
+    _trade("P", "2024-01-02", amount=MID), _trade("S", "2024-02-01", amount=MID),
+)
+
+
+@pytest.mark.parametrize(("transactions", "profile", "overall", "subsets"), [
+    (OPTIONS_AND_A_STOCK_ROUND_TRIP, InvestorProfile("medium", "short", no_options=True), "does not fit",
+     ["Without the 2 option trades (92% of volume), the rest would fit."]),
+    (OPTIONS_HEAVY, InvestorProfile("high", "long", no_options=True), "does not fit",
+     ["Without the 2 option trades (99% of volume), the rest would partly fit (it still partly fits on horizon)."]),
+    (OPTIONS_HEAVY, InvestorProfile("high", "long"), "partly", []),
+    (frame({"ticker": "AAPL", "amount": LARGE}, {"ticker": "MSFT", "amount": LARGE}, {"ticker": "JPM"}),
+     InvestorProfile("high", "short", max_position_share=0.4), "does not fit", []),
+], ids=["stock-alone-fits", "stock-alone-partly-fits", "nothing-to-set-aside", "rest-still-over-the-limit"])
+def test_subsets_are_named_only_when_they_change_the_answer(transactions: pd.DataFrame, profile: InvestorProfile,
+                                                            overall: str, subsets: list[str]) -> None:
+    assessment = assess(transactions, profile)
+    assert assessment.overall.verdict == overall
+    assert [subset.sentence for subset in assessment.subsets] == subsets
+
+
+def test_fit_per_filer() -> None:
+    rows = frame({"filer_name": "Hon. B", "ticker": "AAPL"}, {"filer_name": "Hon. A", "ticker": "MSFT"},
+                 {"filer_name": "Hon. B", "ticker": "JPM"}, {"filer_name": "", "ticker": "XOM"})
+    per_filer = assess_per_filer(rows, InvestorProfile("low", "short"))
+    assert [(fit.label, fit.metrics.coverage.trades) for fit in per_filer] == [
+        ("Hon. A", 1), ("Hon. B", 2), (UNNAMED_FILER, 1)]
+    assert per_filer[1].metrics == compute_metrics(rows[rows["filer_name"] == "Hon. B"])
+    assert assess(rows, InvestorProfile("low", "short")).label == ALL_FILERS
 
 
 # --- summary and grounding -----------------------------------------------------------------------

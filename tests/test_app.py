@@ -9,7 +9,6 @@ from agent.models import InputFile
 from agent.run.loop import Agent
 from agent.store.runs import RunStore
 from tests.conftest import ROOT, SAMPLES
-from tests.fake_openai import text
 from tests.test_store import store_of_a_process_that_ended
 
 WORKSPACE = "a" * 32
@@ -122,57 +121,6 @@ def test_charts_follow_the_filters(app):
     assert "25 of 25 transactions" in texts(app)
     app.multiselect(key="filter_owner").set_value(["SP"]).run()
     assert "14 of 25 transactions" in texts(app)  # 14 spouse rows in samples/expected.json
-
-
-def test_risk_profile_verdicts_and_remembered_profile(app, tmp_path):
-    seeded(app).run()
-    app.switch_page("pages/risk_profile_page.py").run()
-    assert not app.exception
-    app.select_slider[0].set_value("high")
-    app.select_slider[1].set_value("long")
-    app.checkbox[0].check()
-    app.button[0].click().run()  # the form's submit button
-    assert not app.exception
-    # The samples' 6 option trades are 6% of volume: within the 10% an exclusion tolerates, so partly.
-    assert "**No options: partly.** 6 option trades, 6% of volume; the profile excludes options." in [
-        warning.value for warning in app.warning]
-    assert "not investment advice" in texts(app)
-    stored = RunStore(tmp_path / "history.sqlite3").load_profile(WORKSPACE)
-    assert stored["risk_tolerance"] == "high" and stored["horizon"] == "long" and stored["no_options"] is True
-
-
-LLM_SUMMARY = "The filer trades large technology companies, mostly through the spouse's account."
-
-
-def with_fake_llm(app: AppTest, server) -> AppTest:
-    """The sidebar's LLM settings, as a user would type them, pointing at the fake server."""
-    app.session_state["llm_use"] = True
-    app.session_state["llm_base_url"] = server.base_url
-    app.session_state["llm_model"] = "fake-model"
-    app.session_state["llm_api_key"] = "sk-test-0123456789abcdefghij"
-    return app
-
-
-@pytest.mark.parametrize("change", ["profile", "filters"])
-def test_llm_narrative_is_shown_only_for_the_inputs_it_was_written_from(app, fake_llm, change):
-    fake_llm.queue(text(LLM_SUMMARY))
-    with_fake_llm(seeded(app), fake_llm).run()
-    app.switch_page("pages/risk_profile_page.py").run()
-    next(b for b in app.button if b.label == "Write the summary with the LLM").click().run()
-    assert not app.exception
-    assert LLM_SUMMARY in texts(app)
-    app.run()  # nothing changed: the narrative still belongs to what is shown
-    assert LLM_SUMMARY in texts(app)
-    if change == "profile":
-        app.select_slider[0].set_value("low")
-        next(b for b in app.button if b.label == "Assess the fit").click().run()
-    else:
-        app.multiselect(key="filter_owner").set_value(["SP"]).run()
-    assert not app.exception
-    assert LLM_SUMMARY not in texts(app)
-    assert "written for other rows or another profile" in texts(app)
-    assert "not investment advice" in texts(app)  # the computed summary of what is shown now
-    assert "Write the summary with the LLM" in [button.label for button in app.button]
 
 
 def test_history_lists_reopens_and_deletes(app):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.analysis.assessment import assess
 from agent.analysis.fit import InvestorProfile, assess_fit
 from agent.analysis.metrics import compute_metrics
 from agent.analysis.narrative import write_narrative
@@ -47,3 +48,18 @@ def test_endpoint_failure_falls_back(fake_llm):
     fake_llm.queue(*[error(500, "down")] * 3)
     narrative = write_narrative(metrics, verdicts, OpenAIChat(llm_config_for(fake_llm)))
     assert narrative.source == "offline" and "could not write it" in narrative.note
+
+
+def test_overall_answer_and_subsets_lead_the_facts_and_are_grounded(fake_llm):
+    frame = to_dataframe([extract_path(path).filing for path in sorted(SAMPLES.glob("sample_ptr_*.pdf"))])
+    fit = assess(frame, InvestorProfile("medium", "medium", avoid_sectors=("Communication Services",)))
+    # GOOGL, the samples' one Communication Services trade, is 44% of volume: set aside, the rest partly fits.
+    assert [subset.sentence for subset in fit.subsets] == [
+        "Without the 1 trade in Communication Services (44% of volume), the rest would partly fit (it still partly "
+        "fits on horizon)."]
+    fake_llm.queue(text(f"{fit.overall.sentence} {fit.subsets[0].sentence}"))
+    narrative = write_narrative(fit.metrics, fit.verdicts, OpenAIChat(llm_config_for(fake_llm)), fit.overall,
+                                fit.subsets)
+    assert narrative.source == "llm" and narrative.text.startswith("Copying these trades does not fit")
+    facts = fake_llm.requests[0].body["messages"][1]["content"].splitlines()
+    assert facts[:2] == [f"- Overall: {fit.overall.sentence}", f"- {fit.subsets[0].sentence}"]

@@ -1,4 +1,5 @@
-"""Golden risk summaries: two real Pelosi filings and the bundled samples, each read by hand against its rows.
+"""Golden risk summaries: real Pelosi filings (one, another, and the two together, whose round trips run from 2020
+to 2022) and the bundled samples, each read by hand against its rows.
 
 To redraft after a deliberate change: `python -m tests.test_summaries`, then read every number again.
 """
@@ -10,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.analysis.fit import InvestorProfile, assess_fit
-from agent.analysis.metrics import compute_metrics
-from agent.analysis.summary import summary_text
+from agent.analysis.assessment import assess
+from agent.analysis.fit import InvestorProfile
+from agent.analysis.summary import assessment_text
 from agent.export import to_dataframe
 from agent.run.extract import extract_path
 from tests.conftest import SAMPLES, SHARED_FILINGS, filing_path
@@ -22,6 +23,8 @@ CASES = {
     "pelosi-20016961-high-long": (lambda: [filing_path("20016961")], InvestorProfile("high", "long")),
     "pelosi-20022260-low-short": (lambda: [filing_path("20022260")],
                                   InvestorProfile("low", "short", no_options=True, max_position_share=0.2)),
+    "pelosi-20016961-20022260-high-long": (lambda: [filing_path("20016961"), filing_path("20022260")],
+                                           InvestorProfile("high", "long", max_position_share=0.2)),
     "samples-medium-medium": (lambda: sorted(SAMPLES.glob("sample_ptr_*.pdf")),
                               InvestorProfile("medium", "medium", avoid_sectors=("Energy",), max_sector_share=0.5)),
 }
@@ -30,8 +33,7 @@ CASES = {
 def summary_for(name: str) -> str:
     paths, profile = CASES[name]
     frame = to_dataframe([extract_path(path).filing for path in paths()])
-    metrics = compute_metrics(frame)
-    return summary_text(metrics, assess_fit(metrics, profile)) + "\n"
+    return assessment_text(assess(frame, profile)) + "\n"
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.shared) if "pelosi" in n else n for n in CASES])
