@@ -17,7 +17,8 @@ def download_buttons(result: RunResult, profile: InvestorProfile | None, name: s
     columns = st.columns(3)
     columns[0].download_button("Download CSV", filings_csv(result.filings), f"{name}-transactions.csv", "text/csv",
                                width="stretch", key=f"{name}-csv", help="Every transaction of the run.")
-    report = markdown_report(result.outcomes, to_dataframe(result.filings), profile, result.outcome)
+    report = markdown_report(result.outcomes, to_dataframe(result.filings), profile, result.outcome,
+                             trace=result.events)
     columns[1].download_button("Download report (Markdown)", report, f"{name}-report.md", "text/markdown",
                                width="stretch", key=f"{name}-report",
                                help="The run, the transactions, the trading style and its fit for your saved "
