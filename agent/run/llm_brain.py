@@ -21,7 +21,7 @@ from agent.errors import LLMError
 from agent.run.brain import FINISH, WAIT, Decision, FileState, HandOver, Steps
 from agent.run.critic import MAX_CRITIC_ROWS, llm_review, rule_based_review
 from agent.run.degenerate import DegenerateReply
-from agent.run.events import ErrorEvent, Event, Plan, ThoughtDelta
+from agent.run.events import ErrorEvent, Event, Plan, Thought, ThoughtDelta
 from agent.run.llm import CallTimedOut, ChatModel, ChatReply, JSONObject, LLMConfig, Message, Retry, ToolsUnsupported
 from agent.run.offline_brain import OfflineBrain, standard_step
 from agent.run.replies import StepDecision, claims_an_error, plan_problem
@@ -93,15 +93,22 @@ class LLMBrain:
              tools: list[JSONObject] | None = None,
              response_format: JSONObject | None = None) -> Generator[Event, None, ChatReply]:
         reply: ChatReply | None = None
-        for item in self.llm.stream(messages, tools=tools, response_format=response_format, max_tokens=max_tokens,
-                                    time_limit=ctx.llm_time_limit()):
-            if isinstance(item, str):
-                yield ThoughtDelta(file=file, text=item)
-            elif isinstance(item, Retry):
-                yield ErrorEvent(file=file, message=f"LLM call failed ({item.reason}); retry {item.attempt} in "
-                                 f"{item.wait:.1f} s", recoverable=True)
-            else:
-                reply = item
+        time_limit = ctx.llm_time_limit()
+        if time_limit <= 0:
+            raise CallTimedOut("the run's time budget ran out before the LLM call")
+        try:
+            for item in self.llm.stream(messages, tools=tools, response_format=response_format,
+                                        max_tokens=max_tokens, time_limit=time_limit):
+                if isinstance(item, str):
+                    yield ThoughtDelta(file=file, text=item)
+                elif isinstance(item, Retry):
+                    yield ErrorEvent(file=file, message=f"LLM call failed ({item.reason}); retry {item.attempt} in "
+                                     f"{item.wait:.1f} s", recoverable=True)
+                else:
+                    reply = item
+        except ONE_STEP_FAILURES:
+            self.calls += 1  # the model answered (degenerately, or too slowly): the call cost
+            raise
         self.calls += 1
         if reply is None:  # a ChatModel always ends with its reply; one that does not is broken
             raise LLMError("the LLM client ended without a reply")
@@ -118,6 +125,11 @@ class LLMBrain:
     def plan(self, ctx: RunContext) -> Generator[Event, None, Plan]:
         fallback = yield from self.offline.plan(ctx)
         if self.failed:
+            return fallback
+        try:
+            yield Thought(text=self.llm.capabilities().describe())  # the trace names what the endpoint supports
+        except LLMError as exc:
+            yield self._fall_back("", exc)
             return fallback
         listing = "\n".join(f"- {name} ({len(item.data):,} bytes)" for name, item in ctx.files.items())
         prompt = (f"Files in this run:\n{listing}\nThe tools available: {', '.join(REGISTRY.tools)}. The "
@@ -150,7 +162,7 @@ class LLMBrain:
         if isinstance(step, Decision):
             return step
         if not state.model_turns:
-            return Decision(f"Only the LLM can go on with {state.file} ({step.why}).", WAIT)
+            return Decision("", WAIT)  # the loop says why the file waits (model_work)
         try:
             decision = yield from self._react_step(ctx, state)
         except LLMError as exc:

@@ -311,6 +311,8 @@ def extract_with_llm(ctx: RunContext, file: str, page: int) -> ToolResult:
         raise ToolError(f"{file} has pages 1 to {len(document.pages)}; there is no page {page}")
     filing = ctx.filings.setdefault(file, Filing(file, document.sha256, len(document.pages), layout="unknown"))
     form = form_for(document, ctx.formats.get(file))
+    if ctx.llm_time_limit() <= 0:
+        raise ToolError("the run's time budget ran out before the LLM could read the page")
     result = extract_rows_with_llm(ctx.llm, document, page, first_row_number=len(filing.transactions) + 1,
                                    form=form, time_limit=ctx.llm_time_limit())
     ctx.llm_calls += result.calls
