@@ -24,12 +24,14 @@ are answered by the profile, never from the queue, and recorded in `probe_reques
 - `openai` (the default): the OpenAI API; everything supported.
 - `llama_cpp_python`: llama-cpp-python's `llama_cpp.server` with `--chat_format
   chatml-function-calling`. Tools reach the prompt only when the request names
-  `tool_choice`; streamed `"auto"` tool choice is refused with HTTP 500 "Automatic streaming
-  tool choice is not supported" (llama_cpp/llama_chat_format.py,
-  chatml_function_calling); `response_format` accepts only `text` and `json_object`
-  (llama_cpp/server/types.py), and its route handler turns the validation error into HTTP
-  500 with the error list as the message (llama_cpp/server/errors.py, RouteErrorHandler);
-  usage only in non-streamed replies (abetlen/llama-cpp-python#1082, #1640).
+  `tool_choice`; streamed `"auto"` tool choice raises "Automatic streaming tool choice is
+  not supported" (llama_cpp/llama_chat_format.py, chatml_function_calling) inside the
+  event stream, so the client gets 200, an empty stream and a closed connection;
+  `response_format` accepts only `text` and `json_object` (llama_cpp/llama_types.py), and
+  the route handler sends the validation error as HTTP 500 with the error list and a
+  traceback line as the message (llama_cpp/server/errors.py, RouteErrorHandler); usage only
+  in non-streamed replies (abetlen/llama-cpp-python#1082, #1640). All of it as
+  llama-cpp-python 0.3.36 answered, with SmolLM2-135M-Instruct.
 - `llama_server`: llama.cpp's `llama-server` (tools/server/README.md, "POST
   /v1/chat/completions"): `response_format` `json_object` and `json_schema` are
   schema-constrained; tools, streamed too, need `--jinja` (docs/function-calling.md), and
@@ -58,6 +60,7 @@ import contextlib
 import itertools
 import json
 import socket
+import struct
 import sys
 import threading
 import time
@@ -232,12 +235,21 @@ Body = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class HangUp:
+    """200 with an event stream that ends at once, no event in it, and the connection broken behind it (the next
+    request on it is reset): what llama-cpp-python 0.3.36 does when the generation fails after the response began."""
+
+
+HANG_UP = HangUp()
+
+
+@dataclass(frozen=True)
 class ServerProfile:
     """How one OpenAI-compatible server treats the request shapes servers disagree on (see the module doc)."""
 
     name: str
-    refuse: Callable[[Body], ErrorReply | None] = lambda body: None
-    """The error the server answers a request shape it does not take with, or None."""
+    refuse: Callable[[Body], ErrorReply | HangUp | None] = lambda body: None
+    """How the server answers a request shape it does not take (an error, or hanging up), or None."""
     tools_reach_model: Callable[[Body], bool] = lambda body: True
     """False where the server leaves the request's tools out of the prompt: the model then answers in prose."""
     stream_usage: bool = True
@@ -256,15 +268,17 @@ def _has_tools(body: Body) -> bool:
     return bool(body.get("tools"))
 
 
-def _llama_cpp_python_refuses(body: Body) -> ErrorReply | None:
+def _llama_cpp_python_refuses(body: Body) -> ErrorReply | HangUp | None:
     if _format_type(body) not in (None, "text", "json_object"):
         # FastAPI's validation error, caught by the server's RouteErrorHandler and sent as a 500 with its text.
         detail = {"type": "literal_error", "loc": ("body", "response_format", "type"),
                   "msg": "Input should be 'text' or 'json_object'", "input": _format_type(body),
                   "ctx": {"expected": "'text' or 'json_object'"}}
-        return ErrorReply(500, f"1 validation error:\n  {detail}", "internal_server_error", None)
+        where = '  File "/srv/venv/lib/python3.11/site-packages/llama_cpp/server/app.py", line 376, in ' \
+                "create_chat_completion\n    POST /v1/chat/completions"
+        return ErrorReply(500, f"1 validation error:\n  {detail}\n\n{where}", "internal_server_error", None)
     if body.get("stream") and _has_tools(body) and body.get("tool_choice") == "auto":
-        return ErrorReply(500, "Automatic streaming tool choice is not supported", "internal_server_error", None)
+        return HANG_UP  # its "Automatic streaming tool choice is not supported" raises inside the event stream
     return None
 
 
@@ -476,8 +490,14 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._not_found(request)
 
+    _hung_up = False
+
     def do_POST(self) -> None:
         raw_body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self._hung_up:  # the next request on a connection the server broke is reset, unanswered
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
         request = self._record(body=json.loads(raw_body) if raw_body else None)
         if request.path != "/v1/chat/completions":
             self._not_found(request)
@@ -504,7 +524,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.fake._record_unexpected(request)
         self._send_error(error(404, f"fake server: no route for {request.method} {request.path}"))
 
-    def _answer(self, reply: Reply, request_body: Body) -> None:
+    def _answer(self, reply: Reply | HangUp, request_body: Body) -> None:
         fake = self.server.fake
         while isinstance(reply, DelayReply):
             if fake._closing.wait(reply.seconds):
@@ -513,6 +533,11 @@ class _Handler(BaseHTTPRequestHandler):
             reply = reply.then
         if isinstance(reply, ErrorReply):
             self._send_error(reply)
+            return
+        if isinstance(reply, HangUp):
+            self._start_stream()
+            self.wfile.write(b"0\r\n\r\n")
+            self._hung_up = True  # the connection is broken now, but the client does not know it yet
             return
         if isinstance(reply, EndlessReply):
             self._send_endless(reply, request_body)

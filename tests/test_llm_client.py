@@ -51,7 +51,7 @@ PROFILE_IDS = ["openai", "llama_cpp_python", "llama_server", "llama_server-no-ji
                "vllm", "vllm-no-auto-tool-choice"]
 # What each refusing server said, in one line, as the probe keeps it for the trace.
 REFUSALS = {
-    "llama_cpp_python": ["streamed tool calls: 500 Automatic streaming tool choice is not supported",
+    "llama_cpp_python": ["streamed tool calls: the stream ended without an answer",
                          "json_schema: 500 Input should be 'text' or 'json_object'"],
     "llama_server-no-jinja": ["streamed tool calls, tool calls, tool calls without tool_choice: 500 tools param "
                               "requires --jinja flag"],

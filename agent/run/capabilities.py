@@ -85,6 +85,7 @@ class _Answer:
     text: str = ""
     tool_names: tuple[str, ...] = ()
     usage: bool = False
+    finished: bool = True  # False: a stream that ended without a finish reason, i.e. without an answer
 
 
 @dataclass
@@ -125,7 +126,11 @@ class _Probe:
     def _ask(self, what: str, messages: list[dict[str, str]], *, stream: bool, tools: bool = False,
              tool_choice: bool = True, response_format: dict[str, Any] | None = None) -> _Answer | None:
         try:
-            return self._request(messages, stream, tools, tool_choice, response_format)
+            answer = self._request(messages, stream, tools, tool_choice, response_format)
+            if not answer.finished:
+                self.refusals.setdefault("the stream ended without an answer", []).append(what)
+                return None
+            return answer
         except openai.APIStatusError as exc:
             if exc.status_code in _NOT_ANSWERS:
                 raise
@@ -140,8 +145,11 @@ class _Probe:
 
     def _request(self, messages: list[dict[str, str]], stream: bool, tools: bool, tool_choice: bool,
                  response_format: dict[str, Any] | None) -> _Answer:
+        # Each probe on a connection of its own: a server that broke off an answer (llama-cpp-python does, on a
+        # shape it refuses mid-stream) resets the connection, which the next probe must not inherit.
         options: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": 0,
-                                   "max_tokens": PROBE_MAX_TOKENS, "timeout": self.timeout}
+                                   "max_tokens": PROBE_MAX_TOKENS, "timeout": self.timeout,
+                                   "extra_headers": {"Connection": "close"}}
         if tools:
             options["tools"] = [_PROBE_TOOL]
             if tool_choice:
@@ -156,15 +164,17 @@ class _Probe:
             return _Answer(message.content or "" if message else "", names)
         if self.stream_options:
             options["stream_options"] = {"include_usage": True}
-        answer = _Answer()
+        answer = _Answer(finished=False)
         with self.client.chat.completions.create(stream=True, **options) as chunks:
             for number, chunk in enumerate(chunks):
                 answer.usage = answer.usage or chunk.usage is not None
                 for choice in chunk.choices:
+                    answer.finished = answer.finished or choice.finish_reason is not None
                     answer.text += choice.delta.content or ""
                     answer.tool_names += tuple(call.function.name for call in choice.delta.tool_calls or ()
                                                if call.function and call.function.name)
-                if number >= _PROBE_MAX_CHUNKS:
+                if number >= _PROBE_MAX_CHUNKS:  # a server that ignores max_tokens: enough has been seen
+                    answer.finished = True
                     break
         self.saw_usage = self.saw_usage or answer.usage
         return answer
