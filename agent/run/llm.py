@@ -185,6 +185,8 @@ class OpenAIChat:
         for attempt in range(1, self.config.max_retries + 2):
             try:
                 request = _Request.shaped(messages, tools, response_format, self._capabilities())
+                if call.expired():  # the first use's probe can take a small local model's whole limit
+                    raise call.timed_out("before its request was sent")
                 reply = yield from (self._streamed(request, call) if request.stream else self._whole(request, call))
                 yield reply
                 return
