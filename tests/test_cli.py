@@ -157,8 +157,12 @@ def test_run_writes_the_csv_the_report_and_the_trace(tmp_path):
     grounded = "  - grounding: passed, every value of {} row(s) found on its page"
     assert f"- **20016961.pdf**: read cleanly\n{grounded.format(9)}" in checks
     assert f"- **{senate.name}**: read cleanly\n{grounded.format(7)}" in checks
-    # the profile is applied: these filings trade options, which it avoids, and hold a position above 20%
-    fit = report.split("## Trading style")[1].split("### What the filings show")[0]
+    # the answer for the profile, per filer then combined: these filings trade options, which it avoids, and hold
+    # a position above 20%
+    fit = report.split("## Fit with this profile")[1].split("## Run")[0]
+    headings = [line for line in fit.splitlines() if line.startswith("### ")]
+    assert headings == ["### Hon. Nancy Pelosi", "### Ron L Wyden", "### All filers combined"]
+    assert fit.count("**Copying these trades ") == 3
     assert "**No options: does not fit.**" in fit and "**Position size: " in fit
 
 
@@ -240,3 +244,8 @@ def test_the_csv_is_the_apps_csv_of_the_same_rows(tmp_path):
     app_csv = to_csv(records_of_frame(to_dataframe(filings)))
     assert (tmp_path / "transactions.csv").read_bytes() == app_csv.encode("utf-8")
     assert io.StringIO(app_csv).readline().rstrip("\r\n").split(",") == list(CSV_COLUMNS)
+    # one filer: one answer, for the default profile, with no per-filer headings
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "- Risk tolerance: medium\n- Horizon: medium\n- Options: allowed\n- Largest position: no limit" in report
+    fit = report.split("## Fit with this profile")[1].split("## Run")[0]
+    assert fit.count("**Copying these trades ") == 1 and "### " not in fit

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from agent.analysis.fit import InvestorProfile, assess_fit
+from agent.analysis.assessment import FitAssessment, assess, assess_per_filer
+from agent.analysis.fit import InvestorProfile
 from agent.analysis.metrics import compute_metrics
-from agent.analysis.summary import summary_text
+from agent.analysis.summary import fit_lines, summary_text
 from agent.models import FileOutcome, Filing
 from agent.run.events import Check, Event
 from agent.run.summary import STATUS_WORDS, run_summary
@@ -42,6 +43,24 @@ def profile_lines(profile: InvestorProfile | None) -> list[str]:
             f"- Largest position: {_percent(profile.max_position_share)}",
             f"- Sectors avoided: {', '.join(profile.avoid_sectors) or 'none'}",
             f"- Largest sector: {_percent(profile.max_sector_share)}"]
+
+
+def _assessment_lines(assessment: FitAssessment) -> list[str]:
+    return fit_lines(assessment.verdicts, assessment.overall, assessment.subsets)
+
+
+def fit_section(transactions: pd.DataFrame, profile: InvestorProfile | None) -> list[str]:
+    """The answer for the profile: with several filers each one's, then all of them combined."""
+    if profile is None:
+        return []
+    lines = ["## Fit with this profile (derived from the transactions below)", ""]
+    filers = assess_per_filer(transactions, profile)
+    if len(filers) < 2:
+        return lines + _assessment_lines(assess(transactions, profile)) + [""]
+    lines += ["Each filer's trades on their own, then all of them combined.", ""]
+    for assessment in (*filers, assess(transactions, profile)):
+        lines += [f"### {assessment.label}", "", *_assessment_lines(assessment), ""]
+    return lines
 
 
 def _filing_line(outcome: FileOutcome, filing: Filing) -> str:
@@ -115,20 +134,18 @@ def check_lines(outcomes: Sequence[FileOutcome], trace: Sequence[Event]) -> list
 def markdown_report(outcomes: list[FileOutcome], transactions: pd.DataFrame, profile: InvestorProfile | None = None,
                     run_outcome: str = "completed", trace: Sequence[Event] = (),
                     made_at: datetime | None = None) -> str:
-    """The downloadable report: when and for which profile, the run, each filer, the transactions, the trading style
-    and fit, the checks. Every number in it is printed on a filing or derived from those (the derivations are named).
-    `trace` is the run's events (for the checks that ran); `made_at` defaults to now."""
+    """The downloadable report: when, for which profile and the answer for it, the run, each filer, the
+    transactions, the trading style, the checks. Every number in it is printed on a filing or derived from those
+    (the derivations are named). `trace` is the run's events (for the checks that ran); `made_at` defaults to now."""
     made = (made_at or datetime.now(UTC)).astimezone(UTC)
     lines = ["# TradeTrace report", "", f"Made {made:%Y-%m-%d %H:%M:%S} UTC.", "",
-             "## Investor profile", "", *profile_lines(profile), "",
+             "## Investor profile", "", *profile_lines(profile), "", *fit_section(transactions, profile),
              "## Run", "", run_summary(outcomes, run_outcome), "",
              "## Filers", *filer_lines(outcomes), "",
              f"## Transactions ({len(transactions)})", "", OWNER_NOTE, "",
              "| " + " | ".join(TRANSACTION_COLUMNS) + " |", "|" + "---|" * len(TRANSACTION_COLUMNS)]
     for _, row in transactions.iterrows():
         lines.append("| " + " | ".join(_cell(row[column]) for column in TRANSACTION_COLUMNS) + " |")
-    metrics = compute_metrics(transactions)
-    verdicts = assess_fit(metrics, profile) if profile else []
-    lines += ["", "## Trading style and fit (derived from the rows above)", "", summary_text(metrics, verdicts), "",
-              "## Checks", "", *check_lines(outcomes, trace)]
+    lines += ["", "## Trading style (derived from the transactions above)", "",
+              summary_text(compute_metrics(transactions)), "", "## Checks", "", *check_lines(outcomes, trace)]
     return "\n".join(lines) + "\n"
