@@ -85,7 +85,7 @@ def show_narrative(assessment: FitAssessment, number: int) -> None:
         st.caption("The LLM's summary was written for other rows or another profile, so it is not shown: "
                    "write it again for these.")
     elif narrative.note:
-        st.info(f"No LLM summary: {narrative.note}.")
+        st.info(f"No LLM summary: {narrative.note}. The computed fit and figures above stand.")
     else:
         st.markdown(narrative.text)
 

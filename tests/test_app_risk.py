@@ -171,3 +171,14 @@ def test_llm_narrative_is_shown_only_for_the_inputs_it_was_written_from(app, fak
     assert "written for other rows or another profile" in texts(app)
     assert "not investment advice" in texts(app)
     assert "Write the summary with the LLM" in [button.label for button in app.button]
+
+
+def test_an_llm_summary_with_an_invented_number_is_not_shown(app, fake_llm):
+    fake_llm.queue(text("The filer made a 37% return on options."))
+    with_fake_llm(seeded(app), fake_llm).run()
+    app.switch_page(RISK_PAGE).run()
+    next(b for b in app.button if b.label == "Write the summary with the LLM").click().run()
+    assert not app.exception
+    assert "37%" not in texts(app)
+    assert ("No LLM summary: the LLM's text used a number that is not in the metrics. The computed fit and figures "
+            "above stand.") in [info.value for info in app.info]

@@ -27,7 +27,7 @@ NARRATIVE_PROMPT = (
 class Narrative:
     text: str
     source: str  # llm | offline
-    note: str = ""  # why the offline text stands, when the LLM was asked
+    note: str = ""  # why the LLM's text is not used, when the LLM was asked (the offline text stands)
     tokens: int = 0
 
 
@@ -46,8 +46,8 @@ def write_narrative(metrics: TradingMetrics, verdicts: Sequence[FitVerdict] = ()
     try:
         reply = next(item for item in llm.stream(messages) if isinstance(item, ChatReply))
     except (LLMError, StopIteration) as exc:
-        return Narrative(offline, "offline", f"the LLM could not write it ({exc}); the computed summary stands")
+        return Narrative(offline, "offline", f"the LLM could not write it ({exc})")
     if not narrative_is_grounded(reply.content, metrics, verdicts):
-        return Narrative(offline, "offline", "the LLM's text used a number that is not in the metrics; the "
-                         "computed summary stands", reply.tokens)
+        return Narrative(offline, "offline", "the LLM's text used a number that is not in the metrics",
+                         reply.tokens)
     return Narrative(f"{reply.content.strip()}\n\n{DISCLAIMER}", "llm", tokens=reply.tokens)
