@@ -1,4 +1,5 @@
-"""Outputs: CSV (formula-safe, RFC 4180), JSON, and the pandas DataFrame the app and analytics use."""
+"""Outputs: CSV (formula-safe, RFC 4180), JSON, the pandas DataFrame the app and analytics use, and the table an
+investor reads (codes in words, source lines as the page shows them)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,81 @@ import io
 import json
 import math
 import numbers
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from agent.formats.house_ptr import GARBLED, ROW_LABELS, match_label
 from agent.models import CSV_COLUMNS, EXTRA_COLUMNS, FILING_COLUMNS, Filing, Transaction
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# The forms' codes in words, for the table, the filters and the CSV's owner_label.
+OWNER_LABELS = {"": "Self", "SP": "Spouse", "JT": "Joint", "DC": "Child"}
+TRANSACTION_TYPE_LABELS = {"P": "Buy", "S": "Sell", "S (partial)": "Sell (partial)", "E": "Exchange"}
+# The House Clerk's asset type codes, which every PTR cites (https://fd.house.gov/reference/asset-type-codes.aspx).
+HOUSE_ASSET_TYPES = {
+    "4K": "401K and Other Non-Federal Retirement Accounts", "5C": "529 College Savings Plan", "5F": "529 Portfolio",
+    "5P": "529 Prepaid Tuition Plan", "AB": "Asset-Backed Securities",
+    "BA": "Bank Accounts, Money Market Accounts and CDs", "BK": "Brokerage Accounts", "CO": "Collectibles",
+    "CS": "Corporate Securities (Bonds and Notes)", "CT": "Cryptocurrency", "DB": "Defined Benefit Pension",
+    "DO": "Debts Owed to the Filer", "DS": "Delaware Statutory Trust", "EF": "Exchange Traded Funds (ETF)",
+    "EQ": "Excepted/Qualified Blind Trust", "ET": "Exchange Traded Notes", "FA": "Farms",
+    "FE": "Foreign Exchange Position (Currency)", "FN": "Fixed Annuity", "FU": "Futures",
+    "GS": "Government Securities and Agency Debt", "HE": "Hedge Funds & Private Equity Funds (EIF)",
+    "HN": "Hedge Funds & Private Equity Funds (non-EIF)", "IC": "Investment Club", "IH": "IRA (Held in Cash)",
+    "IP": "Intellectual Property & Royalties", "IR": "IRA", "MA": "Managed Accounts (e.g., SMA and UMA)",
+    "MF": "Mutual Funds", "MO": "Mineral/Oil/Solar Energy Rights", "OI": "Ownership Interest (Holding Investments)",
+    "OL": "Ownership Interest (Engaged in a Trade or Business)", "OP": "Options", "OT": "Other", "PE": "Pensions",
+    "PM": "Precious Metals", "PS": "Stock (Not Publicly Traded)", "RE": "Real Estate Invest. Trust (REIT)",
+    "RF": "REIT (EIF)", "RN": "REIT (non-EIF)", "RP": "Real Property", "RS": "Restricted Stock Units (RSUs)",
+    "SA": "Stock Appreciation Right", "ST": "Stocks (including ADRs)", "TR": "Trust", "VA": "Variable Annuity",
+    "VI": "Variable Insurance", "WU": "Whole/Universal Insurance",
+}
+# A DataFrame column beside the CSV's: each row's flags as sentences, for the table.
+FLAG_MESSAGES = "flag_messages"
+_ROW_PREFIX = re.compile(r"^row \d+: ")
+# Where an unreadable glyph stands outside a label: a letter the text layer does not give.
+UNREADABLE_GLYPH = "?"
+
+
+def owner_label(code: str) -> str:
+    """The owner in words ("" is the filer: "Self"); a code no form prints stays as read."""
+    return OWNER_LABELS.get(code, code)
+
+
+def transaction_type_label(code: str) -> str:
+    return TRANSACTION_TYPE_LABELS.get(code, code)
+
+
+def asset_type_name(code: str, printed_label: str = "") -> str:
+    """An asset type with its name, its code bracketed as a PTR prints it: "Options [OP]"; a Senate report's own
+    label ("Stock Option") where it printed one; a code not on the Clerk's list as read."""
+    if printed_label:
+        return printed_label
+    if code in HOUSE_ASSET_TYPES:
+        return f"{HOUSE_ASSET_TYPES[code]} [{code}]"
+    return code
+
+
+def flag_messages(row: Transaction) -> str:
+    """A row's flags as sentences, without the "row N: " that the table's row already says."""
+    return "; ".join(_ROW_PREFIX.sub("", flag.message) for flag in row.flags)
+
+
+def readable_source_line(line: str) -> str:
+    """A source line as the page shows it. Some House PDFs print their row labels in glyphs that have no text (PDFium
+    gives U+FFFE: "F\ufffe\ufffe\ufffe\ufffe\ufffe S\ufffe...: New"); the parser knows those labels, so they read
+    as words again ("Filing Status: New"). Any other such glyph shows as "?"."""
+    head, colon, rest = line.partition(":")
+    label = match_label(line, ROW_LABELS) if any(char in GARBLED for char in head) else None
+    if label is not None:
+        line = f"{label.title()}{colon}{rest}"
+    return "".join(UNREADABLE_GLYPH if char in GARBLED else char for char in line)
 
 
 def row_record(filing: Filing, row: Transaction) -> dict[str, Any]:
@@ -25,8 +91,12 @@ def row_record(filing: Filing, row: Transaction) -> dict[str, Any]:
     for column in CSV_COLUMNS:
         if column in FILING_COLUMNS:
             record[column] = getattr(filing, column)
+        elif column == "checks":
+            record[column] = row.checks
+        elif column == "owner_label":
+            record[column] = owner_label(row.owner)
         else:
-            record[column] = row.checks if column == "checks" else getattr(row, column)
+            record[column] = getattr(row, column)
     for column in EXTRA_COLUMNS:
         value = getattr(row, column)
         if column == "boxes":
@@ -40,8 +110,10 @@ def records(filings: list[Filing]) -> list[dict[str, Any]]:
 
 
 def to_dataframe(filings: list[Filing]) -> pd.DataFrame:
-    """All transactions as a DataFrame with the CSV columns first, then provenance columns."""
+    """All transactions as a DataFrame with the CSV columns first, then provenance columns and the flags' messages."""
     frame = pd.DataFrame(records(filings), columns=list(CSV_COLUMNS + EXTRA_COLUMNS))
+    frame[FLAG_MESSAGES] = pd.Series([flag_messages(row) for filing in filings for row in filing.transactions],
+                                     dtype=object)
     for column in ("option_contracts", "option_shares", "page", "row_number", "amendment_number"):
         frame[column] = frame[column].astype("Int64")
     for column in ("amount_min", "amount_max", "option_strike"):
@@ -89,3 +161,48 @@ def filings_csv(filings: list[Filing]) -> str:
 
 def filings_json(filings: list[Filing]) -> str:
     return json.dumps([filing.to_dict() for filing in filings], indent=2, ensure_ascii=False)
+
+
+# The table's leading columns, what an investor reads first: (heading, how a row's value reads).
+LEADING_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Filer", "filer_name"), ("Ticker", "ticker"), ("Asset", "asset_name"), ("Transaction", "transaction_type"),
+    ("Traded", "transaction_date"), ("Amount", "amount"), ("Owner", "owner"), ("Flags", FLAG_MESSAGES),
+    ("Asset type", "asset_type"),
+)
+# Not table cells: the source view shows a row's lines and its boxes on the page.
+SOURCE_VIEW_COLUMNS = ("boxes", "source_lines")
+_MONEY_COLUMNS = ("amount_min", "amount_max", "option_strike")
+
+
+def cell_text(value: object, money: bool = False) -> str:
+    """One value as a table cell: empty for a missing value (never "None"), Yes/No, dollars for money."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "Yes" if value else "No"
+    if money and isinstance(value, numbers.Real):
+        return f"${float(value):,.2f}".removesuffix(".00")
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    return str(value)
+
+
+def investor_table(frame: pd.DataFrame, all_columns: bool = False) -> pd.DataFrame:
+    """The transactions as the Transactions page shows them: the leading columns in words (Buy/Sell, Self/Spouse/
+    Joint/Child, asset types with their names, flags as sentences), then, with all_columns, every other column as
+    the CSV names it. Every cell is text, empty where there is no value; the index is the frame's."""
+    words = {
+        "asset_type": [asset_type_name(code, label) for code, label in zip(frame["asset_type"],
+                                                                            frame["asset_type_label"])],
+        "transaction_type": [transaction_type_label(code) for code in frame["transaction_type"]],
+        "owner": [owner_label(code) for code in frame["owner"]],
+    }
+    table = pd.DataFrame(index=frame.index)
+    for heading, column in LEADING_COLUMNS:
+        table[heading] = words[column] if column in words else [cell_text(value) for value in frame[column]]
+    if all_columns:
+        shown = {column for _, column in LEADING_COLUMNS} | set(SOURCE_VIEW_COLUMNS)
+        for column in frame.columns:
+            if column not in shown:
+                table[column] = [cell_text(value, money=column in _MONEY_COLUMNS) for value in frame[column]]
+    return table

@@ -7,10 +7,11 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 # The CSV schema, in order. Everything here is either printed on the filing or derived from it
-# (amount_min/amount_max from the amount label, option_* from the description, checks from validators).
+# (amount_min/amount_max from the amount label, option_* from the description, checks from validators;
+# owner_label is the owner in words, so the file itself says a blank owner is the filer: "Self").
 CSV_COLUMNS: tuple[str, ...] = (
     "source_file", "filing_id", "filer_name", "filer_status", "state_district", "signed_date", "row_id",
-    "owner", "asset_name", "ticker", "asset_type", "transaction_type", "transaction_date",
+    "owner", "owner_label", "asset_name", "ticker", "asset_type", "transaction_type", "transaction_date",
     "notification_date", "amount", "amount_min", "amount_max", "cap_gains_over_200", "filing_status",
     "description", "subholding_of", "location", "comments", "option_type", "option_contracts",
     "option_strike", "option_expiration", "page", "checks",

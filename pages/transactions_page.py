@@ -1,23 +1,61 @@
-"""Transactions: the table with filters and totals, downloads, and a source view for any row."""
+"""Transactions: the table an investor reads (codes in words, metadata on demand) with filters and totals,
+downloads, and a source view for the selected row, which stays that row when the filters change."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
 from agent.analysis.report import markdown_report
 from agent.documents.render import highlighted_page
 from agent.documents.upload import kind_of
 from agent.errors import InputError, ReaderError
-from agent.export import records_of_frame, to_csv
+from agent.export import investor_table, readable_source_line, records_of_frame, to_csv
 from agent.run.events import to_jsonl
 from pages.common import (
     current_result,
     empty_state,
+    md_escape,
     money_range,
     saved_profile,
     transactions_frame,
 )
 from pages.filters import filtered_frame
+
+TABLE_KEY = "transactions_table"
+SELECTED_KEY = "selected_row"  # the selected row by (source_file, row_number), whatever the filters
+SHOWN_KEYS = "table_row_keys"  # the rows of the table as last shown, in its order
+SET_SELECTION = "table_selection_set"  # the selection the page last gave the table
+SELECTED_RUN = "selected_row_run_id"
+
+RowKey = tuple[str, int]
+
+
+def row_keys(rows: pd.DataFrame) -> list[RowKey]:
+    return [(str(name), int(number)) for name, number in zip(rows["source_file"], rows["row_number"])]
+
+
+def selected_row(rows: pd.DataFrame) -> RowKey | None:
+    """The selected row's key. The table reports a selection by position in the rows it last showed; a position the
+    page did not set itself is the user's click."""
+    if st.session_state.get(SELECTED_RUN) != st.session_state.get("run_id"):
+        st.session_state[SELECTED_RUN] = st.session_state.get("run_id")
+        st.session_state[SELECTED_KEY] = None
+    state: Any = st.session_state.get(TABLE_KEY)
+    picked = list(state["selection"]["rows"]) if state else None
+    shown = st.session_state.get(SHOWN_KEYS, [])
+    if picked is not None and picked != st.session_state.get(SET_SELECTION):
+        st.session_state[SELECTED_KEY] = shown[picked[0]] if picked and picked[0] < len(shown) else None
+    keys = row_keys(rows)
+    chosen: RowKey | None = st.session_state.get(SELECTED_KEY)
+    selection = [keys.index(chosen)] if chosen in keys else []
+    st.session_state[SHOWN_KEYS] = keys
+    st.session_state[SET_SELECTION] = selection
+    st.session_state[TABLE_KEY] = {"selection": {"rows": selection, "columns": [], "cells": []}}
+    return chosen
+
 
 st.title("Transactions")
 result = current_result()
@@ -29,30 +67,33 @@ if result is None or frame.empty:
 shown = filtered_frame(frame)
 low, high = shown["amount_min"].sum(), shown["amount_max"].sum()
 open_ended = int(shown["amount_max"].isna().sum())
+volume = (f"Disclosed volume: ${low:,.0f} to " + ("no upper bound" if open_ended else f"${high:,.0f}")
+          + ", the sum of the brackets' bounds. Amounts are ranges, not prices."
+          + (f" {open_ended} row(s) have no upper bound." if open_ended else ""))
 cols = st.columns(4)
 cols[0].metric("Transactions", len(shown), help=f"of {len(frame)} extracted")
-cols[1].metric("Flagged", int((shown["checks"] != "").sum()))
-cols[2].metric("Volume range (derived)", money_range(low, None if open_ended else high),
-               help=f"Sum of the disclosed brackets' bounds: ${low:,.0f} to ${high:,.0f}. Amounts are ranges, "
-                    "not prices." + (f" {open_ended} row(s) have no upper bound." if open_ended else ""))
+cols[1].metric("Flagged", int((shown["checks"] != "").sum()), help="Rows with a failed check: see the Flags column.")
+# A metric's value is cut off past a few characters: it shows the lower bound ("$9.17M +"), the caption the range.
+cols[2].metric("Volume", money_range(low, None), help=volume)
 cols[3].metric("Filings", shown["source_file"].nunique())
+st.caption(volume)
 
-table = st.dataframe(
-    shown.drop(columns=["boxes", "source_lines"]),
+all_columns = st.toggle("Show all columns", key="table_all_columns",
+                        help="Off: what an investor reads. On: every CSV column, the row's place in its filing "
+                             "and how it was read.")
+chosen = selected_row(shown)
+st.dataframe(
+    investor_table(shown, all_columns),
     hide_index=True,
     width="stretch",
     on_select="rerun",
     selection_mode="single-row",
     column_config={
-        "amount_min": st.column_config.NumberColumn("amount min ($)", format="dollar"),
-        "amount_max": st.column_config.NumberColumn("amount max ($)", format="dollar"),
-        "option_strike": st.column_config.NumberColumn("strike ($)", format="dollar"),
-        "transaction_date": st.column_config.DateColumn("traded", format="YYYY-MM-DD"),
-        "notification_date": st.column_config.DateColumn("notified", format="YYYY-MM-DD"),
-        "cap_gains_over_200": st.column_config.CheckboxColumn("cap gains > $200"),
-        "checks": st.column_config.TextColumn("checks", help="Validation flags; empty when every check passed."),
+        "Transaction": st.column_config.TextColumn(help="Buy, Sell, Sell (partial) or Exchange, as filed."),
+        "Owner": st.column_config.TextColumn(help="Self (the filer), Spouse, Joint or Child."),
+        "Flags": st.column_config.TextColumn(help="What a check found; empty when every check passed."),
     },
-    key="transactions_table",
+    key=TABLE_KEY,
 )
 
 downloads = st.columns(3)
@@ -65,18 +106,22 @@ downloads[2].download_button("Download trace (JSON Lines)", to_jsonl(result.even
                              "application/jsonl", width="stretch")
 
 st.subheader("Source view")
-selected = table.selection.rows if table and table.selection else []
-if not selected:
+matches = frame[[key == chosen for key in row_keys(frame)]]
+if matches.empty:
     st.caption("Select a row in the table to see where it stands in its PDF.")
     st.stop()
-row = shown.iloc[selected[0]]
+row = matches.iloc[0]
+if chosen not in row_keys(shown):
+    st.info("The filters hide this row from the table now; it stays selected. Reset the filters to see it there.")
 pdf_bytes = st.session_state.get("files", {}).get(row["source_file"])
 left, right = st.columns([3, 2])
 with right:
-    st.markdown(f"**{row['asset_name']}** {row['ticker'] and '(' + row['ticker'] + ')'}, row {row['row_number']} "
-                f"of {row['source_file']}, page {row['page']}, read by the {row['extracted_by']}")
+    ticker = f" ({md_escape(row['ticker'])})" if row["ticker"] else ""
+    st.markdown(f"**{md_escape(row['asset_name'])}**{ticker}, row {row['row_number']} of "
+                f"{md_escape(row['source_file'])}, page {row['page']}, read by the {row['extracted_by']}")
     st.markdown("**Source lines**")
-    st.code("\n".join(row["source_lines"]) or "(none)", language=None)
+    lines = [readable_source_line(line) for line in row["source_lines"]]
+    st.code("\n".join(lines) or "(none)", language=None, wrap_lines=True)
     flags = [flag for outcome in result.outcomes if outcome.filing and outcome.source_file == row["source_file"]
              for t in outcome.filing.transactions if t.row_number == row["row_number"] for flag in t.flags]
     if flags:
