@@ -148,7 +148,11 @@ def test_run_writes_the_csv_the_report_and_the_trace(tmp_path):
     assert "## Transactions (16)" in report
     transaction_lines = report.split("## Transactions (16)")[1].split("## Trading style")[0]
     assert sum(1 for line in transaction_lines.splitlines() if line.startswith(("| 20016961 ", "| 17cb92a5"))) == 16
-    assert "a blank owner is the filer" in report
+    # owners in the words of the app's table and the CSV's owner_label, the blank one explained
+    assert "Owner: Self is the filer, whom the filings leave blank (so does the CSV's owner column" in report
+    owners = [line.split(" | ")[1] for line in transaction_lines.splitlines() if line.startswith(("| 2", "| 1"))]
+    assert owners == ["Spouse"] * 15 + ["Self"]
+    assert [row[CSV_COLUMNS.index("owner_label")] for row in rows] == owners
     assert "### Hon. Nancy Pelosi (House, CA12)" in report
     assert "- Filing 20016961 (20016961.pdf): signed 2020-07-20, traded 2020-01-16 to 2020-06-24" in report
     assert "### Ron L Wyden (Senate)" in report

@@ -112,10 +112,10 @@ def test_same_day_trades_share_a_counted_marker_and_a_buy_does_not_hide_a_sale()
     assert purchases.y[0] != sales.y[0]  # one line per position, buys above it and sales below
     assert positions_of(chart) == {purchases.y[0]: "AAPL", sales.y[0]: "AAPL"}
     assert purchases.hovertext[0] == (
-        "<b>AAPL</b><br>2024-01-02 Buy: AAPL, $1,001 - $15,000, Hon. Test Filer (spouse)"
-        "<br>2024-01-02 Buy: AAPL, $15,001 - $50,000, Hon. Test Filer (self)")
+        "<b>AAPL</b><br>2024-01-02 Buy: AAPL, $1,001 - $15,000, Hon. Test Filer (Spouse)"
+        "<br>2024-01-02 Buy: AAPL, $15,001 - $50,000, Hon. Test Filer (Self)")
     assert sales.hovertext[0] == ("<b>AAPL</b><br>2024-01-02 Sell (partial): AAPL, $1,001 - $15,000, Hon. Test Filer "
-                                  "(self)")
+                                  "(Self)")
 
 
 def test_volume_error_bars_span_the_bracket_range() -> None:
@@ -185,7 +185,7 @@ def test_pelosis_options_are_labelled_by_ticker_with_sold_and_bought_apart() -> 
     assert dict(zip(sold.y, sold.textposition)) == {1700.0: "top center", 1600.0: "bottom center", 145.0: "top center"}
     amzn = next(text for text in sold.hovertext if "$1700" in text)
     assert amzn == ("<b>AMZN call $1700</b>, expiring 2020-01-17 (short-dated)<br>2020-01-16 Sell: Amazon.com, Inc. "
-                    "(call $1700, expiring 2020-01-17), $250,001 - $500,000, Hon. Nancy Pelosi (spouse)")
+                    "(call $1700, expiring 2020-01-17), $250,001 - $500,000, Hon. Nancy Pelosi (Spouse)")
 
 
 @pytest.mark.shared
@@ -195,7 +195,7 @@ def test_every_trade_of_a_real_filing_is_in_a_hover_of_trades_over_time() -> Non
     lines = [line for trace in chart.figure.data for text in trace.hovertext for line in text.split("<br>")[1:]]
     assert len(lines) == len(transactions) == 9
     assert sum(int(label.lstrip("×") or 1) for trace in chart.figure.data for label in trace.text) == 9
-    assert "2020-06-18 Buy: Netflix, Inc., $1,000,001 - $5,000,000, Hon. Nancy Pelosi (spouse)" in lines
+    assert "2020-06-18 Buy: Netflix, Inc., $1,000,001 - $5,000,000, Hon. Nancy Pelosi (Spouse)" in lines
     assert len({trace.name for trace in chart.figure.data}) == 2
 
 

@@ -21,6 +21,7 @@ from agent.analysis.metrics import (
     owner_mix,
     volume_estimate,
 )
+from agent.export import owner_label, transaction_type_label
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,10 @@ class Chart:
 
 @dataclass(frozen=True)
 class SideStyle:
-    """How one side of a trade is drawn: its trace, its word in the hover, its marker, and its offset from the
-    position's line (so a buy and a sale of one position on one day do not hide each other)."""
+    """How one side of a trade is drawn: its trace, its marker, and its offset from the position's line (so a buy
+    and a sale of one position on one day do not hide each other)."""
 
     name: str
-    word: str
     symbol: str
     color: str
     offset: float
@@ -50,10 +50,10 @@ class SideStyle:
 
 # By side of the trade ('' is a type the filing did not state).
 SIDE_STYLES: dict[str, SideStyle] = {
-    "purchase": SideStyle("Purchases", "Buy", "triangle-up", "#2ca02c", -0.2),
-    "sale": SideStyle("Sales", "Sell", "triangle-down", "#d62728", 0.2),
-    "exchange": SideStyle("Exchanges", "Exchange", "diamond", "#7f7f7f", 0.0),
-    "": SideStyle("Other", "Type not printed", "circle", "#bcbd22", 0.0),
+    "purchase": SideStyle("Purchases", "triangle-up", "#2ca02c", -0.2),
+    "sale": SideStyle("Sales", "triangle-down", "#d62728", 0.2),
+    "exchange": SideStyle("Exchanges", "diamond", "#7f7f7f", 0.0),
+    "": SideStyle("Other", "circle", "#bcbd22", 0.0),
 }
 # Option trades by side: bought (to open, or to add) against sold; their markers' shape says call or put.
 OPTION_SIDES: dict[str, tuple[str, str]] = {
@@ -100,18 +100,16 @@ def date_axis(dates: pd.Series) -> dict[str, object]:
 
 
 def _trade_line(trade: pd.Series) -> str:
-    """One trade in a hover: date, Buy/Sell, what, how much, whose."""
+    """One trade in a hover: date, Buy/Sell, what, how much, whose (in the table's words)."""
     date = trade["traded_on"].strftime("%Y-%m-%d") if pd.notna(trade["traded_on"]) else "undated"
-    word = SIDE_STYLES.get(trade["side"], SIDE_STYLES[""]).word
-    if trade["partial_sale"]:
-        word += " (partial)"
+    word = transaction_type_label(trade["transaction_type"]) or "type not printed"
     what = trade["asset_name"] or trade["position"]
     if trade["is_option"] and trade["option_type"]:  # two contracts of one ticker on one day differ by these
         strike = f" ${trade['option_strike']:g}" if pd.notna(trade["option_strike"]) else ""
         expiry = f", expiring {trade['option_expiration']}" if trade["option_expiration"] else ""
         what += f" ({trade['option_type']}{strike}{expiry})"
     filer = trade["filer_name"] or "filer not printed"
-    return f"{date} {word}: {what}, {trade['amount'] or 'amount not printed'}, {filer} ({trade['owner_group']})"
+    return f"{date} {word}: {what}, {trade['amount'] or 'amount not printed'}, {filer} ({owner_label(trade['owner'])})"
 
 
 def _stacked(trades: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

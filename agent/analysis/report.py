@@ -12,20 +12,30 @@ from agent.analysis.assessment import FitAssessment, assess, assess_per_filer
 from agent.analysis.fit import InvestorProfile
 from agent.analysis.metrics import compute_metrics
 from agent.analysis.summary import fit_lines, summary_text
+from agent.export import OWNER_LABELS, owner_label, transaction_type_label
 from agent.models import FileOutcome, Filing
 from agent.run.events import Check, Event
 from agent.run.summary import STATUS_WORDS, run_summary
 
 TRANSACTION_COLUMNS = ("filing_id", "owner", "asset_name", "ticker", "asset_type", "transaction_type",
                        "transaction_date", "notification_date", "amount", "page", "checks")
-OWNER_NOTE = ("Owner: a blank owner is the filer (self); SP is the spouse, JT joint, DC a dependent child, as the "
-              "filings print them.")
+# Codes the table gives in words, as the app's table and the CSV's owner_label do.
+IN_WORDS = {"owner": owner_label, "transaction_type": transaction_type_label}
+OWNER_NOTE = (f"Owner: {OWNER_LABELS['']} is the filer, whom the filings leave blank (so does the CSV's owner "
+              f"column; its owner_label says {OWNER_LABELS['']}); "
+              + ", ".join(f"{label} is {code}" for code, label in OWNER_LABELS.items() if code)
+              + " (a dependent child), as the filings print them.")
 
 
 def _cell(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return ""
     return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _in_words(row: pd.Series, column: str) -> object:
+    value = row[column]
+    return IN_WORDS[column](value) if column in IN_WORDS and isinstance(value, str) else value
 
 
 def _percent(share: float | None) -> str:
@@ -145,7 +155,7 @@ def markdown_report(outcomes: list[FileOutcome], transactions: pd.DataFrame, pro
              f"## Transactions ({len(transactions)})", "", OWNER_NOTE, "",
              "| " + " | ".join(TRANSACTION_COLUMNS) + " |", "|" + "---|" * len(TRANSACTION_COLUMNS)]
     for _, row in transactions.iterrows():
-        lines.append("| " + " | ".join(_cell(row[column]) for column in TRANSACTION_COLUMNS) + " |")
+        lines.append("| " + " | ".join(_cell(_in_words(row, column)) for column in TRANSACTION_COLUMNS) + " |")
     lines += ["", "## Trading style (derived from the transactions above)", "",
               summary_text(compute_metrics(transactions)), "", "## Checks", "", *check_lines(outcomes, trace)]
     return "\n".join(lines) + "\n"
