@@ -20,7 +20,7 @@ pytestmark = pytest.mark.shared
 # Allen 2024 (4 rows, one flagged: notified before the trade), Comer 2025 (28 rows, every owner blank: the filer).
 DOCIDS = ("20016961", "20022260", "20026537", "20018054")
 ROWS = 9 + 13 + 4 + 28
-FILTERS_PAGE = "pages/transactions_page.py"
+TRANSACTIONS_PAGE = "pages/transactions_page.py"
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def app(tmp_path, monkeypatch, run_of_real_filings) -> AppTest:
     test.query_params["w"] = WORKSPACE
     seed(test, *run_of_real_filings, run_id="real")
     test.run()
-    test.switch_page(FILTERS_PAGE).run()
+    test.switch_page(TRANSACTIONS_PAGE).run()
     assert not test.exception
     return test
 
@@ -111,7 +111,7 @@ def test_filters_last_across_pages_and_reset_for_a_new_run(app, run_of_real_fili
     assert not app.exception
     assert shown_caption(app) == f"6 of {ROWS} transactions shown, filtered by ticker PYPL."
     seed(app, *run_of_real_filings, run_id="another")
-    app.switch_page(FILTERS_PAGE).run()
+    app.switch_page(TRANSACTIONS_PAGE).run()
     assert shown_caption(app) == f"{ROWS} of {ROWS} transactions shown: no filter set."
     assert app.multiselect(key="filter_ticker").value == []
 
