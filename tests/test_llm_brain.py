@@ -248,6 +248,8 @@ def test_critic_cannot_put_ungrounded_values_in(fake_llm, critic, verdict, ticke
     events = run_with(fake_llm, files)
     (reflection,) = [e for e in events if e.type == "reflection"]
     assert reflection.row_number == 26 and reflection.verdict == verdict
+    verdicts = [e for e in events if e.type == "thought" and "Flags stay on the rows" in e.text]
+    assert len(verdicts) == 1  # the critic's turn, after every parser-read file, does not retake the file's steps
     row = outcome_of(events).filing.transactions[25]
     assert row.ticker == ticker and row.notification_date == "2025-01-10"
     assert [flag.code for flag in row.flags] == ["notification_before_transaction"]

@@ -44,6 +44,7 @@ class FileState:
     file: str
     steps: list[tuple[Decision, ToolResult]] = field(default_factory=list)
     model_turns: bool = False  # the run has reached the model's turns (every parser-read file is done)
+    waits: bool = False  # the brain answered WAIT: its steps on the file go on in the model's turns
 
     def last(self, tool: str) -> ToolResult | None:
         """The last successful result of `tool`."""

@@ -209,7 +209,7 @@ class Agent:
                       "this file: the deterministic reading is kept")
             yield emit(ErrorEvent(message=reason, recoverable=False), state.file)
             return "time_budget", reason
-        limit_hit, stop_reason = yield from self._file_steps(ctx, state, emit, record)
+        limit_hit, stop_reason = (yield from self._file_steps(ctx, state, emit, record)) if state.waits else (None, "")
         if not limit_hit:
             yield from self._run_brain(self.brain.reflect(ctx, state), state.file, record)
         return limit_hit, stop_reason
@@ -230,6 +230,7 @@ class Agent:
             if decision.thought:
                 yield emit(Thought(text=decision.thought, tokens=decision.tokens), file, thought_started)
             if decision.tool in (FINISH, WAIT):
+                state.waits = decision.tool == WAIT
                 break
             signature = f"{decision.tool}:{decision.arguments!r}"
             if signature in seen_calls:
