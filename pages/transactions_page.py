@@ -99,7 +99,7 @@ st.dataframe(
 downloads = st.columns(3)
 downloads[0].download_button("Download CSV (filtered)", to_csv(records_of_frame(shown)), "transactions.csv",
                              "text/csv", width="stretch")
-report = markdown_report(result.outcomes, shown, saved_profile(), result.outcome)
+report = markdown_report(result.outcomes, shown, saved_profile(), result.outcome, trace=result.events)
 downloads[1].download_button("Download report (Markdown)", report, "tradetrace-report.md",
                              "text/markdown", width="stretch")
 downloads[2].download_button("Download trace (JSON Lines)", to_jsonl(result.events), "trace.jsonl",

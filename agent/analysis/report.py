@@ -1,5 +1,6 @@
 """The downloadable Markdown report of a run, built only from its outcomes, rows and trace (every number traceable
-to the rows): when it was made and for which profile, each filer, the transactions, the fit, and the checks."""
+to the rows): when it was made, for which profile and the answer for it, each filer, the transactions, the trading
+style, and the checks."""
 
 from __future__ import annotations
 
@@ -45,8 +46,7 @@ def _percent(share: float | None) -> str:
 def profile_lines(profile: InvestorProfile | None) -> list[str]:
     """Every setting of the profile the fit was judged against."""
     if profile is None:
-        return ["No investor profile was set, so the fit is not judged (set one on the Risk profile page, or "
-                "`--risk`/`--horizon` on the command line)."]
+        return ["No investor profile was set, so the fit is not judged (set one on the Risk profile page)."]
     return [f"- Risk tolerance: {profile.risk_tolerance}",
             f"- Horizon: {profile.horizon}",
             f"- Options: {'avoided' if profile.no_options else 'allowed'}",
@@ -142,13 +142,11 @@ def check_lines(outcomes: Sequence[FileOutcome], trace: Sequence[Event]) -> list
 
 
 def markdown_report(outcomes: list[FileOutcome], transactions: pd.DataFrame, profile: InvestorProfile | None = None,
-                    run_outcome: str = "completed", trace: Sequence[Event] = (),
-                    made_at: datetime | None = None) -> str:
+                    run_outcome: str = "completed", trace: Sequence[Event] = ()) -> str:
     """The downloadable report: when, for which profile and the answer for it, the run, each filer, the
     transactions, the trading style, the checks. Every number in it is printed on a filing or derived from those
-    (the derivations are named). `trace` is the run's events (for the checks that ran); `made_at` defaults to now."""
-    made = (made_at or datetime.now(UTC)).astimezone(UTC)
-    lines = ["# TradeTrace report", "", f"Made {made:%Y-%m-%d %H:%M:%S} UTC.", "",
+    (the derivations are named). `trace` is the run's events, for the checks that ran."""
+    lines = ["# TradeTrace report", "", f"Made {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC.", "",
              "## Investor profile", "", *profile_lines(profile), "", *fit_section(transactions, profile),
              "## Run", "", run_summary(outcomes, run_outcome), "",
              "## Filers", *filer_lines(outcomes), "",
