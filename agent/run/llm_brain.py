@@ -13,6 +13,7 @@ validators. If the endpoint fails past its retries, the offline brain takes over
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ UNKNOWN_LAYOUT_TOOLS = ["read_page_text", "extract_with_llm", "validate_rows"]
 ONE_STEP_FAILURES = (DegenerateReply, CallTimedOut)
 # Reply tokens per step: a plan of a few sentences; a thought and one tool call.
 PLAN_TOKENS = 256
+PLAN_SECONDS = 30.0  # the plan comes before every file: a slow model loses its plan (the offline one stands), not them
 STEP_TOKENS = 512
 
 CONTROL_PROMPT = (
@@ -90,10 +92,10 @@ class LLMBrain:
     # One LLM call: bounded in tokens and by the run's time left; streams deltas as events, counts tokens,
     # reports retries.
     def _ask(self, ctx: RunContext, file: str, messages: list[Message], *, max_tokens: int,
-             tools: list[JSONObject] | None = None,
-             response_format: JSONObject | None = None) -> Generator[Event, None, ChatReply]:
+             tools: list[JSONObject] | None = None, response_format: JSONObject | None = None,
+             seconds: float = math.inf) -> Generator[Event, None, ChatReply]:
         reply: ChatReply | None = None
-        time_limit = ctx.llm_time_limit()
+        time_limit = min(seconds, ctx.llm_time_limit())
         if time_limit <= 0:
             raise CallTimedOut("the run's time budget ran out before the LLM call")
         try:
@@ -137,7 +139,7 @@ class LLMBrain:
                   "sentences, plan the run.")
         messages = [{"role": "system", "content": CONTROL_PROMPT}, {"role": "user", "content": prompt}]
         try:
-            reply = yield from self._ask(ctx, "", messages, max_tokens=PLAN_TOKENS)
+            reply = yield from self._ask(ctx, "", messages, max_tokens=PLAN_TOKENS, seconds=PLAN_SECONDS)
         except ONE_STEP_FAILURES as exc:
             yield ErrorEvent(message=f"The model's plan was not used ({self.config.scrub(str(exc))}): the offline "
                              "plan is used instead.", recoverable=True)
