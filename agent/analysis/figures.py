@@ -55,7 +55,8 @@ SIDE_STYLES: dict[str, SideStyle] = {
     "exchange": SideStyle("Exchanges", "diamond", "#7f7f7f", 0.0),
     "": SideStyle("Other", "circle", "#bcbd22", 0.0),
 }
-# Option trades by side: bought (to open, or to add) against sold; their markers' shape says call or put.
+# Option trades by side, bought against sold (the filings do not say to open or to close); a marker's shape says call
+# or put.
 OPTION_SIDES: dict[str, tuple[str, str]] = {
     "purchase": ("Bought", "#2ca02c"),
     "sale": ("Sold", "#d62728"),
@@ -113,9 +114,8 @@ def _trade_line(trade: pd.Series) -> str:
 
 
 def _stacked(trades: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """One row per point: the trades that share its keys, counted, their midpoints summed, each one a hover line."""
-    lines = trades.apply(_trade_line, axis=1) if len(trades) else pd.Series(dtype=str)
-    grouped = trades.assign(line=lines).groupby(keys, sort=True, dropna=False)
+    """One row per point: the trades (some) that share its keys, counted, their midpoints summed, each a hover line."""
+    grouped = trades.assign(line=trades.apply(_trade_line, axis=1)).groupby(keys, sort=True, dropna=False)
     return grouped.agg(count=("line", "size"), midpoint=("midpoint", lambda values: values.sum(min_count=1)),
                        lines=("line", "<br>".join)).reset_index()
 
