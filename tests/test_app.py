@@ -85,7 +85,7 @@ def test_bad_file_among_good_ones_is_explained(app):
     assert shown[0] == "not-a-pdf.pdf: failed, 0 row(s), 0 flagged" and shown[2].endswith("3 row(s), 0 flagged")
     assert "not a PDF (the file does not start with %PDF-) and not a saved web page" in texts(app)
     # a web page is read as one whatever its name, and said to be no PTR
-    assert shown[1] == "page.pdf: flagged, 0 row(s), 0 flagged"
+    assert shown[1] == "⚠️ page.pdf: flagged, 0 row(s), 0 flagged"
     assert "a web page, but not a Senate eFD Periodic Transaction Report" in texts(app)
     assert "Traceback" not in texts(app)
 
