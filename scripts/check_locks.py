@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCK_OF = {"requirements.txt": "requirements.lock", "requirements-dev.txt": "requirements-dev.lock"}
-PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;#\\]+)")
+LOCK_OF = {"requirements.txt": "requirements.lock", "requirements-dev.txt": "requirements-dev.lock",
+           "requirements-llm.txt": "requirements-llm.lock"}
+# `name[extra]==version`: the lock names the package without its extras (pip-compile --strip-extras).
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;#\\]+)")
 
 
 def normalized(name: str) -> str:
@@ -31,10 +33,12 @@ def pins(path: Path) -> dict[str, str]:
 
 
 def stale_pins(requirements: Path, lock: Path) -> list[str]:
-    """One line per top-level pin (requirements.txt's included) that the lock lacks or pins at another version."""
+    """One line per top-level pin (those of a file it includes with `-r`, too) that the lock lacks or pins at
+    another version."""
     wanted = pins(requirements)
-    if requirements.name != "requirements.txt":
-        wanted = pins(requirements.parent / "requirements.txt") | wanted
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        if line.startswith("-r "):
+            wanted = pins(requirements.parent / line.removeprefix("-r ").strip()) | wanted
     locked = pins(lock)
     return [f"{requirements.name} pins {name}=={version} but {lock.name} has "
             + (f"{name}=={locked[name]}" if name in locked else "no such package")
