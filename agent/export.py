@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agent.formats.house_ptr import GARBLED, ROW_LABELS, match_label
+from agent.formats.house_ptr import GARBLED, HOUSE_ASSET_TYPES, ROW_LABELS, match_label
 from agent.models import CSV_COLUMNS, EXTRA_COLUMNS, FILING_COLUMNS, Filing, Transaction
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
@@ -24,25 +24,6 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # The forms' codes in words, for the table, the filters and the CSV's owner_label.
 OWNER_LABELS = {"": "Self", "SP": "Spouse", "JT": "Joint", "DC": "Child"}
 TRANSACTION_TYPE_LABELS = {"P": "Buy", "S": "Sell", "S (partial)": "Sell (partial)", "E": "Exchange"}
-# The House Clerk's asset type codes, which every PTR cites (https://fd.house.gov/reference/asset-type-codes.aspx).
-HOUSE_ASSET_TYPES = {
-    "4K": "401K and Other Non-Federal Retirement Accounts", "5C": "529 College Savings Plan", "5F": "529 Portfolio",
-    "5P": "529 Prepaid Tuition Plan", "AB": "Asset-Backed Securities",
-    "BA": "Bank Accounts, Money Market Accounts and CDs", "BK": "Brokerage Accounts", "CO": "Collectibles",
-    "CS": "Corporate Securities (Bonds and Notes)", "CT": "Cryptocurrency", "DB": "Defined Benefit Pension",
-    "DO": "Debts Owed to the Filer", "DS": "Delaware Statutory Trust", "EF": "Exchange Traded Funds (ETF)",
-    "EQ": "Excepted/Qualified Blind Trust", "ET": "Exchange Traded Notes", "FA": "Farms",
-    "FE": "Foreign Exchange Position (Currency)", "FN": "Fixed Annuity", "FU": "Futures",
-    "GS": "Government Securities and Agency Debt", "HE": "Hedge Funds & Private Equity Funds (EIF)",
-    "HN": "Hedge Funds & Private Equity Funds (non-EIF)", "IC": "Investment Club", "IH": "IRA (Held in Cash)",
-    "IP": "Intellectual Property & Royalties", "IR": "IRA", "MA": "Managed Accounts (e.g., SMA and UMA)",
-    "MF": "Mutual Funds", "MO": "Mineral/Oil/Solar Energy Rights", "OI": "Ownership Interest (Holding Investments)",
-    "OL": "Ownership Interest (Engaged in a Trade or Business)", "OP": "Options", "OT": "Other", "PE": "Pensions",
-    "PM": "Precious Metals", "PS": "Stock (Not Publicly Traded)", "RE": "Real Estate Invest. Trust (REIT)",
-    "RF": "REIT (EIF)", "RN": "REIT (non-EIF)", "RP": "Real Property", "RS": "Restricted Stock Units (RSUs)",
-    "SA": "Stock Appreciation Right", "ST": "Stocks (including ADRs)", "TR": "Trust", "VA": "Variable Annuity",
-    "VI": "Variable Insurance", "WU": "Whole/Universal Insurance",
-}
 # A DataFrame column beside the CSV's: each row's flags as sentences, for the table.
 FLAG_MESSAGES = "flag_messages"
 _ROW_PREFIX = re.compile(r"^row \d+: ")

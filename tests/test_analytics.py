@@ -23,7 +23,9 @@ from agent.analysis.fit import (
     assess_fit,
     horizon_band,
     horizon_help,
+    over_limit_text,
     overall_fit,
+    share_beside_limit,
 )
 from agent.analysis.metrics import DollarRange, RoundTrip, Tally, compute_metrics
 from agent.analysis.number_check import narrative_is_grounded, numbers_in_text
@@ -716,3 +718,13 @@ def test_a_rounding_that_changes_the_value_is_rejected() -> None:
     metrics = compute_metrics(OPTIONS_HEAVY)  # option share 0.98945...
     assert narrative_is_grounded("Options were 98.9% of volume.", metrics)
     assert not narrative_is_grounded("Options were 98.8% of volume.", metrics)
+
+
+@pytest.mark.parametrize(("share", "limit", "shown", "over"), [
+    (0.36, 0.2, "36%", "16 percentage points over"),
+    (0.208, 0.2, "21%", "1 percentage point over"),
+    (0.204, 0.2, "20.4%", "0.4 percentage points over"),
+    (0.2004, 0.2, "20.04%", "0.04 percentage points over"),
+], ids=["whole-percents", "rounds-apart", "one-decimal", "two-decimals"])
+def test_a_share_over_its_limit_never_reads_as_equal_to_it(share, limit, shown, over):
+    assert (share_beside_limit(share, limit), over_limit_text(share, limit)) == (shown, over)

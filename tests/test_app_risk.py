@@ -70,7 +70,7 @@ def test_one_overall_answer_first_with_labels_that_agree_with_their_numbers(app)
     risk_page(app, PELOSI_2020_AND_2022, InvestorProfile("high", "long", max_position_share=0.2))
     shown = page_texts(app)
     assert [alert.value for alert in (*app.success, *app.warning, *app.error)] == [
-        "Copying these trades does not fit a high-risk, long-term investor, because its largest position (NFLX) is "
+        "Copying these trades does not fit a high-risk, long-term investor, because their largest position (NFLX) is "
         "over the size limit."]
     # The answer, then the key numbers, then the details.
     overall = position(shown, "Copying these trades")
@@ -109,10 +109,10 @@ def test_each_filer_gets_a_fit_and_the_combined_view_is_a_choice(app):
     assert [header.value for header in app.subheader if header.value.startswith("Hon.")] == [
         "Hon. Josh Gottheimer", "Hon. Nancy Pelosi"]
     assert [alert.value for alert in (*app.success, *app.warning)] == [
-        "Copying these trades fits a medium-risk, short-term investor, because it reads as low risk (the profile "
-        "allows medium) and its horizon reads as short term (the profile wants short term).",
-        "Copying these trades partly fits a medium-risk, short-term investor, because it reads as high risk (the "
-        "profile allows medium) and its horizon reads as medium term (the profile wants short term)."]
+        "Copying these trades fits a medium-risk, short-term investor, because they read as low risk (the profile "
+        "allows medium) and their horizon reads as short term (the profile wants short term).",
+        "Copying these trades partly fits a medium-risk, short-term investor, because they read as high risk (the "
+        "profile allows medium) and their horizon reads as medium term (the profile wants short term)."]
     assert [metric.value for metric in app.metric if metric.label == "Trades"] == ["33", "9"]
     app.radio(key="fit_view").set_value("All filers combined").run()
     assert not app.exception

@@ -196,7 +196,7 @@ def _risk_fit(metrics: TradingMetrics, tolerance: RiskLevel) -> FitVerdict:
         judged = f"the level of a {tolerance}-risk profile, so it fits"
     else:
         judged = f"{counted(steps, 'level')} above a {tolerance}-risk profile, so it {VERDICT_WORDS[verdict]}"
-    why = f"it reads as {level} risk (the profile allows {tolerance})"
+    why = f"they read as {level} risk (the profile allows {tolerance})"
     return FitVerdict("risk", verdict, (
         option_reason,
         concentration_reason,
@@ -234,25 +234,42 @@ def _horizon_fit(metrics: TradingMetrics, wanted: Horizon) -> FitVerdict:
     steps = abs(HORIZONS.index(observed) - HORIZONS.index(wanted))
     verdict = VERDICTS[steps]
     away = f"{counted(steps, 'step')} from" if steps else "the horizon of"
-    why = f"its horizon reads as {observed} term (the profile wants {wanted} term)"
+    why = f"their horizon reads as {observed} term (the profile wants {wanted} term)"
     return FitVerdict("horizon", verdict, (
         *(reason for _, reason in evidence),
         f"Overall a {observed} horizon, {away} a {wanted}-term profile: it {VERDICT_WORDS[verdict]}."), why)
 
 
+def _decimals_beside(share: float, limit: float) -> int:
+    """How many decimals show a share over its limit as over it: 0 (whole percents) unless they would make the two
+    equal (20.4% over a 20% limit, never "20% ... over 20%")."""
+    decimals = 0
+    while share > limit and decimals < 3 and round(share * 100, decimals) <= round(limit * 100, decimals):
+        decimals += 1
+    return decimals
+
+
+def share_beside_limit(share: float, limit: float) -> str:
+    """A share as it is shown beside a limit, with the decimals that keep it apart from a limit it exceeds."""
+    decimals = _decimals_beside(share, limit)
+    return f"{share * 100:.{decimals}f}%" if decimals else percent_text(share)
+
+
 def over_limit_text(share: float, limit: float) -> str:
     """How far a share is over a limit, in percentage points from the two percents shown, so the three numbers
-    agree: "16 percentage points over", or "just over" when both round to the same percent."""
-    gap = round(share * 100) - round(limit * 100)
-    return f"{counted(gap, 'percentage point')} over" if gap >= 1 else "just over"
+    agree: "16 percentage points over", "0.4 percentage points over" where whole percents would hide the gap."""
+    decimals = _decimals_beside(share, limit)
+    if decimals:
+        return f"{round(share * 100, decimals) - round(limit * 100, decimals):.{decimals}f} percentage points over"
+    return f"{counted(round(share * 100) - round(limit * 100), 'percentage point')} over"
 
 
 def _over_limit(name: str, share: float, limit: float) -> tuple[Verdict, str]:
     """Over the profile's limit does not fit, by however much; at or under it fits."""
     if share <= limit:
         return "fits", f"{name} is {percent_text(share)} of volume, within the profile's {percent_text(limit)} limit."
-    return "does not fit", (f"{name} is {percent_text(share)} of volume, {over_limit_text(share, limit)} the "
-                            f"profile's {percent_text(limit)} limit.")
+    return "does not fit", (f"{name} is {share_beside_limit(share, limit)} of volume, "
+                            f"{over_limit_text(share, limit)} the profile's {percent_text(limit)} limit.")
 
 
 def _exclusion_verdict(trades: int, share: float) -> Verdict:
@@ -273,10 +290,10 @@ def _exclusion_words(verdict: Verdict) -> str:
 def _no_options_fit(options: OptionActivity) -> FitVerdict:
     verdict = _exclusion_verdict(options.trades, options.volume_share)
     if not options.trades:
-        return FitVerdict("no options", verdict, ("No option trades.",), "it trades no options")
+        return FitVerdict("no options", verdict, ("No option trades.",), "they trade no options")
     reason = (f"{counted(options.trades, 'option trade')}, {percent_text(options.volume_share)} of volume, where the "
               f"profile excludes options; {_exclusion_words(verdict)}")
-    return FitVerdict("no options", verdict, (reason,), "it trades options the profile excludes")
+    return FitVerdict("no options", verdict, (reason,), "they trade options the profile excludes")
 
 
 def _position_fit(volume: VolumeEstimate, limit: float) -> FitVerdict:
@@ -284,8 +301,8 @@ def _position_fit(volume: VolumeEstimate, limit: float) -> FitVerdict:
         return FitVerdict("position size", "fits", ("No priced positions.",), "no position has a priced amount")
     largest = volume.by_position[0]
     verdict, reason = _over_limit(f"The largest position, {largest.position},", largest.share, limit)
-    why = ("its largest position is within the size limit" if verdict == "fits"
-           else f"its largest position ({largest.position}) is over the size limit")
+    why = ("their largest position is within the size limit" if verdict == "fits"
+           else f"their largest position ({largest.position}) is over the size limit")
     return FitVerdict("position size", verdict, (reason,), why)
 
 
@@ -299,7 +316,7 @@ def _with_unknown_sectors(verdict: FitVerdict, sectors: SectorExposure) -> FitVe
     if verdict.verdict == "fits" and unknown > MINOR_SHARE:
         return FitVerdict(verdict.dimension, "partly", (
             *verdict.reasons, f"{note}; that is more than {percent_text(MINOR_SHARE)}, so it partly fits."),
-            f"too much of its volume has no known sector to check the {verdict.dimension} against")
+            f"too much of their volume has no known sector to check the {verdict.dimension} against")
     return FitVerdict(verdict.dimension, verdict.verdict, (*verdict.reasons, f"{note}."), verdict.why)
 
 
@@ -312,7 +329,7 @@ def _avoided_sectors_fit(sectors: SectorExposure, avoided: tuple[str, ...]) -> F
     reason = (f"The avoided sectors ({sector_names}) make up {percent_text(share)} of volume "
               f"({counted(trades, 'trade')})")
     reason += f"; {_exclusion_words(verdict)}" if trades else "."
-    why = f"it trades in the avoided sectors ({sector_names})" if trades else "it keeps out of the avoided sectors"
+    why = f"they trade in the avoided sectors ({sector_names})" if trades else "they keep out of the avoided sectors"
     return _with_unknown_sectors(FitVerdict("avoided sectors", verdict, (reason,), why), sectors)
 
 
@@ -323,8 +340,8 @@ def _sector_share_fit(sectors: SectorExposure, limit: float) -> FitVerdict:
                              "no trade has a known sector")
     else:
         fit, reason = _over_limit(f"The largest sector, {largest.name},", largest.volume_share, limit)
-        why = ("its largest sector is within the sector limit" if fit == "fits"
-               else f"its largest sector ({largest.name}) is over the sector limit")
+        why = ("their largest sector is within the sector limit" if fit == "fits"
+               else f"their largest sector ({largest.name}) is over the sector limit")
         verdict = FitVerdict("sector concentration", fit, (reason,), why)
     return _with_unknown_sectors(verdict, sectors)
 

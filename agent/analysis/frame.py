@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from agent.analysis.sectors import CRYPTO_ETF, sector_of
+from agent.formats.house_ptr import HOUSE_ASSET_TYPES
 
 SIDES = {"P": "purchase", "S": "sale", "S (partial)": "sale", "E": "exchange"}
 
@@ -44,9 +45,9 @@ def _filing_date(trades: pd.DataFrame) -> pd.Series:
 
 
 def _asset_group(code: str) -> str:
-    if code in ASSET_TYPE_NAMES:
-        return f"{ASSET_TYPE_NAMES[code]} ({code})"
-    return code or "unspecified"
+    # The short names read well in prose; any other code the House lists gets the Clerk's name.
+    name = ASSET_TYPE_NAMES.get(code) or HOUSE_ASSET_TYPES.get(code)
+    return f"{name} ({code})" if name else code or "unspecified"
 
 
 def _instrument(trades: pd.DataFrame) -> pd.Series:

@@ -8,7 +8,7 @@ from typing import Literal
 import plotly.graph_objects as go
 
 from agent.analysis.assessment import FitAssessment
-from agent.analysis.fit import over_limit_text
+from agent.analysis.fit import over_limit_text, share_beside_limit
 from agent.analysis.formatting import counted, number_text, percent_text
 from agent.analysis.metrics import STOCK_ACT_LIMIT_DAYS
 
@@ -38,8 +38,8 @@ def _largest_position(assessment: FitAssessment) -> KeyNumber:
         return KeyNumber(label, value, about)
     if largest.share <= limit:
         return KeyNumber(label, value, about, f"within your {percent_text(limit)} limit", "green")
-    return KeyNumber(label, value, about, f"{over_limit_text(largest.share, limit)} your {percent_text(limit)} limit",
-                     "red")
+    over = f"{over_limit_text(largest.share, limit)} your {percent_text(limit)} limit"
+    return KeyNumber(label, share_beside_limit(largest.share, limit), about, over, "red")
 
 
 def _holding(assessment: FitAssessment) -> KeyNumber:

@@ -36,6 +36,25 @@ from agent.formats.fields import (
 from agent.models import Box, Filing, Flag, Transaction
 
 GARBLED = {"\ufffe", "\x00", "\ufffd"}
+# The House Clerk's asset type codes, which every PTR cites (https://fd.house.gov/reference/asset-type-codes.aspx).
+HOUSE_ASSET_TYPES = {
+    "4K": "401K and Other Non-Federal Retirement Accounts", "5C": "529 College Savings Plan", "5F": "529 Portfolio",
+    "5P": "529 Prepaid Tuition Plan", "AB": "Asset-Backed Securities",
+    "BA": "Bank Accounts, Money Market Accounts and CDs", "BK": "Brokerage Accounts", "CO": "Collectibles",
+    "CS": "Corporate Securities (Bonds and Notes)", "CT": "Cryptocurrency", "DB": "Defined Benefit Pension",
+    "DO": "Debts Owed to the Filer", "DS": "Delaware Statutory Trust", "EF": "Exchange Traded Funds (ETF)",
+    "EQ": "Excepted/Qualified Blind Trust", "ET": "Exchange Traded Notes", "FA": "Farms",
+    "FE": "Foreign Exchange Position (Currency)", "FN": "Fixed Annuity", "FU": "Futures",
+    "GS": "Government Securities and Agency Debt", "HE": "Hedge Funds & Private Equity Funds (EIF)",
+    "HN": "Hedge Funds & Private Equity Funds (non-EIF)", "IC": "Investment Club", "IH": "IRA (Held in Cash)",
+    "IP": "Intellectual Property & Royalties", "IR": "IRA", "MA": "Managed Accounts (e.g., SMA and UMA)",
+    "MF": "Mutual Funds", "MO": "Mineral/Oil/Solar Energy Rights", "OI": "Ownership Interest (Holding Investments)",
+    "OL": "Ownership Interest (Engaged in a Trade or Business)", "OP": "Options", "OT": "Other", "PE": "Pensions",
+    "PM": "Precious Metals", "PS": "Stock (Not Publicly Traded)", "RE": "Real Estate Invest. Trust (REIT)",
+    "RF": "REIT (EIF)", "RN": "REIT (non-EIF)", "RP": "Real Property", "RS": "Restricted Stock Units (RSUs)",
+    "SA": "Stock Appreciation Right", "ST": "Stocks (including ADRs)", "TR": "Trust", "VA": "Variable Annuity",
+    "VI": "Variable Insurance", "WU": "Whole/Universal Insurance",
+}
 LINE_TOLERANCE = 2.5  # points: words whose tops differ less than this share a line
 COLUMN_TOLERANCE = 4.0  # points a cell may start left of its header word
 
