@@ -97,13 +97,16 @@ st.dataframe(
 )
 
 downloads = st.columns(3)
-downloads[0].download_button("Download CSV (filtered)", to_csv(records_of_frame(shown)), "transactions.csv",
-                             "text/csv", width="stretch")
-report = markdown_report(result.outcomes, shown, saved_profile(), result.outcome, trace=result.events)
-downloads[1].download_button("Download report (Markdown)", report, "tradetrace-report.md",
-                             "text/markdown", width="stretch")
-downloads[2].download_button("Download trace (JSON Lines)", to_jsonl(result.events), "trace.jsonl",
-                             "application/jsonl", width="stretch")
+# Made on click, without a rerun (see pages/downloads.py), from the rows and profile of this rerun.
+profile = saved_profile()
+downloads[0].download_button("Download CSV (filtered)", lambda: to_csv(records_of_frame(shown)), "transactions.csv",
+                             "text/csv", width="stretch", on_click="ignore")
+downloads[1].download_button("Download report (Markdown)",
+                             lambda: markdown_report(result.outcomes, shown, profile, result.outcome,
+                                                     trace=result.events),
+                             "tradetrace-report.md", "text/markdown", width="stretch", on_click="ignore")
+downloads[2].download_button("Download trace (JSON Lines)", lambda: to_jsonl(result.events), "trace.jsonl",
+                             "application/jsonl", width="stretch", on_click="ignore")
 
 st.subheader("Source view")
 matches = frame[[key == chosen for key in row_keys(frame)]]

@@ -287,14 +287,14 @@ async def check_transactions(page: Page, session: Session, others: list[Filing])
     if grid_rows != filing.rows or metric.strip() != str(filing.rows):
         session.problems.append(f"Transactions shows {grid_rows} grid row(s) and metric {metric!r}, "
                                 f"expected {filing.rows}")
-    cells = await grid_columns(grid, ["source_file", "filing_id", "asset_name"])
-    if set(cells["source_file"]) != {filing.name} or set(cells["filing_id"]) != {filing.docid}:
-        session.problems.append(f"the grid shows files {sorted(set(cells['source_file']))} and filing IDs "
-                                f"{sorted(set(cells['filing_id']))}, expected only {filing.name}")
-    if filing.distinctive not in cells["asset_name"]:
-        session.problems.append(f"the grid does not show {filing.distinctive!r} "
-                                f"(shows {cells['asset_name'][:5]} ...)")
-    foreign = sorted(set(cells["asset_name"]) - set(filing.asset_names))
+    # The table leads with what an investor reads (file and filing ID are behind "Show all columns"; the CSV
+    # below checks them): the filer and the assets.
+    cells = await grid_columns(grid, ["Filer", "Asset"])
+    if set(cells["Filer"]) != {filing.filer}:
+        session.problems.append(f"the grid shows filers {sorted(set(cells['Filer']))}, expected only {filing.filer}")
+    if filing.distinctive not in cells["Asset"]:
+        session.problems.append(f"the grid does not show {filing.distinctive!r} (shows {cells['Asset'][:5]} ...)")
+    foreign = sorted(set(cells["Asset"]) - set(filing.asset_names))
     if foreign:
         session.problems.append(f"the grid shows asset names not in {filing.docid}: {foreign[:5]}")
 
