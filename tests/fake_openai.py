@@ -29,9 +29,11 @@ are answered by the profile, never from the queue, and recorded in `probe_reques
   event stream, so the client gets 200, an empty stream and a closed connection;
   `response_format` accepts only `text` and `json_object` (llama_cpp/llama_types.py), and
   the route handler sends the validation error as HTTP 500 with the error list and a
-  traceback line as the message (llama_cpp/server/errors.py, RouteErrorHandler); usage only
-  in non-streamed replies (abetlen/llama-cpp-python#1082, #1640). All of it as
-  llama-cpp-python 0.3.36 answered, with SmolLM2-135M-Instruct.
+  traceback line as the message (llama_cpp/server/errors.py, RouteErrorHandler); so is an
+  assistant message with `"content": null` beside its `tool_calls` (the message union's
+  seven errors: content must be a string; `""` is accepted); usage only in non-streamed
+  replies (abetlen/llama-cpp-python#1082, #1640). All of it as llama-cpp-python 0.3.36
+  answered, with SmolLM2-135M-Instruct.
 - `llama_server`: llama.cpp's `llama-server` (tools/server/README.md, "POST
   /v1/chat/completions"): `response_format` `json_object` and `json_schema` are
   schema-constrained; tools, streamed too, need `--jinja` (docs/function-calling.md), and
@@ -268,15 +270,45 @@ def _has_tools(body: Body) -> bool:
     return bool(body.get("tools"))
 
 
+_LLAMA_CPP_WHERE = ('  File "/srv/venv/lib/python3.11/site-packages/llama_cpp/server/app.py", line 376, in '
+                    "create_chat_completion\n    POST /v1/chat/completions")
+
+
+def _llama_cpp_validation_error(details: list[dict[str, Any]]) -> ErrorReply:
+    """FastAPI's validation error, caught by the server's RouteErrorHandler and sent as a 500 with its text."""
+    listed = "\n".join(f"  {detail}" for detail in details)
+    count = f"{len(details)} validation error{'s' if len(details) > 1 else ''}"
+    return ErrorReply(500, f"{count}:\n{listed}\n\n{_LLAMA_CPP_WHERE}", "internal_server_error", None)
+
+
+def _null_content_errors(index: int, message: Body) -> list[dict[str, Any]]:
+    """What llama_cpp.server 0.3.36 lists for an assistant message whose content is null: the message is checked
+    against every kind of chat message, and each kind's errors are listed (as it answered, with curl)."""
+    def where(kind: str, name: str) -> tuple[object, ...]:
+        return ("body", "messages", index, f"ChatCompletionRequest{kind}Message", name)
+
+    def wrong_role(kind: str, role: str) -> dict[str, Any]:
+        return {"type": "literal_error", "loc": where(kind, "role"), "msg": f"Input should be '{role}'",
+                "input": "assistant", "ctx": {"expected": f"'{role}'"}}
+
+    return [wrong_role("System", "system"), wrong_role("User", "user"),
+            {"type": "string_type", "loc": where("Assistant", "content"), "msg": "Input should be a valid string",
+             "input": None},
+            wrong_role("Tool", "tool"),
+            {"type": "missing", "loc": where("Tool", "tool_call_id"), "msg": "Field required", "input": message},
+            wrong_role("Function", "function"),
+            {"type": "missing", "loc": where("Function", "name"), "msg": "Field required", "input": message}]
+
+
 def _llama_cpp_python_refuses(body: Body) -> ErrorReply | HangUp | None:
     if _format_type(body) not in (None, "text", "json_object"):
-        # FastAPI's validation error, caught by the server's RouteErrorHandler and sent as a 500 with its text.
-        detail = {"type": "literal_error", "loc": ("body", "response_format", "type"),
-                  "msg": "Input should be 'text' or 'json_object'", "input": _format_type(body),
-                  "ctx": {"expected": "'text' or 'json_object'"}}
-        where = '  File "/srv/venv/lib/python3.11/site-packages/llama_cpp/server/app.py", line 376, in ' \
-                "create_chat_completion\n    POST /v1/chat/completions"
-        return ErrorReply(500, f"1 validation error:\n  {detail}\n\n{where}", "internal_server_error", None)
+        return _llama_cpp_validation_error([{
+            "type": "literal_error", "loc": ("body", "response_format", "type"),
+            "msg": "Input should be 'text' or 'json_object'", "input": _format_type(body),
+            "ctx": {"expected": "'text' or 'json_object'"}}])
+    for index, message in enumerate(body.get("messages", ())):
+        if message.get("role") == "assistant" and message.get("content") is None:
+            return _llama_cpp_validation_error(_null_content_errors(index, message))
     if body.get("stream") and _has_tools(body) and body.get("tool_choice") == "auto":
         return HANG_UP  # its "Automatic streaming tool choice is not supported" raises inside the event stream
     return None

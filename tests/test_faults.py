@@ -408,3 +408,15 @@ def test_cut_short_or_slow_endpoint_on_an_unknown_layout(fake_llm, fault):
                                     for name in ("message", "summary", "text"))))
     assert fault.said in trace
     assert bool(takeovers(result)) == fault.offline_takes_over
+
+
+def test_calls_that_raise_are_counted_with_their_tokens_estimated(fake_llm):
+    fake_llm.queue(text(PLAN), EXTRACT_PAGE_1, *[delay(SLOW, json_content({"rows": [llm_row()]}))] * 3, FINISH)
+    result = run_with(fake_llm, [statement()], timeout=TIMEOUT)
+    finished = result.finished
+    assert finished.llm_calls == 4  # the plan, two steps, and the extraction that timed out three times
+    assert finished.tokens_estimated and finished.total_tokens > 3 * 15  # its prompt, estimated, with the 3 replies
+    assert "tokens (estimated)" in finished.headline
+    (outcome,) = result.outcomes
+    assert outcome.status == "flagged" and outcome.reason.startswith(
+        "the LLM found no rows (its 1 extraction call(s) failed; the trace says why): a person needs to read this file")

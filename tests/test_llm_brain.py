@@ -23,7 +23,7 @@ from agent.run.loop import Agent, Limits, brain_for
 from agent.run.result import RunResult
 from agent.store.runs import RunStore
 from tests.conftest import ROOT, SAMPLES, filing_path, llm_config_for, senate_file
-from tests.fake_openai import delay, error, json_content, text, tool_calls
+from tests.fake_openai import FakeOpenAI, delay, error, json_content, text, tool_calls
 from tests.pdf_builders import BROKER_STATEMENT, scanned_pdf, text_pdf
 
 STATEMENT = "statement.pdf"
@@ -468,3 +468,53 @@ def test_a_degenerate_reply_costs_its_own_file_and_the_llm_reads_the_next(fake_l
     (given_up,) = [e for e in events if e.type == "error" and "The offline brain finishes this file" in e.message]
     assert given_up.file == STATEMENT and "repeat" in given_up.message
     assert not any("takes over for the rest of the run" in e.message for e in events if e.type == "error")
+
+
+# --- what the real llama.cpp server showed (llama-cpp-python 0.3.36, SmolLM2-135M) --------------------------------
+
+FLAGGED_PTR = "20024346"  # row 26 is flagged (notification before the trade): the critic's work
+CONFIRMED = {"verdict": "confirmed", "corrections": {}, "reason": "printed so on the page"}
+
+
+def critic_files() -> list[InputFile]:
+    return [*statement(), InputFile(f"{FLAGGED_PTR}.pdf", filing_path(FLAGGED_PTR).read_bytes())]
+
+
+def critics_verdict(events) -> str:
+    (reflection,) = [e for e in events if e.type == "reflection" and e.file == f"{FLAGGED_PTR}.pdf"]
+    return f"{reflection.verdict}: {reflection.text}"
+
+
+@pytest.mark.shared
+def test_a_tool_call_without_text_is_sent_back_as_llama_cpp_python_takes_it_and_the_critic_runs():
+    # A small model calls a tool with no text and names a file it made up; the tool says so, the model finishes.
+    with FakeOpenAI("llama_cpp_python") as server:
+        server.queue(text(PLAN), tool_calls([("extract_with_llm", {"file": "./data.txt", "page": 1})]),
+                     tool_calls([FINISH]), json_content(CONFIRMED))
+        events = run_with(server, critic_files())
+        server.assert_all_consumed()
+    sent = [m for request in server.requests for m in request.body["messages"] if m["role"] == "assistant"]
+    assert sent and all(isinstance(message["content"], str) for message in sent)
+    assert not [e.message for e in events if e.type == "error" and "offline brain takes over" in e.message]
+    assert critics_verdict(events) == "confirmed: printed so on the page"  # the LLM critic's, not the rules'
+    unknown = outcome_of(events)
+    assert unknown.status == "flagged" and unknown.rows == 0
+    assert unknown.reason.startswith("the LLM found no rows (its 1 extraction call(s) failed; the trace says why): a "
+                                     "person needs to read this file")
+    assert "./data.txt" not in unknown.reason  # the model's made-up path is in the trace, not in the file's outcome
+    finished = RunResult.from_events(events).finished
+    assert finished.llm_calls == 4  # the plan, two steps, the critic
+    assert finished.tokens_estimated and "tokens (estimated)" in finished.headline  # its streams report no usage
+
+
+@pytest.mark.shared
+def test_a_request_the_server_refuses_costs_its_own_step_and_the_critic_still_runs(fake_llm):
+    fake_llm.queue(text(PLAN), error(400, "Invalid value for 'messages[1].content': expected a string"),
+                   json_content(CONFIRMED))
+    events = run_with(fake_llm, critic_files())
+    (refused,) = [e for e in events if e.type == "error" and e.file == STATEMENT]
+    assert refused.message.startswith("LLM endpoint refused the request (not retried): 400 Invalid value for")
+    assert "The offline brain finishes this file; the LLM goes on with the others" in refused.message
+    assert critics_verdict(events) == "confirmed: printed so on the page"
+    assert len(fake_llm.requests) == 3  # the refusal was not retried
+    assert RunResult.from_events(events).finished.llm_calls == 3

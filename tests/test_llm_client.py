@@ -11,7 +11,16 @@ import pytest
 from agent.errors import LLMError
 from agent.run.capabilities import PROBE_MAX_TOKENS, Capabilities, RequestPath
 from agent.run.degenerate import EchoedPrompt, RepeatedPhrase
-from agent.run.llm import DEFAULT_MAX_TOKENS, CallTimedOut, ChatReply, OpenAIChat, Retry, ToolsUnsupported
+from agent.run.llm import (
+    DEFAULT_MAX_TOKENS,
+    CallTimedOut,
+    ChatReply,
+    OpenAIChat,
+    RequestRefused,
+    Retry,
+    Spend,
+    ToolsUnsupported,
+)
 from tests.conftest import llm_config_for
 from tests.fake_openai import (
     FakeOpenAI,
@@ -52,7 +61,8 @@ PROFILE_IDS = ["openai", "llama_cpp_python", "llama_server", "llama_server-no-ji
 # What each refusing server said, in one line, as the probe keeps it for the trace.
 REFUSALS = {
     "llama_cpp_python": ["streamed tool calls: the stream ended without an answer",
-                         "json_schema: 500 Input should be 'text' or 'json_object'"],
+                         "json_schema: 500 response_format.type: Input should be 'text' or 'json_object' (got "
+                         "'json_schema')"],
     "llama_server-no-jinja": ["streamed tool calls, tool calls, tool calls without tool_choice: 500 tools param "
                               "requires --jinja flag"],
     "ollama-no-tools": ["streamed tool calls, tool calls, tool calls without tool_choice: 400 "
@@ -239,7 +249,51 @@ def test_a_server_error_is_one_line_without_the_key(fake_llm: FakeOpenAI) -> Non
     with pytest.raises(LLMError) as raised:
         reply_of(chat(fake_llm).stream(MESSAGES))
     message = str(raised.value)
-    assert message == "LLM endpoint refused the request: 400 ValueError: bad key [redacted]"
+    assert message == "LLM endpoint refused the request (not retried): 400 ValueError: bad key [redacted]"
+
+
+# The ReAct loop's second request: the model's tool call (with no text) and what the tool returned.
+AFTER_A_TOOL_CALL = [*MESSAGES, {"role": "assistant", "content": None, "tool_calls": [
+    {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": '{"ticker": "AAPL"}'}}]},
+                     {"role": "tool", "tool_call_id": "call_1", "content": "Apple Inc."}]
+
+
+def test_a_validation_refusal_is_not_retried_and_said_in_one_line() -> None:
+    # llama_cpp.server answers a request it cannot validate with HTTP 500, which is no transient failure
+    for server in server_for("llama_cpp_python"):
+        llm = chat(server, max_retries=3)
+        with pytest.raises(RequestRefused) as raised:
+            reply_of(llm.stream(AFTER_A_TOOL_CALL, tools=[LOOKUP_TOOL]))
+        assert str(raised.value) == ("LLM endpoint refused the request (not retried): 500 messages[2].content: Input "
+                                     "should be a valid string (got None)")
+        assert len(server.requests) == 1
+        assert llm.spent == Spend(calls=1)  # refused unread: a call, no tokens
+
+
+def test_an_empty_content_beside_tool_calls_is_accepted() -> None:
+    for server in server_for("llama_cpp_python"):
+        server.queue(text("Apple Inc. is AAPL."))
+        messages = [dict(message, content=message["content"] or "") for message in AFTER_A_TOOL_CALL]
+        _, reply = reply_of(chat(server).stream(messages, tools=[LOOKUP_TOOL]))
+        assert reply.content == "Apple Inc. is AAPL."
+
+
+def test_every_call_that_sent_a_request_is_spent_answered_or_not(fake_llm: FakeOpenAI) -> None:
+    fake_llm.queue(json_content({"rows": []}, prompt_tokens=50, completion_tokens=4), endless(),
+                   *[error(500, "boom")] * 2)
+    llm = chat(fake_llm, max_retries=1)
+    reply_of(llm.stream(MESSAGES))
+    assert llm.spent == Spend(calls=1, prompt_tokens=50, completion_tokens=4)
+    streamed = ""
+    with pytest.raises(CallTimedOut):
+        for item in llm.stream(MESSAGES, time_limit=1):
+            streamed += item if isinstance(item, str) else ""
+    timed_out = llm.spent.since(Spend(calls=1, prompt_tokens=50, completion_tokens=4))
+    assert (timed_out.calls, timed_out.estimated_calls) == (1, 1)  # no usage came: estimated
+    assert timed_out.prompt_tokens > 0 and timed_out.completion_tokens == len(streamed) // 4 > 0
+    with pytest.raises(LLMError, match="after 2 attempts: 500 boom"):
+        reply_of(llm.stream(MESSAGES))
+    assert (llm.spent.calls, llm.spent.estimated_calls) == (3, 2)  # one call, whatever its retries
 
 
 def test_usage_is_estimated_and_marked_so_where_a_stream_reports_none() -> None:

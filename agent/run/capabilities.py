@@ -7,6 +7,8 @@ tool calls, `tool_choice`, `response_format` and usage reporting. The client fin
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import json
 import re
 import threading
@@ -198,17 +200,58 @@ def probed_once(base_url: str, model: str, ask: Callable[[], Capabilities]) -> C
 
 
 def server_message(exc: openai.APIError) -> str:
-    """What the server said, in one line: its error message (a validation error's own words, not the list
-    around them; a traceback's last line). Callers scrub the key from it."""
+    """What the server said, in one line: its error message (a validation error's own findings, where and what,
+    not the list around them; a traceback's last line). Callers scrub the key from it."""
     body = exc.body
     message = body.get("message") if isinstance(body, dict) else None
     text = message if isinstance(message, str) and message else exc.message
     lines = [line for line in text.strip().splitlines() if line.strip()]
     if lines and lines[0].startswith("Traceback"):  # a Python server's traceback: its last line is the error
         text = lines[-1]
-    details = ["".join(parts) for parts in _PYDANTIC_MESSAGE.findall(text)]
+    details = _validation_findings(text) or ["".join(parts) for parts in _PYDANTIC_MESSAGE.findall(text)]
     text = " ".join(("; ".join(details) if details else text).split())
     if len(text) > _MESSAGE_CHARS:
         text = text[:_MESSAGE_CHARS - 3] + "..."
     status = getattr(exc, "status_code", None)
     return f"{status} {text}" if status else text
+
+
+def refused_as_invalid(exc: openai.APIError) -> bool:
+    """True when the server refused the request itself (a validation error: pydantic's "Input should be ...",
+    "validation error"), whatever its status: llama_cpp.server sends those as HTTP 500, yet no retry can help."""
+    body = exc.body
+    message = body.get("message") if isinstance(body, dict) else None
+    return bool(_VALIDATION_REFUSAL.search(message if isinstance(message, str) and message else exc.message))
+
+
+_VALIDATION_REFUSAL = re.compile(r"\bvalidation errors?\b|'msg': ")
+_INPUT_CHARS = 40  # a refused value is quoted when it is this short
+
+
+def _validation_findings(text: str) -> list[str]:
+    """Pydantic's errors, one "where: what (got value)" each. A request field of a union type (a chat message is
+    a system, user, assistant, tool or function message) gets an error list per alternative; those whose literal
+    field (the role) does not match are not what the request meant, so they are left out when any other remains."""
+    errors = []
+    for line in text.splitlines():
+        with contextlib.suppress(ValueError, SyntaxError):  # not a pydantic error's repr: not a finding
+            error = ast.literal_eval(line.strip())
+            if isinstance(error, dict) and isinstance(error.get("loc"), tuple) and "msg" in error:
+                errors.append(error)
+    mismatched = {_alternative(error) for error in errors if error.get("type") == "literal_error"} - {()}
+    meant = [error for error in errors if _alternative(error) not in mismatched] or errors
+    findings = []
+    for error in meant:
+        where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]
+                        if part != "body" and not (isinstance(part, str) and part[:1].isupper())).lstrip(".")
+        value = repr(error.get("input"))
+        got = f" (got {value})" if "input" in error and len(value) <= _INPUT_CHARS else ""
+        findings.append(f"{where}: {error['msg']}{got}" if where else f"{error['msg']}{got}")
+    return findings
+
+
+def _alternative(error: dict[str, Any]) -> tuple[object, ...]:
+    """The error's location up to the union alternative it was checked as (a model's name), or () for none."""
+    loc = error["loc"]
+    named = [index for index, part in enumerate(loc) if isinstance(part, str) and part[:1].isupper()]
+    return tuple(loc[:named[0] + 1]) if named else ()

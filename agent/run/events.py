@@ -205,6 +205,7 @@ class RunFinished(Event):
     flagged_rows: int = 0
     llm_calls: int = 0
     total_tokens: int = 0
+    tokens_estimated: bool = False  # some calls' tokens are estimates: the server reported no usage, or the call raised
     estimated_cost_usd: float | None = None
     fallback: str = ""  # why the LLM brain handed the run to the offline brain ('' when it did not)
 
@@ -212,8 +213,9 @@ class RunFinished(Event):
     def headline(self) -> str:
         cost = "" if self.estimated_cost_usd is None else f", about ${self.estimated_cost_usd:.4f}"
         fell_back = f"; the offline brain finished it (LLM fell back: {self.fallback})" if self.fallback else ""
+        estimated = " (estimated)" if self.tokens_estimated else ""
         return (f"Run {self.outcome}: {self.files} file(s), {self.rows} row(s), {self.flagged_rows} flagged; "
-                f"{self.llm_calls} LLM call(s), {self.total_tokens} tokens{cost}{fell_back}")
+                f"{self.llm_calls} LLM call(s), {self.total_tokens} tokens{estimated}{cost}{fell_back}")
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

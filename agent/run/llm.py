@@ -5,7 +5,9 @@ package. What the endpoint supports is probed on first use (agent/run/capabiliti
 the path that works there: streamed tool calls, non-streamed tool calls, JSON object mode with the schema in the
 prompt, or plain text. Every call is bounded: max_tokens is always sent, a wall-clock limit covers the whole call
 (a stream is closed mid-way), and a reply that loops or echoes the prompt is stopped early (agent/run/degenerate.py).
-Retries with backoff on 429, 5xx, timeouts and dropped connections are ours, so the trace can show them.
+Retries with backoff on 429, 5xx, timeouts and dropped connections are ours, so the trace can show them; a
+request the server refuses as invalid (a 4xx, or llama_cpp.server's validation error sent as HTTP 500) is not
+retried. Every call that sent a request is counted in `OpenAIChat.spent`, whether it returned or raised.
 The API key is read from the environment, Streamlit secrets or the sidebar, and is never logged: every
 message that leaves this module is scrubbed of it.
 """
@@ -28,7 +30,14 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletio
 from openai.types.chat.completion_create_params import ResponseFormat
 
 from agent.errors import LLMError, StreamEndedEarly
-from agent.run.capabilities import JSON_OBJECT_FORMAT, Capabilities, probe, probed_once, server_message
+from agent.run.capabilities import (
+    JSON_OBJECT_FORMAT,
+    Capabilities,
+    probe,
+    probed_once,
+    refused_as_invalid,
+    server_message,
+)
 from agent.run.degenerate import DegenerationWatch
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -139,6 +148,30 @@ class CallTimedOut(LLMError):
     """A call ran past its wall-clock limit and was stopped (mid-stream if need be)."""
 
 
+class RequestRefused(LLMError):
+    """The server refused this request as invalid (not transient: not retried). The endpoint itself is up."""
+
+
+@dataclass(frozen=True)
+class Spend:
+    """What calls cost: every call that sent a request, answered or not. Tokens are the server's usage where it
+    reported it, else estimated (`estimated_calls` counts those)."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    estimated_calls: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def since(self, earlier: Spend) -> Spend:
+        """The calls made after `earlier` was this ledger."""
+        return Spend(self.calls - earlier.calls, self.prompt_tokens - earlier.prompt_tokens,
+                     self.completion_tokens - earlier.completion_tokens, self.estimated_calls - earlier.estimated_calls)
+
+
 class ChatModel(Protocol):
     def stream(self, messages: list[Message], *, tools: list[JSONObject] | None = None,
                response_format: JSONObject | None = None, max_tokens: int | None = None,
@@ -150,6 +183,10 @@ class ChatModel(Protocol):
 
     def capabilities(self) -> Capabilities:
         """What the endpoint supports and the request path taken (its describe() is one line for the trace)."""
+
+    @property
+    def spent(self) -> Spend:
+        """Every call made so far through this model, with its tokens (the run reports what it made)."""
 
 
 _RETRYABLE = (StreamEndedEarly, openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
@@ -165,6 +202,11 @@ class OpenAIChat:
         self._sleep = sleep
         self._client = openai.OpenAI(api_key=config.api_key or "not-needed", base_url=config.base_url or None,
                                      timeout=config.timeout, max_retries=0)
+        self._spent = Spend()
+
+    @property
+    def spent(self) -> Spend:
+        return self._spent
 
     def capabilities(self) -> Capabilities:
         """What the endpoint supports, and so the request path `stream` takes: probed on first use, then cached
@@ -182,16 +224,30 @@ class OpenAIChat:
                response_format: JSONObject | None = None, max_tokens: int | None = None,
                time_limit: float | None = None) -> Iterator[str | Retry | ChatReply]:
         call = _Bounds(max_tokens or DEFAULT_MAX_TOKENS, time_limit or self.config.time_limit)
+        meter = _Meter()
+        try:
+            yield from self._attempts(messages, tools, response_format, call, meter)
+        finally:  # a call that raised (timed out, stopped, failed) cost too
+            self._spent = meter.added_to(self._spent)
+
+    def _attempts(self, messages: list[Message], tools: list[JSONObject] | None, response_format: JSONObject | None,
+                  call: _Bounds, meter: _Meter) -> Iterator[str | Retry | ChatReply]:
         for attempt in range(1, self.config.max_retries + 2):
             try:
                 request = _Request.shaped(messages, tools, response_format, self._capabilities())
                 if call.expired():  # the first use's probe can take a small local model's whole limit
                     raise call.timed_out("before its request was sent")
-                reply = yield from (self._streamed(request, call) if request.stream else self._whole(request, call))
+                meter.sent(request)
+                reply = yield from (self._streamed(request, call, meter) if request.stream
+                                    else self._whole(request, call))
+                meter.reply = reply
                 yield reply
                 return
             except _RETRYABLE as exc:
                 reason = self._describe(exc)
+                if isinstance(exc, openai.APIStatusError) and refused_as_invalid(exc):
+                    meter.refused = True
+                    raise self._refusal(reason, tools, response_format) from None
                 if call.expired():
                     raise call.timed_out(f"after {attempt} attempt(s), the last: {reason}") from None
                 if attempt > self.config.max_retries:
@@ -202,14 +258,19 @@ class OpenAIChat:
                 yield Retry(attempt, wait, reason)
                 self._sleep(wait)
             except openai.BadRequestError as exc:
-                message = self._describe(exc)
-                if (tools and "tool" in message.lower()) or (response_format and "response_format" in message):
-                    raise ToolsUnsupported(message) from None
-                raise LLMError(f"LLM endpoint refused the request: {message}") from None
+                meter.refused = True
+                raise self._refusal(self._describe(exc), tools, response_format) from None
             except openai.APIError as exc:
                 raise LLMError(f"LLM endpoint error: {self._describe(exc)}") from None
             except (json.JSONDecodeError, ValueError) as exc:
                 raise LLMError(f"LLM endpoint sent an unreadable response ({type(exc).__name__})") from None
+
+    @staticmethod
+    def _refusal(message: str, tools: list[JSONObject] | None, response_format: JSONObject | None) -> LLMError:
+        """A refused request: a mode the server lacks (the caller tries a simpler one), else the request itself."""
+        if (tools and "tool" in message.lower()) or (response_format and "response_format" in message):
+            return ToolsUnsupported(message)
+        return RequestRefused(f"LLM endpoint refused the request (not retried): {message}")
 
     def _create(self, request: _Request, call: _Bounds, timeout: float) -> Any:
         # Our messages and schemas are the API's JSON; the client's TypedDicts describe the same shapes.
@@ -222,7 +283,7 @@ class OpenAIChat:
             response_format=cast("ResponseFormat", request.response_format) if request.response_format
             else openai.omit)
 
-    def _streamed(self, request: _Request, call: _Bounds) -> Generator[str, None, ChatReply]:
+    def _streamed(self, request: _Request, call: _Bounds, meter: _Meter) -> Generator[str, None, ChatReply]:
         # The client's timeout only bounds the wait between two chunks; the deadline is checked on every chunk.
         chunks: openai.Stream[ChatCompletionChunk] = self._create(request, call,
                                                                   min(self.config.timeout, call.remaining()))
@@ -239,6 +300,7 @@ class OpenAIChat:
                 for choice in chunk.choices:
                     delta = choice.delta
                     if delta.content:
+                        meter.received += len(delta.content)
                         watch.feed(delta.content)
                         content.append(delta.content)
                         yield delta.content
@@ -248,6 +310,7 @@ class OpenAIChat:
                         if tool_call.function:
                             slot["name"] += tool_call.function.name or ""
                             slot["arguments"] += tool_call.function.arguments or ""
+                            meter.received += len(tool_call.function.arguments or "")
                             watch.feed(tool_call.function.arguments or "")
                     finish = choice.finish_reason or finish
         if not finish:
@@ -335,6 +398,34 @@ def _reply(request: _Request, text: str, tool_calls: tuple[ToolCallRequest, ...]
     return ChatReply(text, tool_calls, _estimate_tokens(json.dumps(request.messages)),
                      _estimate_tokens(text + "".join(call.arguments for call in tool_calls)), finish,
                      usage_estimated=True)
+
+
+@dataclass
+class _Meter:
+    """One call's cost as it goes: the last request sent, the characters of reply received, the reply if any."""
+
+    request: _Request | None = None
+    received: int = 0
+    reply: ChatReply | None = None
+    refused: bool = False  # the server refused the request unread: it cost no tokens
+
+    def sent(self, request: _Request) -> None:
+        self.request, self.received = request, 0
+
+    def added_to(self, spend: Spend) -> Spend:
+        """The ledger with this call in it (unchanged when no request was sent)."""
+        if self.request is None:
+            return spend
+        if self.reply is not None:
+            prompt, completion, estimated = (self.reply.prompt_tokens, self.reply.completion_tokens,
+                                             self.reply.usage_estimated)
+        elif self.refused:
+            prompt, completion, estimated = 0, 0, False
+        else:  # stopped or failed before its reply: no usage came, so the tokens are estimated
+            prompt, completion, estimated = (_estimate_tokens(json.dumps(self.request.messages)),
+                                             self.received // 4, True)
+        return Spend(spend.calls + 1, spend.prompt_tokens + prompt, spend.completion_tokens + completion,
+                     spend.estimated_calls + estimated)
 
 
 @dataclass(frozen=True)

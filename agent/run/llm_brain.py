@@ -23,16 +23,26 @@ from agent.run.brain import FINISH, WAIT, Decision, FileState, HandOver, Steps
 from agent.run.critic import MAX_CRITIC_ROWS, llm_review, rule_based_review
 from agent.run.degenerate import DegenerateReply
 from agent.run.events import ErrorEvent, Event, Plan, Thought, ThoughtDelta
-from agent.run.llm import CallTimedOut, ChatModel, ChatReply, JSONObject, LLMConfig, Message, Retry, ToolsUnsupported
+from agent.run.llm import (
+    CallTimedOut,
+    ChatModel,
+    ChatReply,
+    JSONObject,
+    LLMConfig,
+    Message,
+    RequestRefused,
+    Retry,
+    ToolsUnsupported,
+)
 from agent.run.offline_brain import OfflineBrain, standard_step
 from agent.run.replies import StepDecision, claims_an_error, plan_problem
 from agent.run.tools import REGISTRY, Inspection, OcrRead, RunContext
 
 # Tools the LLM may call on a layout the parser does not know.
 UNKNOWN_LAYOUT_TOOLS = ["read_page_text", "extract_with_llm", "validate_rows"]
-# A reply that degenerated or a call past its time limit costs its own step (the plan, a file, a critic's row);
-# the endpoint itself still answers, so the run keeps its LLM.
-ONE_STEP_FAILURES = (DegenerateReply, CallTimedOut)
+# A reply that degenerated, a call past its time limit or a request the server refused as invalid costs its own
+# step (the plan, a file, a critic's row); the endpoint itself still answers, so the run keeps its LLM.
+ONE_STEP_FAILURES = (DegenerateReply, CallTimedOut, RequestRefused)
 # Reply tokens per step: a plan of a few sentences; a thought and one tool call.
 PLAN_TOKENS = 256
 PLAN_SECONDS = 30.0  # the plan comes before every file: a slow model loses its plan (the offline one stands), not them
@@ -82,15 +92,12 @@ class LLMBrain:
         self.offline = OfflineBrain()
         self.failed = False  # after an endpoint failure the offline brain finishes the run
         self.failure = ""  # why it failed (scrubbed of the key), for the run's summary and history
-        self.given_up: set[str] = set()  # files a degenerate or timed-out reply left to the offline brain
+        self.given_up: set[str] = set()  # files a degenerate, timed-out or refused call left to the offline brain
         self.mode = "tools"  # tools -> json (structured output) when the server lacks tool calling
-        self.calls = 0
-        self.prompt_tokens = 0
-        self.completion_tokens = 0
         self._conversations: dict[str, Conversation] = {}
 
-    # One LLM call: bounded in tokens and by the run's time left; streams deltas as events, counts tokens,
-    # reports retries.
+    # One LLM call: bounded in tokens and by the run's time left; streams deltas as events, reports retries.
+    # The client counts its cost (ChatModel.spent), answered or not.
     def _ask(self, ctx: RunContext, file: str, messages: list[Message], *, max_tokens: int,
              tools: list[JSONObject] | None = None, response_format: JSONObject | None = None,
              seconds: float = math.inf) -> Generator[Event, None, ChatReply]:
@@ -98,24 +105,17 @@ class LLMBrain:
         time_limit = min(seconds, ctx.llm_time_limit())
         if time_limit <= 0:
             raise CallTimedOut("the run's time budget ran out before the LLM call")
-        try:
-            for item in self.llm.stream(messages, tools=tools, response_format=response_format,
-                                        max_tokens=max_tokens, time_limit=time_limit):
-                if isinstance(item, str):
-                    yield ThoughtDelta(file=file, text=item)
-                elif isinstance(item, Retry):
-                    yield ErrorEvent(file=file, message=f"LLM call failed ({item.reason}); retry {item.attempt} in "
-                                     f"{item.wait:.1f} s", recoverable=True)
-                else:
-                    reply = item
-        except ONE_STEP_FAILURES:
-            self.calls += 1  # the model answered (degenerately, or too slowly): the call cost
-            raise
-        self.calls += 1
+        for item in self.llm.stream(messages, tools=tools, response_format=response_format,
+                                    max_tokens=max_tokens, time_limit=time_limit):
+            if isinstance(item, str):
+                yield ThoughtDelta(file=file, text=item)
+            elif isinstance(item, Retry):
+                yield ErrorEvent(file=file, message=f"LLM call failed ({item.reason}); retry {item.attempt} in "
+                                 f"{item.wait:.1f} s", recoverable=True)
+            else:
+                reply = item
         if reply is None:  # a ChatModel always ends with its reply; one that does not is broken
             raise LLMError("the LLM client ended without a reply")
-        self.prompt_tokens += reply.prompt_tokens
-        self.completion_tokens += reply.completion_tokens
         return reply
 
     def _fall_back(self, file: str, error: LLMError) -> ErrorEvent:
@@ -235,7 +235,8 @@ class LLMBrain:
             messages.append({"role": "assistant", "content": reply.content})
             return Decision(reply.content.strip() or "The model stopped without calling a tool.", tokens=reply.tokens)
         call = reply.tool_calls[0]  # one step at a time
-        messages.append({"role": "assistant", "content": reply.content or None, "tool_calls": [
+        # "" where there is no text: llama_cpp.server refuses null content beside tool calls (HTTP 500)
+        messages.append({"role": "assistant", "content": reply.content, "tool_calls": [
             {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}]})
         thought = reply.content.strip() or f"The model calls {call.name}."
         if call.name == FINISH:

@@ -55,9 +55,6 @@ class LLMExtraction:
     proposed: int = 0
     accepted: list[Transaction] = field(default_factory=list)
     rejections: list[str] = field(default_factory=list)
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
 
 
 def _final_reply(stream: Iterable[str | Retry | ChatReply]) -> ChatReply:
@@ -142,12 +139,9 @@ def extract_rows_with_llm(llm: ChatModel, document: Document, page: int, first_r
     except json.JSONDecodeError:
         payload = None
     if not isinstance(payload, dict) or set(payload) != {"rows"} or not isinstance(payload["rows"], list):  # RowsReply
-        result = LLMExtraction(rejections=["the reply is not valid JSON" if payload is None else
-                                           'the reply is not {"rows": [...]}'])
-    else:
-        result = check_rows(payload["rows"], document, page, first_row_number, form)
-    result.calls, result.prompt_tokens, result.completion_tokens = 1, reply.prompt_tokens, reply.completion_tokens
-    return result
+        return LLMExtraction(rejections=["the reply is not valid JSON" if payload is None else
+                                         'the reply is not {"rows": [...]}'])
+    return check_rows(payload["rows"], document, page, first_row_number, form)
 
 
 def check_rows(proposed: list[object], document: Document, page: int, first_row_number: int,

@@ -33,7 +33,7 @@ from agent.run.events import (
     ToolCall,
 )
 from agent.run.extract import outcome_for
-from agent.run.llm import LLMConfig, OpenAIChat
+from agent.run.llm import LLMConfig, OpenAIChat, Spend
 from agent.run.llm_brain import LLMBrain
 from agent.run.offline_brain import OfflineBrain
 from agent.run.result import RunResult
@@ -117,6 +117,7 @@ class Agent:
         files = with_unique_names(files)
         self._step = 0
         run_started = self.clock()
+        spent_before = _spent(self.brain)
         ctx = RunContext({item.name: item for item in files}, llm=getattr(self.brain, "llm", None), ocr=self.ocr,
                          time_left=lambda: self._time_left(run_started), call_seconds=_call_seconds(self.brain))
         record = ctx.events.append
@@ -192,10 +193,13 @@ class Agent:
         fallback = _fallback_reason(self.brain)
         summary = run_summary(outcomes, run_outcome, fallback)
         yield emit(FinalAnswer(text=summary))
-        calls, tokens, cost = _usage(self.brain, ctx)
+        spend = _spent(self.brain).since(spent_before)
+        cost = self.brain.config.estimated_cost(spend.prompt_tokens, spend.completion_tokens) \
+            if isinstance(self.brain, LLMBrain) else None
         yield emit(RunFinished(outcome=run_outcome, files=len(outcomes), rows=sum(o.rows for o in outcomes),
-                               flagged_rows=sum(o.flagged_rows for o in outcomes), llm_calls=calls,
-                               total_tokens=tokens, estimated_cost_usd=cost, fallback=fallback), "", run_started)
+                               flagged_rows=sum(o.flagged_rows for o in outcomes), llm_calls=spend.calls,
+                               total_tokens=spend.tokens, tokens_estimated=spend.estimated_calls > 0,
+                               estimated_cost_usd=cost, fallback=fallback), "", run_started)
 
     def _time_left(self, run_started: float) -> float:
         return run_started + self.limits.time_budget - self.clock()
@@ -283,8 +287,8 @@ class Agent:
         filing = ctx.filings.get(file)
         if filing is None:
             document = ctx.documents.get(file)
-            error = next((event.error for event in reversed(ctx.events) if isinstance(event, Observation)
-                          and event.file == file and not event.ok and event.tool in ("inspect_pdf", *ROW_TOOLS)), "")
+            error = next((result.error for decision, result in reversed(state.steps) if not result.ok
+                          and decision.tool in FILE_READERS and _names(decision, file)), "")
             if document is None or error:  # never opened, or its reader refused it: the tool's error says why
                 error = error.removeprefix(f"{file}: ")
                 return FileOutcome(file, "failed", stop_reason or error or "the file was not read", seconds=seconds)
@@ -349,9 +353,21 @@ def _llm_found_nothing(state: FileState, filing: Filing) -> str:
     reads = [result.data for result in attempts if isinstance(result.data, LLMRowsRead)]
     pages = ", ".join(str(page) for page in sorted({read.page for read in reads}))
     proposed = sum(read.proposed for read in reads)
+    # An extraction that failed (a page or file the model made up, a call that timed out) read nothing of the file:
+    # the trace says why; the file's outcome says what it came to.
     found = (f"the LLM read page(s) {pages} and no row it proposed passed the checks ({proposed} proposed)" if reads
-             else f"the LLM's extraction failed ({attempts[-1].error})")
+             else f"the LLM found no rows (its {len(attempts)} extraction call(s) failed; the trace says why)")
     return f"{found}: a person needs to read this file"
+
+
+# The tools whose failure on a file is the file's own: its reader refused it (a model's extract_with_llm on a page
+# or file it made up fails the model's step, not the file).
+FILE_READERS = ("inspect_pdf", "extract_known_layout", "ocr_pages")
+
+
+def _names(decision: Decision, file: str) -> bool:
+    """True when the step was taken on `file` (a model may name a file that is not in the run)."""
+    return isinstance(decision.arguments, dict) and decision.arguments.get("file") == file
 
 
 def _validated_last(state: FileState) -> bool:
@@ -399,10 +415,6 @@ def _checks_of(result: ToolResult) -> list[Check]:
             for check in result.data.checks]
 
 
-def _usage(brain: Brain, ctx: RunContext) -> tuple[int, int, float | None]:
-    """LLM calls and tokens of the brain and of the tools, with the cost estimate."""
-    if not isinstance(brain, LLMBrain):
-        return 0, 0, None
-    prompt = brain.prompt_tokens + ctx.llm_prompt_tokens
-    completion = brain.completion_tokens + ctx.llm_completion_tokens
-    return brain.calls + ctx.llm_calls, prompt + completion, brain.config.estimated_cost(prompt, completion)
+def _spent(brain: Brain) -> Spend:
+    """What the brain's model has cost so far: its own calls and the tools' (extract_with_llm), answered or not."""
+    return brain.llm.spent if isinstance(brain, LLMBrain) else Spend()

@@ -51,10 +51,6 @@ class RunContext:
     formats: dict[str, str] = field(default_factory=dict)  # file -> the format that claimed it
     artifacts: dict[str, str] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
-    # LLM use by tools (the brain counts its own calls)
-    llm_calls: int = 0
-    llm_prompt_tokens: int = 0
-    llm_completion_tokens: int = 0
 
     def document(self, name: str) -> Document:
         if name not in self.files:
@@ -315,9 +311,6 @@ def extract_with_llm(ctx: RunContext, file: str, page: int) -> ToolResult:
         raise ToolError("the run's time budget ran out before the LLM could read the page")
     result = extract_rows_with_llm(ctx.llm, document, page, first_row_number=len(filing.transactions) + 1,
                                    form=form, time_limit=ctx.llm_time_limit())
-    ctx.llm_calls += result.calls
-    ctx.llm_prompt_tokens += result.prompt_tokens
-    ctx.llm_completion_tokens += result.completion_tokens
     if document.pages[page - 1].read_by_ocr:  # OCR text: a misread value grounds as well as a right one
         for row in result.accepted:
             row.flags.append(Flag("read_from_ocr_text", f"row {row.row_number}: read by the LLM from OCR text: "
