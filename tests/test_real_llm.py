@@ -151,11 +151,17 @@ def figures(run: RealRun, seconds: float) -> list[str]:
     return lines
 
 
+# A small model may repeat a call or use up a file's steps: the loop stops that file (its outcome says why) and the
+# run ends by that bound. What must never happen is the run's time budget cutting files off.
+BOUNDED_ENDS = {"completed", "repeated_call", "max_steps"}
+
+
 def test_the_run_finishes_within_its_time_budget(real_run: RealRun) -> None:
     finished = real_run.result.finished
     assert finished is not None, "the run ended without its run_finished event"
     stopped = [f"{o.source_file}: {o.reason}" for o in real_run.result.outcomes if o.status == "failed"]
-    assert finished.outcome == "completed", f"the run ended '{finished.outcome}': {stopped}"
+    assert finished.outcome in BOUNDED_ENDS, f"the run ended '{finished.outcome}': {stopped}"
+    assert not stopped, f"files failed: {stopped}"
     assert sorted(o.source_file for o in real_run.result.outcomes) == sorted(item.name for item in real_run.files)
 
 
