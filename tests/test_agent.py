@@ -7,7 +7,7 @@ import re
 import pytest
 
 from agent.models import InputFile
-from agent.run.events import event_from_dict, from_jsonl, to_jsonl
+from agent.run.events import RunFinished, event_from_dict, from_jsonl, to_jsonl
 from agent.run.extract import extract_bytes
 from agent.run.llm import LLMConfig
 from agent.run.loop import Agent, Limits, brain_for
@@ -179,3 +179,13 @@ def test_two_uploads_with_one_name_are_both_read():
     result = Agent().run([InputFile("a.pdf", sample), InputFile("a.pdf", b""), InputFile("a (2).pdf", sample)])
     assert [(o.source_file, o.status) for o in result.outcomes] == [
         ("a.pdf", "ok"), ("a (2).pdf", "failed"), ("a (2) (2).pdf", "ok")]
+
+
+@pytest.mark.parametrize(("cost", "said"), [
+    (None, "0 tokens"),  # the offline brain: no LLM, no cost to speak of
+    (0.0, "no API cost"),  # a local server
+    (0.0123, "about $0.0123"),
+], ids=["offline", "local-server", "priced-model"])
+def test_the_run_headline_says_what_the_llm_cost(cost, said):
+    headline = RunFinished(outcome="completed", files=1, estimated_cost_usd=cost).headline
+    assert headline.endswith(said) and "$0.0000" not in headline

@@ -211,7 +211,12 @@ class RunFinished(Event):
 
     @property
     def headline(self) -> str:
-        cost = "" if self.estimated_cost_usd is None else f", about ${self.estimated_cost_usd:.4f}"
+        if self.estimated_cost_usd is None:
+            cost = ""
+        elif self.estimated_cost_usd == 0:  # a local server: "$0.0000" would read as a price that rounded away
+            cost = ", no API cost"
+        else:
+            cost = f", about ${self.estimated_cost_usd:.4f}"
         fell_back = f"; the offline brain finished it (LLM fell back: {self.fallback})" if self.fallback else ""
         estimated = " (estimated)" if self.tokens_estimated else ""
         return (f"Run {self.outcome}: {self.files} file(s), {self.rows} row(s), {self.flagged_rows} flagged; "
