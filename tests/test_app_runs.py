@@ -14,6 +14,7 @@ from streamlit.testing.v1.element_tree import Block, Node, Status
 from agent.documents import ocr
 from tests.conftest import ROOT, SAMPLES, filing_path
 from tests.fake_openai import FakeOpenAI
+from tests.test_app import texts
 
 WORKSPACE = "b" * 32
 BROKEN_PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF truncated"
@@ -28,13 +29,6 @@ def app(tmp_path, monkeypatch):
     test = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     test.query_params["w"] = WORKSPACE
     return test
-
-
-def texts(app: AppTest) -> str:
-    parts = [element.value for root in (app, app.sidebar)
-             for kind in ("markdown", "info", "success", "warning", "error", "caption")
-             for element in getattr(root, kind)]
-    return "\n".join(str(part) for part in parts)
 
 
 def click(app: AppTest, label: str) -> AppTest:

@@ -33,6 +33,7 @@ from agent.store.runs import RunStore
 from tests.conftest import ROOT, SAMPLES, filing_path, llm_config_for
 from tests.fake_openai import delay, error, json_content, text, tool_calls, truncated
 from tests.pdf_builders import BROKER_STATEMENT, text_pdf
+from tests.test_app import labels, texts
 from tests.test_llm_brain import INVENTED, MSFT, PLAN, llm_row
 from tests.test_store import store_of_a_process_that_ended
 
@@ -119,17 +120,6 @@ def app_on(data: Path, monkeypatch) -> AppTest:
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     app.query_params["w"] = WORKSPACE
     return app
-
-
-def texts(app: AppTest) -> str:
-    parts = [element.value for root in (app, app.sidebar)
-             for kind in ("markdown", "info", "success", "warning", "error", "caption")
-             for element in getattr(root, kind)]
-    return "\n".join(str(part) for part in parts)
-
-
-def labels(app: AppTest) -> list[str]:
-    return [status.label.replace("\\", "") for status in app.status]
 
 
 def run_samples(app: AppTest) -> None:
