@@ -105,6 +105,8 @@ def test_step_limit_ends_the_file_with_a_named_outcome():
     outcome = result.outcomes[0]
     assert outcome.status == "flagged" and "limit of 2 steps" in outcome.reason
     assert outcome.rows > 0  # the rows read before the limit are kept
+    # One file's bound is not the run stopping: the summary must not say the run was cut short.
+    assert "stopped early" not in result.summary and "per-file bound (max steps)" in result.summary
 
 
 class SteppedClock:
@@ -128,6 +130,7 @@ def test_time_budget_keeps_finished_files():
     assert result.outcomes[0].status == "ok"
     assert [o.status for o in result.outcomes[1:]] == ["failed", "failed"]
     assert "time budget of 60 s ran out" in result.outcomes[1].reason
+    assert "The run stopped early (time budget)" in result.summary
 
 
 def test_no_endpoint_means_offline_brain():

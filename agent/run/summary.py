@@ -8,6 +8,9 @@ STATUS_WORDS = {"ok": "read cleanly", "flagged": "read with flags", "needs_ocr":
                 "failed": "failed"}
 # Files the run could not read, as the headline counts them: (one file, several files).
 UNREAD_WORDS = {"failed": ("failed", "failed"), "needs_ocr": ("needs OCR", "need OCR")}
+# Outcomes that cut the run itself short; the others (max_steps, repeated_call) are one file's bound, which ended
+# the agent's work on that file while the run went on to the rest.
+RUN_STOPS = frozenset({"time_budget", "cancelled"})
 
 
 def headline(outcomes: list[FileOutcome], fallback: str = "") -> str:
@@ -28,8 +31,11 @@ def run_summary(outcomes: list[FileOutcome], run_outcome: str = "completed", fal
     """A short Markdown account of the run: per file, what was read and what needs a human. `fallback`: why the
     LLM brain handed the run to the offline brain ('' when it did not)."""
     lines = [headline(outcomes, fallback)]
-    if run_outcome != "completed":
+    if run_outcome in RUN_STOPS:
         lines.append(f"The run stopped early ({run_outcome.replace('_', ' ')}); the work done so far is kept.")
+    elif run_outcome != "completed":
+        lines.append(f"Every file was processed; a per-file bound ({run_outcome.replace('_', ' ')}) ended the "
+                     "agent's work on a file, which keeps what was read and says so below.")
     for outcome in outcomes:
         filing = outcome.filing
         who = f" ({filing.filer_name}, filing {filing.filing_id})" if filing and filing.filer_name else ""
