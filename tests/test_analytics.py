@@ -341,9 +341,9 @@ def test_owner_mix() -> None:
                                    {"owner": "DC"})).owners
     total = 4 * SMALL_MID + MID_MID
     assert [(s.name, s.trades, s.trade_share, s.volume) for s in owners.shares] == [
-        ("spouse", 2, 0.4, MID_MID + SMALL_MID),
-        ("dependent child", 1, 0.2, SMALL_MID), ("joint", 1, 0.2, SMALL_MID), ("self", 1, 0.2, SMALL_MID)]
-    assert owners.share("spouse").volume_share == pytest.approx((MID_MID + SMALL_MID) / total)
+        ("Spouse", 2, 0.4, MID_MID + SMALL_MID),
+        ("Child", 1, 0.2, SMALL_MID), ("Joint", 1, 0.2, SMALL_MID), ("Self", 1, 0.2, SMALL_MID)]
+    assert owners.share("Spouse").volume_share == pytest.approx((MID_MID + SMALL_MID) / total)
 
 
 def test_asset_type_mix_names_codes() -> None:
@@ -355,7 +355,7 @@ def test_asset_type_mix_names_codes() -> None:
 
 def test_shares_near_zero_and_one_are_not_rounded_to_them() -> None:
     owners = compute_metrics(frame({"owner": "", "amount": "Over $50,000,000"}, {"owner": "SP"})).owners
-    assert owners.text == "self >99.9% of volume, 50% of trades; spouse <0.1% of volume, 50% of trades"
+    assert owners.text == "Self >99.9% of volume, 50% of trades; Spouse <0.1% of volume, 50% of trades"
 
 
 def test_coverage() -> None:

@@ -133,7 +133,7 @@ def test_volume_figure_keeps_the_largest_positions() -> None:
 
 def test_mix_bars_are_shares() -> None:
     trade_bars, volume_bars = owner_mix_figure(TRADES).figure.data
-    assert list(trade_bars.y) == ["joint", "self", "spouse"]
+    assert list(trade_bars.y) == ["Joint", "Self", "Spouse"]  # as the table says them
     assert list(trade_bars.x) == [0.2, 0.6, 0.2]
     assert sum(volume_bars.x) == pytest.approx(1.0)
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pandas as pd
 
 from agent.analysis.sectors import CRYPTO_ETF, sector_of
+from agent.export import owner_label
 from agent.formats.house_ptr import HOUSE_ASSET_TYPES
 
 SIDES = {"P": "purchase", "S": "sale", "S (partial)": "sale", "E": "exchange"}
-
-OWNER_NAMES = {"": "self", "SP": "spouse", "JT": "joint", "DC": "dependent child"}
 
 ASSET_TYPE_NAMES = {
     "ST": "stock", "OP": "option", "GS": "government security", "CS": "corporate security",
@@ -88,7 +87,7 @@ def prepare_trades(transactions: pd.DataFrame) -> pd.DataFrame:
     named = trades["ticker"].where(trades["ticker"] != "", trades["asset_name"])
     trades["position"] = named.where(named != "", "(unnamed)")
     trades["sector"] = trades["ticker"].map(sector_of).astype(str)
-    trades["owner_group"] = trades["owner"].map(lambda code: OWNER_NAMES.get(code, code)).astype(str)
+    trades["owner_group"] = trades["owner"].map(owner_label).astype(str)  # the words the table uses
     trades["asset_group"] = trades["asset_type"].map(_asset_group).astype(str)
     trades["is_crypto"] = (trades["asset_type"] == "CT") | (trades["sector"] == CRYPTO_ETF)
     trades["traded_on"] = _dates(trades["transaction_date"])

@@ -354,7 +354,7 @@ def sector_exposure(trades: pd.DataFrame) -> SectorExposure:
 class OwnerMix(Mix):
     label = "Owners"
     formula = ("owner share = Σ midpoint per owner / Σ midpoint, and trades per owner / trades; owner as "
-               "printed: none = self, SP = spouse, JT = joint, DC = dependent child")
+               "printed: none = Self (the filer), SP = Spouse, JT = Joint, DC = Child (a dependent child)")
 
 
 def owner_mix(trades: pd.DataFrame) -> OwnerMix:
