@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from agent.models import InputFile
+from agent.models import Filing, InputFile
 from agent.run.events import RunFinished, event_from_dict, from_jsonl, to_jsonl
 from agent.run.extract import extract_bytes
 from agent.run.llm import LLMConfig
@@ -175,6 +175,15 @@ def test_tool_failures_come_back_as_observations(tool, arguments, error):
     ctx = RunContext({"a.pdf": InputFile("a.pdf", sample.read_bytes())})
     result = REGISTRY.call(ctx, tool, arguments)
     assert not result.ok and error in result.error
+
+
+def test_validating_no_rows_does_not_claim_grounding_passed():
+    sample = sorted(SAMPLES.glob("sample_ptr_*.pdf"))[0]
+    ctx = RunContext({"a.pdf": InputFile("a.pdf", sample.read_bytes())})
+    ctx.filings["a.pdf"] = Filing("a.pdf", "0" * 64, pages=1, layout="scanned_ocr")
+    result = REGISTRY.call(ctx, "validate_rows", {"file": "a.pdf"})
+    grounding = next(check for check in result.data.checks if check.name == "grounding")
+    assert grounding.detail == "no rows were read, so there was nothing to ground"
 
 
 def test_two_uploads_with_one_name_are_both_read():

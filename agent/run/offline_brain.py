@@ -133,6 +133,8 @@ def _scanned_step(state: FileState, inspection: Inspection, can_read_unknown: bo
 
 def _verdict(file: str, validation: Validation) -> Decision:
     failed = [check for check in validation.checks if not check.passed]
+    if not failed and not validation.rows:
+        return Decision(f"No rows were read from {file}, so no check had anything to pass; {file} is done.")
     if not failed:
         return Decision(f"All {validation.rows} row(s) passed grounding and cross-checks; {file} is done.")
     findings = "; ".join(f"{check.name}: {check.detail}" for check in failed)

@@ -346,7 +346,8 @@ def validate_rows(ctx: RunContext, file: str) -> ToolResult:
                                        if not flag.code.startswith("ungrounded:")}))[:500]
     filing_flags = [flag.message for flag in filing.flags]
     checks = [
-        _check("grounding", grounding, f"every value of {len(filing.transactions)} row(s) found on its page",
+        _check("grounding", grounding, f"every value of {len(filing.transactions)} row(s) found on its page"
+               if filing.transactions else "no rows were read, so there was nothing to ground",
                f"{len(grounding)} row(s) failed grounding"),
         _check("cross_checks", cross, "types, owners, date order, amount brackets and tickers consistent",
                cross_findings),
