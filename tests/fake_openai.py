@@ -40,6 +40,8 @@ are answered by the profile, never from the queue, and recorded in `probe_reques
   without it a request with tools gets HTTP 500 "tools param requires --jinja flag";
   streams report usage when `stream_options.include_usage` asks (ggml-org/llama.cpp#12102,
   #22081); errors are `{"error": {"code", "message", "type"}}`.
+- `openai_reasoning`: the OpenAI API with a reasoning model: `max_tokens` refused for
+  `max_completion_tokens`, temperature refused but for the default.
 - `ollama`: Ollama's OpenAI compatibility (docs.ollama.com/api/openai-compatibility,
   openai/openai.go): tools, streamed since 0.8 (ollama.com/blog/streaming-tool) with each
   call sent whole in one chunk; `tool_choice` is not read; `json_object` and `json_schema`
@@ -365,9 +367,28 @@ def vllm(*, auto_tool_choice: bool = True) -> ServerProfile:
         "object": "error", "message": reply.message, "type": reply.type, "param": None, "code": reply.status})
 
 
+def openai_reasoning() -> ServerProfile:
+    """The OpenAI API serving a reasoning model (o-series, gpt-5): `max_tokens` is refused for
+    `max_completion_tokens` and any temperature but the default 1, with the API's codes and the field in `param`
+    (platform.openai.com/docs/guides/reasoning; the messages as the API sends them)."""
+
+    def refuse(body: Body) -> ErrorReply | None:
+        if "max_tokens" in body:
+            return ErrorReply(400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+                              "'max_completion_tokens' instead.", "invalid_request_error", "unsupported_parameter")
+        if body.get("temperature", 1) != 1:
+            return ErrorReply(400, f"Unsupported value: 'temperature' does not support {body['temperature']} with "
+                              "this model. Only the default (1) value is supported.", "invalid_request_error",
+                              "unsupported_value")
+        return None
+
+    return ServerProfile("openai_reasoning", refuse=refuse, error_body=lambda reply: {"error": {
+        "message": reply.message, "type": reply.type, "param": reply.message.split("'")[1], "code": reply.code}})
+
+
 PROFILES: dict[str, Callable[[], ServerProfile]] = {
     "openai": lambda: ServerProfile("openai"), "llama_cpp_python": llama_cpp_python, "llama_server": llama_server,
-    "ollama": ollama, "vllm": vllm}
+    "ollama": ollama, "vllm": vllm, "openai_reasoning": openai_reasoning}
 """Each profile by name, with the server's usual flags."""
 
 

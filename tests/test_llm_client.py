@@ -176,6 +176,21 @@ def test_the_llama_cpp_python_tools_path_keeps_the_tools_in_the_prompt() -> None
         assert not server.requests[0].body["stream"]
 
 
+def test_a_reasoning_model_gets_max_completion_tokens_and_no_temperature() -> None:
+    for server in server_for("openai_reasoning"):
+        capabilities = chat(server).capabilities()
+        assert (capabilities.token_parameter, capabilities.temperature, capabilities.path) == (
+            "max_completion_tokens", False, RequestPath.STREAMED_TOOLS)
+        assert capabilities.refusals == ()  # learnt from the refusals, not counted as missing support
+        assert "Sends max_completion_tokens: the model refuses max_tokens." in capabilities.describe()
+        server.queue(tool_calls([("lookup", {"ticker": "AAPL"})]))
+        _, reply = reply_of(chat(server).stream(MESSAGES, tools=[LOOKUP_TOOL], max_tokens=64))
+        assert reply.tool_calls
+        (request,) = server.requests
+        assert request.body["max_completion_tokens"] == 64
+        assert "max_tokens" not in request.body and "temperature" not in request.body
+
+
 def test_a_repeating_reply_is_stopped_early_and_said_so(fake_llm: FakeOpenAI) -> None:
     fake_llm.queue(repetition(LOOP, times=700))  # 38,500 characters, as a looping small model sends them
     streamed = ""

@@ -40,6 +40,10 @@ class Capabilities:
     json_object: bool  # response_format {"type": "json_object"}
     usage: bool  # usage reported in streamed replies (stream_options include_usage)
     refusals: tuple[str, ...] = ()  # what the server said, one line each, when it refused a probe
+    # OpenAI's reasoning models refuse max_tokens (they count their hidden reasoning in max_completion_tokens) and
+    # any temperature but their default: the probe learns both from the refusal and every call follows.
+    token_parameter: str = "max_tokens"
+    temperature: bool = True
 
     @property
     def path(self) -> RequestPath:
@@ -58,7 +62,11 @@ class Capabilities:
         supported = ", ".join(name for name, on in flags.items() if on) or "none"
         missing = ", ".join(name for name, on in flags.items() if not on) or "none"
         refused = f" Refused: {'; '.join(self.refusals)}." if self.refusals else ""
-        return f"Endpoint supports: {supported}; not: {missing} (probed). Using {self.path.value}.{refused}"
+        adapted = "".join((
+            " Sends max_completion_tokens: the model refuses max_tokens." if self.token_parameter != "max_tokens"
+            else "", "" if self.temperature else " Sends no temperature: the model takes only its default."))
+        return (f"Endpoint supports: {supported}; not: {missing} (probed). Using {self.path.value}.{refused}"
+                f"{adapted}")
 
 
 # The probe: cheap requests (PROBE_MAX_TOKENS each) whose answers say what works. Servers refuse what they lack
@@ -67,6 +75,8 @@ class Capabilities:
 PROBE_TOOL_NAME = "capability_probe"
 PROBE_PREFIX = "Capability probe:"  # every probe's prompt starts so (a test server answers probes by it)
 PROBE_MAX_TOKENS = 16
+# A reasoning model spends completion tokens thinking before it answers: 16 would leave a probe's answer empty.
+PROBE_REASONING_MAX_TOKENS = 512
 _PROBE_MAX_CHUNKS = 64  # a probe's stream is read no further than this
 _PROBE_TOOL = {"type": "function", "function": {
     "name": PROBE_TOOL_NAME, "description": "Answer TradeTrace's capability probe.",
@@ -97,6 +107,8 @@ class _Probe:
     timeout: float
     scrub: Callable[[str], str]  # what the server said goes to the trace, so never with the key in it
     stream_options: bool = True  # dropped when the server refuses the field itself
+    token_parameter: str = "max_tokens"  # max_completion_tokens when the model refuses max_tokens
+    temperature: bool = True  # False when the model refuses any temperature but its default
     saw_usage: bool = False
     refusals: dict[str, list[str]] = field(default_factory=dict)  # what the server said -> the probes it refused
 
@@ -114,7 +126,8 @@ class _Probe:
                                            response_format=JSON_OBJECT_FORMAT))
         return Capabilities(tools=tools, streamed_tools=streamed, tool_choice=tool_choice, json_schema=json_schema,
                             json_object=json_object, usage=self.saw_usage,
-                            refusals=tuple(f"{', '.join(whats)}: {said}" for said, whats in self.refusals.items()))
+                            refusals=tuple(f"{', '.join(whats)}: {said}" for said, whats in self.refusals.items()),
+                            token_parameter=self.token_parameter, temperature=self.temperature)
 
     @staticmethod
     def _called_tool(answer: _Answer | None) -> bool:
@@ -136,8 +149,7 @@ class _Probe:
         except openai.APIStatusError as exc:
             if exc.status_code in _NOT_ANSWERS:
                 raise
-            if stream and self.stream_options and "stream_options" in server_message(exc):
-                self.stream_options = False
+            if self._adapted_to(exc, stream):
                 return self._ask(what, messages, stream=stream, tools=tools, tool_choice=tool_choice,
                                  response_format=response_format)
             self.refusals.setdefault(self.scrub(server_message(exc)), []).append(what)
@@ -145,13 +157,30 @@ class _Probe:
             self.refusals.setdefault(f"unreadable answer ({type(exc).__name__})", []).append(what)
         return None
 
+    def _adapted_to(self, exc: openai.APIStatusError, stream: bool) -> bool:
+        """True when the refusal was of a request field the next attempt can change (and it was changed)."""
+        if stream and self.stream_options and "stream_options" in server_message(exc):
+            self.stream_options = False
+            return True
+        refused = unsupported_parameter(exc)
+        if refused == "max_tokens" and self.token_parameter == "max_tokens":
+            self.token_parameter = "max_completion_tokens"
+            return True
+        if refused == "temperature" and self.temperature:
+            self.temperature = False
+            return True
+        return False
+
     def _request(self, messages: list[dict[str, str]], stream: bool, tools: bool, tool_choice: bool,
                  response_format: dict[str, Any] | None) -> _Answer:
         # Each probe on a connection of its own: a server that broke off an answer (llama-cpp-python does, on a
         # shape it refuses mid-stream) resets the connection, which the next probe must not inherit.
-        options: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": 0,
-                                   "max_tokens": PROBE_MAX_TOKENS, "timeout": self.timeout,
+        reasoning = self.token_parameter != "max_tokens"
+        options: dict[str, Any] = {"model": self.model, "messages": messages, "timeout": self.timeout,
+                                   self.token_parameter: PROBE_REASONING_MAX_TOKENS if reasoning else PROBE_MAX_TOKENS,
                                    "extra_headers": {"Connection": "close"}}
+        if self.temperature:
+            options["temperature"] = 0
         if tools:
             options["tools"] = [_PROBE_TOOL]
             if tool_choice:
@@ -214,6 +243,19 @@ def server_message(exc: openai.APIError) -> str:
         text = text[:_MESSAGE_CHARS - 3] + "..."
     status = getattr(exc, "status_code", None)
     return f"{status} {text}" if status else text
+
+
+def unsupported_parameter(exc: openai.APIError) -> str:
+    """The request field a model refused as unsupported ("max_tokens", "temperature"), or '' for another error.
+    OpenAI names it in the error's `param` with code unsupported_parameter / unsupported_value; servers that copy
+    the message without those fields are read by the message."""
+    if exc.code in ("unsupported_parameter", "unsupported_value") and exc.param in ("max_tokens", "temperature"):
+        return exc.param
+    found = _UNSUPPORTED_FIELD.search(exc.message)
+    return found.group(1) if found else ""
+
+
+_UNSUPPORTED_FIELD = re.compile(r"Unsupported (?:parameter|value): '(max_tokens|temperature)'")
 
 
 def refused_as_invalid(exc: openai.APIError) -> bool:

@@ -276,12 +276,14 @@ class OpenAIChat:
         # Our messages and schemas are the API's JSON; the client's TypedDicts describe the same shapes.
         return self._client.chat.completions.create(
             model=self.config.model, messages=cast("list[ChatCompletionMessageParam]", request.messages),
-            temperature=0, max_tokens=call.max_tokens, timeout=timeout, stream=request.stream,
+            temperature=0 if request.temperature else openai.omit, timeout=timeout, stream=request.stream,
             stream_options={"include_usage": True} if request.stream and request.stream_usage else openai.omit,
             tools=cast("list[ChatCompletionToolParam]", request.tools) if request.tools else openai.omit,
             tool_choice="auto" if request.tools and request.tool_choice else openai.omit,
             response_format=cast("ResponseFormat", request.response_format) if request.response_format
-            else openai.omit)
+            else openai.omit,
+            max_tokens=openai.omit if request.reasoning else call.max_tokens,
+            max_completion_tokens=call.max_tokens if request.reasoning else openai.omit)
 
     def _streamed(self, request: _Request, call: _Bounds, meter: _Meter) -> Generator[str, None, ChatReply]:
         # The client's timeout only bounds the wait between two chunks; the deadline is checked on every chunk.
@@ -360,6 +362,13 @@ class _Request:
     response_format: JSONObject | None
     stream: bool
     stream_usage: bool
+    token_parameter: str  # the field that bounds the reply: max_tokens, or max_completion_tokens
+    temperature: bool  # temperature 0 is sent (a reasoning model takes only its default)
+
+    @property
+    def reasoning(self) -> bool:
+        """The model refused max_tokens, as OpenAI's reasoning models do: its bound is max_completion_tokens."""
+        return self.token_parameter == "max_completion_tokens"
 
     @classmethod
     def shaped(cls, messages: list[Message], tools: list[JSONObject] | None, response_format: JSONObject | None,
@@ -377,7 +386,8 @@ class _Request:
             messages = _with_instruction(messages, "Answer with one JSON object, and nothing else.")
             response_format = None
         return cls(messages, tools, capabilities.tool_choice, response_format,
-                   stream=not tools or capabilities.streamed_tools, stream_usage=capabilities.usage)
+                   stream=not tools or capabilities.streamed_tools, stream_usage=capabilities.usage,
+                   token_parameter=capabilities.token_parameter, temperature=capabilities.temperature)
 
     def prompt_text(self) -> str:
         return "\n".join(str(message.get("content") or "") for message in self.messages)
