@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.analysis.report import check_lines
 from agent.models import InputFile
 from agent.run.cache import code_version, outcome_key
 from agent.run.llm import LLMConfig
@@ -47,6 +48,16 @@ def test_a_changed_reader_is_a_fresh_read(store: RunStore) -> None:
     assert served_from_cache(again) and tool_calls(again) == []
     assert not served_from_cache(changed) and "extract_known_layout" in tool_calls(changed)
     assert [o.rows for o in changed.outcomes] == [o.rows for o in first.outcomes]
+
+
+def test_a_cached_files_report_lists_the_checks_of_the_run_that_read_it(store: RunStore) -> None:
+    first = Agent(cache=store).run(sample())
+    again = Agent(cache=store).run(sample())
+    assert served_from_cache(again)
+    name = sample()[0].name
+    ran = [line for line in check_lines(again.outcomes, again.events) if line.startswith("  - grounding:")]
+    assert ran == [line for line in check_lines(first.outcomes, first.events) if line.startswith("  - grounding:")]
+    assert ran and name in check_lines(again.outcomes, again.events)[0]
 
 
 @pytest.mark.parametrize(("module", "shapes_outcomes"), [

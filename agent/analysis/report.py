@@ -15,7 +15,7 @@ from agent.analysis.metrics import compute_metrics
 from agent.analysis.summary import fit_lines, summary_text
 from agent.export import OWNER_LABELS, owner_label, transaction_type_label
 from agent.models import FileOutcome, Filing
-from agent.run.events import Check, Event
+from agent.run.events import CachedTrace, Check, Event
 from agent.run.summary import STATUS_WORDS, run_summary
 
 TRANSACTION_COLUMNS = ("filing_id", "owner", "asset_name", "ticker", "asset_type", "transaction_type",
@@ -110,15 +110,18 @@ def filer_lines(outcomes: Sequence[FileOutcome]) -> list[str]:
 
 def _last_checks(trace: Sequence[Event]) -> dict[str, list[Check]]:
     """Each file's checks from its last validation (a file validated again after a correction counts once): the
-    checks of one validation come one after another in the trace."""
+    checks of one validation come one after another in the trace. A file served from the cache has the checks of
+    the run that read it, replayed in its CachedTrace, filed under this run's name for it."""
     checks: dict[str, list[Check]] = {}
     after_check = False
     for event in trace:
-        if isinstance(event, Check):
-            if not after_check:
-                checks[event.file] = []
-            checks[event.file].append(event)
-        after_check = isinstance(event, Check)
+        replayed = event.replayed if isinstance(event, CachedTrace) else [event]
+        for step in replayed:
+            if isinstance(step, Check):
+                if not after_check:
+                    checks[event.file] = []
+                checks[event.file].append(step)
+            after_check = isinstance(step, Check)
     return checks
 
 
