@@ -280,6 +280,9 @@ def test_parser_read_files_finish_before_the_llm_takes_a_turn(fake_llm):
     by_name = {o.source_file: o for o in result.outcomes}
     assert by_name[ptr[0].name].filing.to_dict() == extract_bytes(ptr[0].data, ptr[0].name).filing.to_dict()
     assert by_name[STATEMENT].rows == 1
+    # the outcomes, and the summary's list of files, keep the order the files were given in, not finish order
+    assert [o.source_file for o in result.outcomes] == [STATEMENT, ptr[0].name]
+    assert result.summary.index(f"- {STATEMENT}") < result.summary.index(f"- {ptr[0].name}")
 
 
 def test_an_llm_that_times_out_on_one_file_costs_no_other_file(fake_llm):

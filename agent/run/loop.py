@@ -190,6 +190,8 @@ class Agent:
             run_outcome = _worst(run_outcome, limit_hit)
             yield from self._finish(outcome, outcomes, file.cache_key, limit_hit, emit, file.started, ctx.events)
 
+        given = list(ctx.files)
+        outcomes.sort(key=lambda outcome: given.index(outcome.source_file))  # the order given, not finish order
         fallback = _fallback_reason(self.brain)
         summary = run_summary(outcomes, run_outcome, fallback)
         yield emit(FinalAnswer(text=summary))

@@ -59,6 +59,9 @@ class RunResult:
                     if isinstance(event, FileFinished) and event.file_outcome]
         summary = next((event.text for event in reversed(kept) if isinstance(event, FinalAnswer)), "")
         started = next((event for event in kept if isinstance(event, RunStarted)), None)
+        if started:  # files finish out of order (the LLM's turns come last): list them as they were given
+            given = {name: position for position, name in enumerate(started.files)}
+            outcomes.sort(key=lambda outcome: given.get(outcome.source_file, len(given)))
         finished = next((event for event in reversed(kept) if isinstance(event, RunFinished)), None)
         return cls(outcomes, kept, summary, finished.outcome if finished else "interrupted",
                    started.brain if started else "offline")
