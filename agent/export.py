@@ -95,6 +95,12 @@ def to_dataframe(filings: list[Filing]) -> pd.DataFrame:
     frame = pd.DataFrame(records(filings), columns=list(CSV_COLUMNS + EXTRA_COLUMNS))
     frame[FLAG_MESSAGES] = pd.Series([flag_messages(row) for filing in filings for row in filing.transactions],
                                      dtype=object)
+    return typed_frame(frame)
+
+
+def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame's columns in to_dataframe's types (nullable integers, floats and booleans), in place. The
+    library builds its frames from stored records and types them here, so both frames are alike."""
     for column in ("option_contracts", "option_shares", "page", "row_number", "amendment_number"):
         frame[column] = frame[column].astype("Int64")
     for column in ("amount_min", "amount_max", "option_strike"):
@@ -120,13 +126,13 @@ def csv_cell(value: object) -> str:
     return text
 
 
-def to_csv(rows: Sequence[Mapping[str, object]]) -> str:
-    """CSV text with exactly CSV_COLUMNS, quoted per RFC 4180 (CRLF line ends)."""
+def to_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str] = CSV_COLUMNS) -> str:
+    """CSV text with exactly `columns` (CSV_COLUMNS unless told), quoted per RFC 4180 (CRLF line ends)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow([csv_cell(row[column]) for column in CSV_COLUMNS])
+        writer.writerow([csv_cell(row[column]) for column in columns])
     return buffer.getvalue()
 
 

@@ -84,6 +84,82 @@ CREATE TABLE outcome_cache (
 ALTER TABLE runs ADD COLUMN failed_files INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outcome_cache ADD COLUMN trace TEXT NOT NULL DEFAULT '[]';
 """,
+    # 5: the library (agent/store/library.py): every filing read in a workspace, once, with its rows. A row keeps
+    # the columns its views filter on (indexed) and its whole record as JSON; which version of a report is
+    # current is kept per filing and per row. A file's bytes are kept once per sha256, whoever added them.
+    # And the Clerk fetcher's watch list.
+    """
+CREATE TABLE library_files (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE library_filings (
+    workspace TEXT NOT NULL,
+    filing_key TEXT NOT NULL,           -- chamber:filing ID (House DocID, Senate report UUID), or sha256:<hash>
+    source_file TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    chamber TEXT NOT NULL,
+    filing_id TEXT NOT NULL,
+    filer_name TEXT NOT NULL,
+    filer_key TEXT NOT NULL,            -- the name normalised: lower case words, no titles or punctuation
+    report_date TEXT NOT NULL,
+    amendment_number INTEGER NOT NULL,
+    signed_date TEXT NOT NULL,
+    filed_date TEXT NOT NULL,
+    filed_time TEXT NOT NULL,           -- Senate: with the date and amendment number, the same report read again
+    rows INTEGER NOT NULL,
+    state TEXT NOT NULL,                -- current | superseded (a later amendment restates the report)
+    superseded_by TEXT NOT NULL DEFAULT '',  -- the filing_key of that amendment
+    filing TEXT NOT NULL,               -- the Filing as JSON
+    run_id TEXT NOT NULL DEFAULT '',
+    added_at REAL NOT NULL,
+    PRIMARY KEY (workspace, filing_key)
+);
+CREATE INDEX library_filings_by_sha256 ON library_filings (workspace, sha256);
+CREATE INDEX library_filings_by_filer ON library_filings (workspace, filer_key);
+CREATE TABLE library_rows (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,   -- the row's library_id; never reused
+    workspace TEXT NOT NULL,
+    filing_key TEXT NOT NULL,
+    row_number INTEGER NOT NULL,
+    filer_key TEXT NOT NULL,
+    ticker TEXT NOT NULL,
+    transaction_date TEXT NOT NULL,
+    transaction_type TEXT NOT NULL,
+    asset_key TEXT NOT NULL,            -- ticker, else the asset name normalised: what an amended row must match
+    amended INTEGER NOT NULL,           -- 1: the row's Filing Status reads Amended (House)
+    search_text TEXT NOT NULL,          -- the filer's, ticker's and asset's words, lower case: the search box's
+    state TEXT NOT NULL,                -- current | superseded
+    superseded_by TEXT NOT NULL DEFAULT '',  -- library_id of the row that replaces it ('' when none matches)
+    replaces TEXT NOT NULL DEFAULT '',       -- library_id of the row an amended House row replaces
+    record TEXT NOT NULL,               -- the Transaction as JSON, with its checks, owner label and flags' messages
+    FOREIGN KEY (workspace, filing_key) REFERENCES library_filings (workspace, filing_key) ON DELETE CASCADE
+);
+CREATE INDEX library_rows_by_filing ON library_rows (workspace, filing_key);
+CREATE INDEX library_rows_by_filer ON library_rows (workspace, filer_key, amended);
+CREATE INDEX library_rows_by_ticker ON library_rows (workspace, ticker, transaction_date);
+CREATE INDEX library_rows_by_date ON library_rows (workspace, transaction_date);
+CREATE TABLE library_adds (
+    workspace TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    source_file TEXT NOT NULL,
+    action TEXT NOT NULL,               -- added | already_there | replaced | not_stored
+    message TEXT NOT NULL,
+    filing_key TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    PRIMARY KEY (workspace, run_id, seq)
+);
+CREATE TABLE watches (
+    workspace TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    first_name TEXT NOT NULL,
+    state_district TEXT NOT NULL DEFAULT '',
+    added_at REAL NOT NULL,
+    PRIMARY KEY (workspace, last_name, first_name, state_district)
+);
+""",
 )
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,557 @@
+"""The library: every filing read in a workspace, kept once, with its rows, in the history's SQLite file.
+
+Identity: the same bytes (sha256) are already there; the same filing ID read again (House DocID, Senate report
+UUID: the filing_key) replaces the older reading. Amendments are linked whichever order their versions arrive in:
+- Senate: an amendment restates its whole report (same filer and report date); the highest amendment number is
+  current, the other versions' rows are superseded, each linked to its counterpart in the current version.
+- House: an amended filing is a new DocID whose rows read "Filing Status: Amended"; each such row replaces the row
+  of an earlier filing of the same filer with the same asset, date and type, which is then superseded.
+Each add() is one transaction: a process killed while adding stores nothing of that call.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from agent.documents.pdf import sha256_of
+from agent.export import FLAG_MESSAGES, flag_messages, owner_label, to_csv, typed_frame
+from agent.models import CSV_COLUMNS, EXTRA_COLUMNS, FILING_COLUMNS, FileOutcome, Filing, Transaction
+from agent.store.runs import RunStore
+
+LibraryAction = Literal["added", "already_there", "replaced", "not_stored"]
+RowState = Literal["current", "superseded"]
+# What rows() adds to to_dataframe's columns.
+LIBRARY_COLUMNS: tuple[str, ...] = (
+    "library_id", "filing_key", "row_state", "superseded_by", "replaces", "run_id", "added_at",
+)
+FRAME_COLUMNS: tuple[str, ...] = (*CSV_COLUMNS, *EXTRA_COLUMNS, FLAG_MESSAGES, *LIBRARY_COLUMNS)
+# The CSV of all rows: extract's columns and what says which row is current.
+ALL_ROWS_CSV_COLUMNS: tuple[str, ...] = (*CSV_COLUMNS, "library_id", "row_state", "superseded_by", "replaces")
+# Outcomes whose filing has no rows to keep: a scan not read, or a file that is not a PTR.
+UNSTORED_LAYOUTS = ("scanned", "unknown")
+# Words of a filer's name that are not the name: "Hon. Nancy Pelosi" and "Nancy Pelosi" are one filer.
+TITLES = frozenset({"hon", "honorable", "the", "mr", "mrs", "ms", "miss", "dr", "sen", "senator", "rep"})
+_WORD = re.compile(r"[^\W_]+")
+_DERIVED = ("checks", "owner_label", FLAG_MESSAGES)  # kept in a row's JSON for the frame, not Transaction fields
+
+
+@dataclass(frozen=True)
+class LibraryAdd:
+    """What the library did with one file of an add()."""
+
+    source_file: str
+    action: LibraryAction
+    message: str  # one line a person reads
+    filing_key: str = ""
+    rows: int = 0
+
+
+@dataclass(frozen=True)
+class LibraryFiling:
+    filing_key: str
+    source_file: str
+    sha256: str
+    chamber: str
+    filing_id: str
+    filer_name: str
+    report_date: str
+    amendment_number: int
+    signed_date: str
+    filed_date: str
+    rows: int
+    state: RowState
+    superseded_by: str  # the filing_key of the amendment that restates this report ('' when current)
+    added_at: float
+    run_id: str
+
+
+@dataclass(frozen=True)
+class LibraryStats:
+    filings: int
+    superseded_filings: int
+    rows: int
+    current_rows: int
+    superseded_rows: int
+    linked_rows: int  # House amended rows linked to the row they replace
+
+
+def filer_key(name: str) -> str:
+    """A filer's name as the library compares it: lower-case words without titles or punctuation."""
+    return " ".join(word for word in _WORD.findall(name.lower()) if word not in TITLES)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def filing_key(filing: Filing) -> str:
+    """The filing's identity across readings: its chamber and printed ID, or its bytes when it shows none."""
+    return f"{filing.chamber}:{filing.filing_id}" if filing.filing_id else f"sha256:{filing.sha256}"
+
+
+def asset_key(row: Transaction) -> str:
+    """What an amended House row must share with the row it replaces, besides date and type."""
+    return row.ticker.upper() if row.ticker else " ".join(words(row.asset_name))
+
+
+def _local_time(seconds: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+@dataclass
+class _Row:
+    """The columns of a stored row that linking reads and writes."""
+
+    id: int
+    filing_key: str
+    key: tuple[str, str, str]  # asset, transaction date, type
+    amended: bool
+    state: str
+    superseded_by: str
+    replaces: str
+    record: str  # the stored JSON, read only to name the row in a message
+
+    @property
+    def label(self) -> str:
+        """The row as a message names it: "row 1 (AB, P, 2020-12-22)"."""
+        data = json.loads(self.record)
+        asset = data["ticker"] or data["asset_name"][:40]
+        return f"row {data['row_number']} ({asset}, {data['transaction_type']}, {data['transaction_date']})"
+
+    def reset(self) -> None:
+        self.state, self.superseded_by, self.replaces = "current", "", ""
+
+
+@dataclass
+class _Version:
+    """A stored filing as linking sees it."""
+
+    filing_key: str
+    source_file: str
+    chamber: str
+    filing_id: str
+    filer_name: str
+    report_date: str
+    amendment_number: int
+    signed_date: str
+    filed_date: str
+    filed_time: str
+    added_at: float
+    state: str = "current"
+    superseded_by: str = ""
+    rows: list[_Row] = field(default_factory=list)
+
+    @property
+    def order(self) -> tuple[str, str, float]:
+        """Earlier to later: the signed date (House) or filed date, then the ID (DocIDs grow), then when added."""
+        return (self.signed_date or self.filed_date or "9999", self.filing_id.rjust(12, "0"), self.added_at)
+
+    @property
+    def version_name(self) -> str:
+        return f"amendment {self.amendment_number}" if self.amendment_number else "the original"
+
+
+class Library:
+    """Every filing read in a workspace (the app's browser token, the CLI's --workspace), with its rows."""
+
+    def __init__(self, path: Path, store: RunStore | None = None) -> None:
+        self._owns_store = store is None
+        self.store = store or RunStore(path)
+        self.path = self.store.path
+
+    @classmethod
+    def for_store(cls, store: RunStore) -> Library:
+        """The library in the store's file, through the store's connections."""
+        return cls(store.path, store)
+
+    def close(self) -> None:
+        if self._owns_store:
+            self.store.close()
+
+    # --- adding ----------------------------------------------------------------------------------------------
+
+    def add(self, workspace: str, outcomes: Sequence[FileOutcome], files: Mapping[str, bytes] | None = None,
+            run_id: str = "") -> list[LibraryAdd]:
+        """Store the outcomes' filings, all or nothing. `files` maps a source_file to its bytes, kept once per
+        sha256 so a library row can lead back to its page."""
+        results: list[LibraryAdd] = []
+        with self.store.connection() as db:
+            db.execute("BEGIN IMMEDIATE")  # from the first read: another process adding the same file waits
+            for outcome in outcomes:
+                results.append(self._add_one(db, workspace, outcome, (files or {}).get(outcome.source_file), run_id))
+            start = db.execute("SELECT COALESCE(MAX(seq), 0) FROM library_adds WHERE workspace = ? AND run_id = ?",
+                               (workspace, run_id)).fetchone()[0]
+            db.executemany("INSERT INTO library_adds VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           [(workspace, run_id, start + offset, item.source_file, item.action, item.message,
+                             item.filing_key, item.rows) for offset, item in enumerate(results, start=1)])
+        return results
+
+    def _add_one(self, db: sqlite3.Connection, workspace: str, outcome: FileOutcome, data: bytes | None,
+                 run_id: str) -> LibraryAdd:
+        filing = outcome.filing
+        if filing is None or outcome.status in ("failed", "needs_ocr") or filing.layout in UNSTORED_LAYOUTS:
+            reason = outcome.reason or outcome.status.replace("_", " ")
+            return LibraryAdd(outcome.source_file, "not_stored", f"not stored: {reason}")
+        key = filing_key(filing)
+        same_bytes = db.execute("SELECT filing_key, source_file, added_at, rows FROM library_filings "
+                                "WHERE workspace = ? AND sha256 = ?", (workspace, filing.sha256)).fetchone()
+        if same_bytes is not None:
+            known_key, known_source, known_at, rows = same_bytes
+            self._keep_file(db, filing, data)  # when the first add had no bytes to keep
+            as_what = "" if known_source == filing.source_file else f" as {known_source}"
+            return LibraryAdd(filing.source_file, "already_there",
+                              f"already in the library{as_what} (the same file, added {_local_time(known_at)})",
+                              known_key, rows)
+        older = db.execute("SELECT source_file, added_at, filer_key, sha256 FROM library_filings "
+                           "WHERE workspace = ? AND filing_key = ?", (workspace, key)).fetchone()
+        affected = {filer_key(filing.filer_name)}
+        if older is not None:
+            older_source, older_at, older_filer, older_sha = older
+            affected.add(older_filer)
+            db.execute("DELETE FROM library_filings WHERE workspace = ? AND filing_key = ?", (workspace, key))
+            db.execute("DELETE FROM library_files WHERE sha256 = ? AND NOT EXISTS "
+                       "(SELECT 1 FROM library_filings WHERE sha256 = ?)", (older_sha, older_sha))
+        self._insert(db, workspace, key, filing, data, run_id)
+        notes = [self._relink(db, workspace, filer, key) for filer in sorted(affected)]
+        if older is None:
+            action: LibraryAction = "added"
+            head = f"added ({_plural(len(filing.transactions), 'row')})"
+        else:
+            action = "replaced"
+            head = f"replaces the reading of {older_source} from {_local_time(older_at)}"
+        return LibraryAdd(filing.source_file, action, "; ".join([head, *(note for note in notes if note)]), key,
+                          len(filing.transactions))
+
+    def _insert(self, db: sqlite3.Connection, workspace: str, key: str, filing: Filing, data: bytes | None,
+                run_id: str) -> None:
+        header = filing.to_dict()
+        header.pop("transactions")
+        filer = filer_key(filing.filer_name)
+        db.execute("INSERT INTO library_filings (workspace, filing_key, source_file, sha256, chamber, filing_id, "
+                   "filer_name, filer_key, report_date, amendment_number, signed_date, filed_date, filed_time, rows, "
+                   "state, filing, run_id, added_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', ?, ?, ?)",
+                   (workspace, key, filing.source_file, filing.sha256, filing.chamber, filing.filing_id,
+                    filing.filer_name, filer, filing.report_date, filing.amendment_number, filing.signed_date,
+                    filing.filed_date, filing.filed_time, len(filing.transactions),
+                    json.dumps(header, ensure_ascii=False), run_id, time.time()))
+        filer_words = " ".join(words(filing.filer_name))
+        db.executemany("INSERT INTO library_rows (workspace, filing_key, row_number, filer_key, ticker, "
+                       "transaction_date, transaction_type, asset_key, amended, search_text, state, record) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', ?)",
+                       [(workspace, key, row.row_number, filer, row.ticker.upper(), row.transaction_date,
+                         row.transaction_type, asset_key(row), int(row.filing_status.lower() == "amended"),
+                         " ".join((filer_words, row.ticker.lower(), *words(row.asset_name))),
+                         json.dumps(_row_json(row), ensure_ascii=False)) for row in filing.transactions])
+        self._keep_file(db, filing, data)
+
+    def _keep_file(self, db: sqlite3.Connection, filing: Filing, data: bytes | None) -> None:
+        if data is not None and sha256_of(data) == filing.sha256:
+            db.execute("INSERT OR IGNORE INTO library_files VALUES (?, ?, ?)", (filing.sha256, len(data), data))
+
+    # --- linking amendments ----------------------------------------------------------------------------------
+
+    def _relink(self, db: sqlite3.Connection, workspace: str, filer: str, added_key: str) -> str:
+        """Recompute which versions and rows of the filer's filings are current, and return what a person
+        should know about the filing just added (`added_key`), if it is the filer's."""
+        versions = self._versions(db, workspace, filer)
+        rows = [row for version in versions.values() for row in version.rows]
+        before = {row.id: (row.state, row.superseded_by, row.replaces) for row in rows}
+        before_filings = {key: (v.state, v.superseded_by) for key, v in versions.items()}
+        for version in versions.values():
+            version.state, version.superseded_by = "current", ""
+        for row in rows:
+            row.reset()
+        notes = [_link_senate_reports(versions, added_key), _link_house_amendments(versions, added_key)]
+        db.executemany("UPDATE library_filings SET state = ?, superseded_by = ? WHERE workspace = ? AND filing_key = ?",
+                       [(v.state, v.superseded_by, workspace, key) for key, v in versions.items()
+                        if (v.state, v.superseded_by) != before_filings[key]])
+        db.executemany("UPDATE library_rows SET state = ?, superseded_by = ?, replaces = ? WHERE id = ?",
+                       [(row.state, row.superseded_by, row.replaces, row.id) for row in rows
+                        if (row.state, row.superseded_by, row.replaces) != before[row.id]])
+        return "; ".join(note for note in notes if note)
+
+    def _versions(self, db: sqlite3.Connection, workspace: str, filer: str) -> dict[str, _Version]:
+        """The filer's filings with the rows linking may touch: a Senate report with another version, every row
+        of a House filer who has amended rows."""
+        versions = {key: _Version(key, *rest) for key, *rest in db.execute(
+            "SELECT filing_key, source_file, chamber, filing_id, filer_name, report_date, amendment_number, "
+            "signed_date, filed_date, filed_time, added_at FROM library_filings WHERE workspace = ? AND filer_key = ?",
+            (workspace, filer))}
+        reports: dict[str, int] = {}
+        for version in versions.values():
+            if version.chamber == "senate" and version.report_date:
+                reports[version.report_date] = reports.get(version.report_date, 0) + 1
+        chained = [key for key, v in versions.items() if v.chamber == "senate" and reports.get(v.report_date, 0) > 1]
+        house_amended = db.execute("SELECT 1 FROM library_rows WHERE workspace = ? AND filer_key = ? AND amended = 1 "
+                                   "LIMIT 1", (workspace, filer)).fetchone() is not None
+        wanted = chained + ([key for key, v in versions.items() if v.chamber == "house"] if house_amended else [])
+        linked = db.execute("SELECT filing_key FROM library_rows WHERE workspace = ? AND filer_key = ? AND "
+                            "(superseded_by != '' OR replaces != '' OR state != 'current')", (workspace, filer))
+        wanted = sorted(set(wanted) | {key for (key,) in linked})  # links left from an earlier state get undone
+        for chunk in range(0, len(wanted), 500):
+            keys = wanted[chunk:chunk + 500]
+            marks = ", ".join("?" * len(keys))
+            for row_id, key, asset, date, kind, amended, state, by, replaces, record in db.execute(
+                    "SELECT id, filing_key, asset_key, transaction_date, transaction_type, amended, state, "
+                    "superseded_by, replaces, record FROM library_rows "
+                    f"WHERE workspace = ? AND filing_key IN ({marks}) ORDER BY filing_key, row_number",
+                    (workspace, *keys)):
+                versions[key].rows.append(_Row(row_id, key, (asset, date, kind), bool(amended), state, by, replaces,
+                                               record))
+        return versions
+
+    # --- reading ---------------------------------------------------------------------------------------------
+
+    def rows(self, workspace: str, *, include_superseded: bool = False, member: str = "", ticker: str = "",
+             search: str = "", date_from: str = "", date_to: str = "") -> pd.DataFrame:
+        """The workspace's rows (current ones unless include_superseded), as agent.export.to_dataframe's frame
+        plus LIBRARY_COLUMNS. `member`: every word is a word of the filer's name (any case); `ticker`: exact;
+        `search`: every word starts a word of the filer's name, the ticker or the asset's name; dates: ISO,
+        inclusive, on the transaction date."""
+        frame = pd.DataFrame(self._records(workspace, include_superseded, member, ticker, search, date_from, date_to),
+                             columns=list(FRAME_COLUMNS))
+        return typed_frame(frame)
+
+    def _records(self, workspace: str, include_superseded: bool, member: str = "", ticker: str = "",
+                 search: str = "", date_from: str = "", date_to: str = "") -> list[dict[str, Any]]:
+        where, params = ["r.workspace = ?"], [workspace]
+        if not include_superseded:
+            where.append("r.state = 'current'")
+        if ticker:
+            where.append("r.ticker = ?")
+            params.append(ticker.strip().upper())
+        if date_from:
+            where.append("r.transaction_date >= ?")
+            params.append(date_from)
+        if date_to:
+            where.append("r.transaction_date <= ?")
+            params.append(date_to)
+        for word in words(member):  # words are letters and digits: never a LIKE wildcard
+            where.append("(' ' || r.filer_key || ' ') LIKE ?")
+            params.append(f"% {word} %")
+        for word in words(search):
+            where.append("(' ' || r.search_text) LIKE ?")
+            params.append(f"% {word}%")
+        query = ("SELECT r.id, r.filing_key, r.state, r.superseded_by, r.replaces, r.record, f.filing, f.run_id, "
+                 "f.added_at FROM library_rows r JOIN library_filings f ON f.workspace = r.workspace AND "
+                 f"f.filing_key = r.filing_key WHERE {' AND '.join(where)} ORDER BY r.id")
+        headers: dict[str, dict[str, Any]] = {}
+        added: dict[float, str] = {}
+        records = []
+        with self.store.connection() as db:
+            for row_id, key, state, by, replaces, record, filing, run_id, added_at in db.execute(
+                    query, params):
+                header = headers.get(key)
+                if header is None:
+                    header = headers[key] = {column: value for column, value in json.loads(filing).items()
+                                             if column in FILING_COLUMNS}
+                if added_at not in added:
+                    added[added_at] = datetime.fromtimestamp(added_at).astimezone().isoformat(timespec="seconds")
+                values = json.loads(record)
+                values.update(header)
+                values.update(library_id=str(row_id), filing_key=key, row_state=state, superseded_by=by,
+                              replaces=replaces, run_id=run_id, added_at=added[added_at])
+                records.append(values)
+        return records
+
+    def filings(self, workspace: str) -> list[LibraryFiling]:
+        """The workspace's filings in the order they were added."""
+        with self.store.connection() as db:
+            found = db.execute("SELECT filing_key, source_file, sha256, chamber, filing_id, filer_name, report_date, "
+                               "amendment_number, signed_date, filed_date, rows, state, superseded_by, added_at, "
+                               "run_id FROM library_filings WHERE workspace = ? ORDER BY added_at, filing_key",
+                               (workspace,)).fetchall()
+        return [LibraryFiling(*values) for values in found]
+
+    def filing(self, workspace: str, key: str) -> Filing | None:
+        """A stored filing as it was read, with its rows; None when the workspace has no such filing."""
+        with self.store.connection() as db:
+            header = db.execute("SELECT filing FROM library_filings WHERE workspace = ? AND filing_key = ?",
+                                (workspace, key)).fetchone()
+            if header is None:
+                return None
+            records = db.execute("SELECT record FROM library_rows WHERE workspace = ? AND filing_key = ? "
+                                 "ORDER BY row_number", (workspace, key)).fetchall()
+        data = json.loads(header[0])
+        data["transactions"] = [_transaction_data(json.loads(record)) for (record,) in records]
+        return Filing.from_dict(data)
+
+    def file_data(self, workspace: str, sha256: str) -> bytes | None:
+        """A stored file's bytes, when a filing of this workspace was read from it."""
+        with self.store.connection() as db:
+            found = db.execute("SELECT data FROM library_files WHERE sha256 = ? AND EXISTS (SELECT 1 FROM "
+                               "library_filings WHERE workspace = ? AND sha256 = ?)",
+                               (sha256, workspace, sha256)).fetchone()
+        return bytes(found[0]) if found else None
+
+    def runs_added(self, workspace: str, run_id: str) -> list[LibraryAdd]:
+        """What the library did with a run's files, in their order."""
+        with self.store.connection() as db:
+            found = db.execute("SELECT source_file, action, message, filing_key, rows FROM library_adds "
+                               "WHERE workspace = ? AND run_id = ? ORDER BY seq", (workspace, run_id)).fetchall()
+        return [LibraryAdd(*values) for values in found]
+
+    def stats(self, workspace: str) -> LibraryStats:
+        with self.store.connection() as db:
+            filings, superseded_filings = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(state = 'superseded'), 0) FROM library_filings WHERE workspace = ?",
+                (workspace,)).fetchone()
+            rows, current, linked = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(state = 'current'), 0), COALESCE(SUM(replaces != ''), 0) "
+                "FROM library_rows WHERE workspace = ?", (workspace,)).fetchone()
+        return LibraryStats(filings, superseded_filings, rows, current, rows - current, linked)
+
+    # --- export ----------------------------------------------------------------------------------------------
+
+    def export_csv(self, workspace: str, path: Path, all_rows: bool = False) -> int:
+        """Write the current rows (all rows with what supersedes them, when all_rows) in extract's CSV columns.
+        Returns how many rows."""
+        records = self._records(workspace, all_rows)
+        path.write_text(to_csv(records, ALL_ROWS_CSV_COLUMNS if all_rows else CSV_COLUMNS), encoding="utf-8",
+                        newline="")
+        return len(records)
+
+    def export_json(self, workspace: str, path: Path, all_rows: bool = False) -> int:
+        """Write the rows as a JSON list of records: to_dataframe's columns and LIBRARY_COLUMNS."""
+        records = self._records(workspace, all_rows)
+        path.write_text(json.dumps([{column: record.get(column) for column in FRAME_COLUMNS} for record in records],
+                                   indent=1, ensure_ascii=False), encoding="utf-8")
+        return len(records)
+
+
+# --- linking, over the versions one filer has in the library ------------------------------------------------------
+
+
+def _link_senate_reports(versions: Mapping[str, _Version], added_key: str) -> str:
+    """Per report (filer and report date) with several versions, in amendment order: an amendment supersedes the
+    current version it shares most trades with (several reports filed the same day share a report date); a
+    version with the same amendment number, filed date and time is the same report read again. A superseded
+    version's rows are linked to the same trade in the version that supersedes it where it has one."""
+    reports: dict[str, list[_Version]] = {}
+    for version in versions.values():
+        if version.chamber == "senate" and version.report_date:
+            reports.setdefault(version.report_date, []).append(version)
+    notes = []
+    for report in (report for report in reports.values() if len(report) > 1):
+        current: list[_Version] = []
+        for version in sorted(report, key=lambda v: (v.amendment_number, v.filed_date, v.filed_time, v.added_at)):
+            older = _restated(version, current)
+            if older is not None:
+                _supersede(older, version)
+                current.remove(older)
+            current.append(version)
+        if added_key in (version.filing_key for version in report):
+            notes.append(_senate_note(versions[added_key], report))
+    return "; ".join(note for note in notes if note)
+
+
+def _restated(version: _Version, current: list[_Version]) -> _Version | None:
+    """The current version `version` restates, if any."""
+    for other in current:
+        if (other.amendment_number, other.filed_date, other.filed_time) == (
+                version.amendment_number, version.filed_date, version.filed_time) and version.filed_time:
+            return other
+    earlier = [other for other in current if other.amendment_number < version.amendment_number]
+    if not earlier:
+        return None
+    return max(earlier, key=lambda other: (_shared_trades(other, version), other.amendment_number, other.filed_date))
+
+
+def _supersede(older: _Version, newer: _Version) -> None:
+    older.state, older.superseded_by = "superseded", newer.filing_key
+    counterparts = _by_key(newer.rows)
+    for row in older.rows:
+        match = counterparts.get(row.key, [])
+        row.state, row.superseded_by = "superseded", str(match.pop(0).id) if match else ""
+
+
+def _shared_trades(one: _Version, other: _Version) -> int:
+    common = Counter(row.key for row in one.rows) & Counter(row.key for row in other.rows)
+    return sum(common.values())
+
+
+def _senate_note(version: _Version, report: list[_Version]) -> str:
+    subject = f"{version.version_name} of the report of {version.filer_name} for {version.report_date}"
+    parts = []
+    for older in sorted((v for v in report if v.superseded_by == version.filing_key), key=lambda v: v.order):
+        again = "another reading of " if older.amendment_number == version.amendment_number else ""
+        parts.append(f"supersedes {again}{older.version_name} ({older.source_file}, {_plural(len(older.rows), 'row')})")
+    if version.superseded_by:
+        newer = next(v for v in report if v.filing_key == version.superseded_by)
+        parts.append(f"superseded by {newer.version_name} ({newer.source_file}), already in the library")
+    return f"{subject}: {', '.join(parts)}" if parts else ""
+
+
+def _link_house_amendments(versions: Mapping[str, _Version], added_key: str) -> str:
+    """Each amended House row replaces the same trade (asset, date, type) in the latest earlier filing that has
+    it, oldest amendments first so that an amendment of an amendment replaces the amended row."""
+    house = sorted((v for v in versions.values() if v.chamber == "house"), key=lambda v: v.order)
+    unmatched: list[_Row] = []
+    linked_to: dict[str, int] = {}
+    replaced_by: dict[str, int] = {}
+    for position, version in enumerate(house):
+        for row in (row for row in version.rows if row.amended):
+            match = _replaced_row(row, reversed(house[:position]))
+            if match is None:
+                if version.filing_key == added_key:
+                    unmatched.append(row)
+                continue
+            row.replaces = str(match.id)
+            match.state, match.superseded_by = "superseded", str(row.id)
+            if version.filing_key == added_key:
+                source = versions[match.filing_key].source_file
+                linked_to[source] = linked_to.get(source, 0) + 1
+            elif match.filing_key == added_key:
+                replaced_by[version.source_file] = replaced_by.get(version.source_file, 0) + 1
+    parts = [f"{_plural(count, 'amended row')} linked to {source}" for source, count in linked_to.items()]
+    if unmatched:
+        parts.append(f"{len(unmatched)} not matched in an earlier filing of the same filer: "
+                     + "; ".join(row.label for row in unmatched))
+    parts += [f"{_plural(count, 'row')} replaced by amended rows of {source}" for source, count in replaced_by.items()]
+    return ", ".join(parts)
+
+
+def _replaced_row(amended: _Row, earlier: Iterable[_Version]) -> _Row | None:
+    for version in earlier:
+        for row in version.rows:
+            if row.key == amended.key and not row.superseded_by:
+                return row
+    return None
+
+
+def _by_key(rows: list[_Row]) -> dict[tuple[str, str, str], list[_Row]]:
+    found: dict[tuple[str, str, str], list[_Row]] = {}
+    for row in rows:
+        found.setdefault(row.key, []).append(row)
+    return found
+
+
+def _row_json(row: Transaction) -> dict[str, Any]:
+    """A row as stored: the whole Transaction, with the values to_dataframe derives from it."""
+    data = row.to_dict()
+    data.update(checks=row.checks, owner_label=owner_label(row.owner))
+    data[FLAG_MESSAGES] = flag_messages(row)
+    return data
+
+
+def _transaction_data(record: dict[str, Any]) -> dict[str, Any]:
+    for column in _DERIVED:
+        record.pop(column, None)
+    return record
+
