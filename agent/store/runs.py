@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import AbstractContextManager, closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,6 +139,11 @@ class RunStore:
                              "downloaded") from None
         finally:
             db.close()
+
+    def connection(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A connection for the other tables in this file (the library): the same handling of a full disk, a
+        read-only folder and busy writers; its work commits or rolls back whole."""
+        return self._connect()
 
     def _why(self, exc: OSError | sqlite3.Error) -> str:
         """The cause in the user's terms where SQLite's own words are vague ("unable to open database file")."""
