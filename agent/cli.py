@@ -22,6 +22,7 @@ from agent.analysis.report import markdown_report
 from agent.documents import ocr
 from agent.documents.sandbox import safe_display_name
 from agent.export import filings_csv, to_dataframe
+from agent.fetch.cli import register_fetch
 from agent.models import FileOutcome, InputFile
 from agent.run.events import Event, to_jsonl
 from agent.run.extract import extract_path, find_filings
@@ -203,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-position", type=position_percent, metavar="PCT",
                      help="largest share of volume one position may hold, in percent (1-100; default: no limit)")
     run.set_defaults(handler=run_job, command_parser=run)
+    register_fetch(commands)
     return parser
 
 
@@ -215,8 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.ocr and not ocr.available():
         command.error(f"--ocr: {ocr.MISSING_MESSAGE}")
     args.ocr = ocr.available() if args.ocr is None else args.ocr  # like the app: on wherever tesseract is
-    args.paths = find_filings(args.inputs)
-    if not args.paths:
-        command.error("no filings (.pdf, .html, .htm) in " + ", ".join(map(str, args.inputs)))
+    if hasattr(args, "inputs"):  # the commands that read files named on the command line
+        args.paths = find_filings(args.inputs)
+        if not args.paths:
+            command.error("no filings (.pdf, .html, .htm) in " + ", ".join(map(str, args.inputs)))
     handler: Handler = args.handler
     return handler(args)
