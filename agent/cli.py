@@ -3,7 +3,8 @@
 `python -m agent extract FILE_OR_DIR... -o out.csv [--json out.json] [--no-ocr]`: the rows alone, fast.
 `python -m agent run FILE_OR_DIR... --out DIR [--risk ...] [--horizon ...] [--no-options] [--max-position PCT]`:
 the whole job as the app does it (the agent's loop, its trace live on stderr), writing DIR/transactions.csv,
-DIR/report.md and DIR/trace.jsonl, the same files as the app's downloads.
+DIR/report.md and DIR/trace.jsonl, the same files as the app's downloads, and adding the filings to the library.
+`python -m agent library add|export|show ...`: the library (agent/library_cli.py).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from agent.analysis.fit import HORIZONS, RISK_LEVELS, InvestorProfile
 from agent.analysis.report import markdown_report
 from agent.documents import ocr
 from agent.documents.sandbox import safe_display_name
+from agent.errors import StoreError
 from agent.export import filings_csv, to_dataframe
 from agent.fetch.cli import register_fetch
+from agent.library_cli import add_store_arguments, open_library, register_library, report_adds
 from agent.models import FileOutcome, InputFile
 from agent.run.events import Event, to_jsonl
 from agent.run.extract import extract_path, find_filings
@@ -165,6 +168,14 @@ def run_job(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"{args.out / name}: cannot write it ({exc.strerror or exc})", file=sys.stderr)
             return 1
+    try:
+        library = open_library(args)
+        try:
+            report_adds(library.add(args.workspace, result.outcomes, {item.name: item.data for item in files}))
+        finally:
+            library.close()
+    except StoreError as exc:  # the run's files are written: the library is extra
+        print(f"library: nothing stored: {exc}", file=sys.stderr)
     print(f"{summary_line(result.outcomes, time.perf_counter() - started)}; wrote {', '.join(OUTPUT_NAMES)} "
           f"in {args.out}")
     return 1 if problems or any(outcome.status == "failed" for outcome in result.outcomes) else 0
@@ -203,8 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-options", action="store_true", help="the investor avoids options")
     run.add_argument("--max-position", type=position_percent, metavar="PCT",
                      help="largest share of volume one position may hold, in percent (1-100; default: no limit)")
+    add_store_arguments(run)
     run.set_defaults(handler=run_job, command_parser=run)
     register_fetch(commands)
+    register_library(commands)
     return parser
 
 
@@ -214,9 +227,10 @@ Handler = Callable[[argparse.Namespace], int]
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command: argparse.ArgumentParser = args.command_parser
-    if args.ocr and not ocr.available():
-        command.error(f"--ocr: {ocr.MISSING_MESSAGE}")
-    args.ocr = ocr.available() if args.ocr is None else args.ocr  # like the app: on wherever tesseract is
+    if hasattr(args, "ocr"):  # the commands that read filings
+        if args.ocr and not ocr.available():
+            command.error(f"--ocr: {ocr.MISSING_MESSAGE}")
+        args.ocr = ocr.available() if args.ocr is None else args.ocr  # like the app: on wherever tesseract is
     if hasattr(args, "inputs"):  # the commands that read files named on the command line
         args.paths = find_filings(args.inputs)
         if not args.paths:

@@ -106,6 +106,7 @@ def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("amount_min", "amount_max", "option_strike"):
         frame[column] = frame[column].astype("Float64")
     frame["cap_gains_over_200"] = frame["cap_gains_over_200"].astype("boolean")
+    frame[FLAG_MESSAGES] = frame[FLAG_MESSAGES].astype(object)
     return frame
 
 

@@ -474,11 +474,18 @@ def _restated(version: _Version, current: list[_Version]) -> _Version | None:
 
 
 def _supersede(older: _Version, newer: _Version) -> None:
+    """Mark the older version and its rows superseded, each row linked to its counterpart in the newer one: the
+    same asset, date and type, else the same asset and date (amendments often correct a row's type)."""
     older.state, older.superseded_by = "superseded", newer.filing_key
-    counterparts = _by_key(newer.rows)
     for row in older.rows:
-        match = counterparts.get(row.key, [])
-        row.state, row.superseded_by = "superseded", str(match.pop(0).id) if match else ""
+        row.state, row.superseded_by = "superseded", ""
+    free = list(newer.rows)
+    for width in (3, 2):  # (asset, date, type), then (asset, date)
+        for row in (row for row in older.rows if not row.superseded_by):
+            match = next((candidate for candidate in free if candidate.key[:width] == row.key[:width]), None)
+            if match is not None:
+                row.superseded_by = str(match.id)
+                free.remove(match)
 
 
 def _shared_trades(one: _Version, other: _Version) -> int:
@@ -533,13 +540,6 @@ def _replaced_row(amended: _Row, earlier: Iterable[_Version]) -> _Row | None:
             if row.key == amended.key and not row.superseded_by:
                 return row
     return None
-
-
-def _by_key(rows: list[_Row]) -> dict[tuple[str, str, str], list[_Row]]:
-    found: dict[tuple[str, str, str], list[_Row]] = {}
-    for row in rows:
-        found.setdefault(row.key, []).append(row)
-    return found
 
 
 def _row_json(row: Transaction) -> dict[str, Any]:
