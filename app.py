@@ -15,6 +15,9 @@ navigation = st.navigation([
     st.Page("pages/charts_page.py", title="Charts", icon="📊", url_path="charts"),
     st.Page("pages/risk_profile_page.py", title="Risk profile", icon="🧭", url_path="risk-profile"),
     st.Page("pages/history_page.py", title="History", icon="🗂️", url_path="history"),
+    st.Page("pages/library_page.py", title="Library", icon="📚", url_path="library"),
+    st.Page("pages/fetch_page.py", title="Fetch", icon="🏛️", url_path="fetch"),
+    st.Page("pages/ask_page.py", title="Ask", icon="💬", url_path="ask"),
 ])
 sidebar()
 navigation.run()

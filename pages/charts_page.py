@@ -15,7 +15,7 @@ from agent.analysis.figures import (
     trades_over_time_figure,
     volume_by_ticker_figure,
 )
-from pages.common import current_result, empty_state, transactions_frame
+from pages.common import empty_state, scope_switch
 from pages.filters import filtered_frame
 
 
@@ -29,9 +29,10 @@ def show(chart: Chart, where: DeltaGenerator | None = None) -> None:
 
 
 st.title("Charts")
-frame = transactions_frame()
-if current_result() is None or frame.empty:
-    empty_state("No transactions to chart yet: run an extraction first (or reopen a run from History).")
+scoped = scope_switch()
+frame = scoped.frame
+if frame.empty:
+    empty_state(scoped.empty)
     st.stop()
 
 shown = filtered_frame(frame)

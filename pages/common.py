@@ -4,11 +4,12 @@ a check that its endpoint answers, and OCR). Logic lives in agent/; this module 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import secrets
 import uuid
+from dataclasses import astuple, dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import streamlit as st
@@ -21,14 +22,16 @@ from agent.models import InputFile
 from agent.run.endpoint_check import EndpointCheck, check_endpoint
 from agent.run.llm import LLMConfig
 from agent.run.result import RunResult
+from agent.store.library import Library
+from agent.store.paths import history_path
 from agent.store.runs import RunStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = ROOT / "samples"
-
-
-def data_dir() -> Path:
-    return Path(os.environ.get("TRADETRACE_DATA_DIR", ROOT / "data"))
+Scope = Literal["run", "library"]
+SCOPES: dict[Scope, str] = {"run": "This run", "library": "The whole library"}
+SCOPE_KEY = "scope"  # the scope chosen, kept apart from its widget (which Streamlit drops on another page)
+SCOPE_WIDGET = "scope_switch"
 
 
 @st.cache_resource
@@ -44,7 +47,7 @@ def _store(path: str) -> RunStore:
 def store() -> RunStore | None:
     """The run history, or None (with the reason shown once) when it cannot be opened."""
     try:
-        return _store(str(data_dir() / "history.sqlite3"))
+        return _store(str(history_path()))
     except StoreError as exc:
         st.session_state.setdefault("store_error", str(exc))
         return None
@@ -86,6 +89,111 @@ def set_result(result: RunResult, files: list[InputFile], run_id: str) -> None:
 def transactions_frame() -> pd.DataFrame:
     result = current_result()
     return to_dataframe(result.filings if result else [])
+
+
+def library() -> Library | None:
+    """The library in the history's file, or None when the history cannot be opened (its reason shown once)."""
+    history = store()
+    return Library.for_store(history) if history else None
+
+
+def library_version(shelf: Library) -> tuple[float, ...]:
+    """What changes whenever this workspace's library does (an add, a replacement, a relinked amendment): the key
+    of the cached frames below."""
+    latest = max((filing.added_at for filing in shelf.filings(workspace())), default=0.0)
+    return (*astuple(shelf.stats(workspace())), latest)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _library_rows(path: str, token: str, version: tuple[float, ...]) -> pd.DataFrame:
+    """Shared by the workspace's sessions and never changed by a page (every view copies what it changes); the
+    version is only the cache key."""
+    return Library.for_store(_store(path)).rows(token)
+
+
+def library_frame() -> pd.DataFrame:
+    """The library's current rows, read once per change of the library (100,000 rows take seconds to read)."""
+    shelf = library()
+    if shelf is None:
+        return to_dataframe([])
+    try:
+        return _library_rows(str(history_path()), workspace(), library_version(shelf))
+    except StoreError as exc:
+        st.session_state.setdefault("store_error", str(exc))
+        return to_dataframe([])
+
+
+@dataclass(frozen=True)
+class ScopedRows:
+    """The rows a page shows, what they are, and what to say when there are none."""
+
+    scope: Scope
+    frame: pd.DataFrame
+    what: str  # "this run: 25 rows of 3 filings"
+    empty: str
+
+    def source_data(self, row: pd.Series) -> bytes | None:
+        """The bytes of the file a row was read from: this session's upload, or the library's copy."""
+        if self.scope == "run":
+            files: dict[str, bytes] = st.session_state.get("files", {})
+            return files.get(str(row["source_file"]))
+        shelf = library()
+        if shelf is None:
+            return None
+        sha = {item.filing_key: item.sha256 for item in shelf.filings(workspace())}.get(str(row["filing_key"]))
+        return shelf.file_data(workspace(), sha) if sha else None
+
+
+def _keep_scope() -> None:
+    st.session_state[SCOPE_KEY] = st.session_state[SCOPE_WIDGET]
+
+
+def set_scope(scope: Scope) -> None:
+    st.session_state[SCOPE_KEY] = scope
+
+
+def current_scope() -> Scope:
+    scope: Scope = st.session_state.get(SCOPE_KEY, "run")
+    return scope
+
+
+def scope_switch() -> ScopedRows:
+    """The one switch between this run's rows and the whole library's, shared by the Transactions, Charts and Risk
+    profile pages (the choice lasts across them), and the rows it chooses."""
+    st.session_state[SCOPE_WIDGET] = current_scope()
+    st.radio("Rows", list(SCOPES), format_func=SCOPES.__getitem__, key=SCOPE_WIDGET, horizontal=True,
+             on_change=_keep_scope, label_visibility="collapsed",
+             help="This run: the rows of the run on the Extract page (or reopened from History). The whole library: "
+                  "every current row of every filing read in this workspace; superseded versions are left out.")
+    return scoped_rows(current_scope())
+
+
+def scoped_rows(scope: Scope) -> ScopedRows:
+    if scope == "library":
+        frame = library_frame()
+        files = frame["source_file"].nunique()
+        return ScopedRows(scope, frame, f"the whole library: {len(frame)} current rows of {files} filings",
+                          "The library is empty: every run adds its filings to it. Run an extraction first, or "
+                          "switch to this run.")
+    result = current_result()
+    frame = transactions_frame()
+    empty = "No transactions yet: run an extraction first (or reopen a run from History)."
+    if result is not None and not frame.empty:
+        return ScopedRows(scope, frame, f"this run: {len(frame)} rows of {frame['source_file'].nunique()} filings",
+                          empty)
+    return ScopedRows(scope, frame, "this run: no rows", empty)
+
+
+def rows_context() -> str:
+    """What the rows on screen are: this scope and, for a run, which run. Filters and the selected row start
+    afresh when it changes."""
+    return f"run:{st.session_state.get('run_id', '')}" if current_scope() == "run" else "library"
+
+
+def open_row(source_file: str, row_number: int, scope: Scope) -> None:
+    """Show a row, with its source, on the Transactions page (the contract's open_row)."""
+    st.session_state["open_row"] = {"source_file": source_file, "row_number": row_number, "scope": scope}
+    st.switch_page("pages/transactions_page.py")
 
 
 def llm_config() -> LLMConfig:

@@ -12,9 +12,11 @@ from agent.run.llm_brain import LLMBrain
 from agent.run.loop import Agent
 from agent.run.offline_brain import OfflineBrain
 from agent.run.result import RunResult
+from agent.store.library import LibraryAdd
 from pages.common import (
     SAMPLES_DIR,
     current_result,
+    library,
     llm_config,
     new_run_id,
     saved_profile,
@@ -24,6 +26,7 @@ from pages.common import (
     workspace,
 )
 from pages.downloads import download_buttons
+from pages.library_adds import runs_added, show_library_adds
 from pages.trace_view import LiveTrace, render_trace
 
 st.title("Extract transactions")
@@ -98,6 +101,19 @@ def run_live(files: list[InputFile]) -> RunResult:
     return result
 
 
+def add_to_library(result: RunResult, files: list[InputFile], run_id: str) -> list[LibraryAdd]:
+    """The run's filings into the workspace's library (with their bytes, so a library row shows its page); what the
+    library did, or nothing when it cannot be written (the reason shown with the history's)."""
+    shelf = library()
+    if shelf is None:
+        return []
+    try:
+        return shelf.add(workspace(), result.outcomes, {item.name: item.data for item in files}, run_id)
+    except StoreError as exc:
+        st.session_state.setdefault("store_error", str(exc))
+        return []
+
+
 def headline(result: RunResult) -> None:
     """The run's first line, green when every file was read cleanly, yellow when something needs a look (a failed
     or scanned file, flags, the LLM falling back), red when no file was read."""
@@ -126,12 +142,14 @@ if rerun_files or run_samples or run_uploads:
     else:
         result = run_live(files)
         headline(result)
+        show_library_adds(add_to_library(result, files, st.session_state["run_id"]))
         download_buttons(result, saved_profile())
         outcome_table(result)
 elif (result := current_result()) is not None:
     st.subheader("Last run")
     headline(result)
     st.markdown("\n".join(result.summary.splitlines()[1:]))  # each file's line, under the headline
+    show_library_adds(runs_added(st.session_state.get("run_id", "")))
     download_buttons(result, saved_profile())
     outcome_table(result)
     render_trace(result)

@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from agent.export import asset_type_name, owner_label, transaction_type_label
+from pages.common import rows_context
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ FLAGGED_KEY = "filter_flagged"
 SAVED_KEY = "filters"
 DATES_KEY = "filter_dates"  # the date widget: what it shows, set on every run
 CHOSEN_DATES_KEY = "filter_dates_chosen"  # the range the user picked, or None: all dates
-RUN_KEY = "filter_run_id"  # the run the filters were set for
+RUN_KEY = "filter_run_id"  # the rows the filters were set for (pages.common.rows_context)
 # Bounds wide enough that the widget rejects no date anyone types: a range wider than the data keeps every row.
 PICKABLE_DATES = (date(1900, 1, 1), date(2100, 12, 31))
 NAMED_VALUES = 3  # a filter's values named in the caption before "and N more"
@@ -70,9 +71,9 @@ def filtered_frame(frame: pd.DataFrame, where: DeltaGenerator = st.sidebar) -> p
     many rows are shown and what filters them."""
     if frame.empty:
         return frame
-    if st.session_state.get(RUN_KEY) != st.session_state.get("run_id"):
+    if st.session_state.get(RUN_KEY) != rows_context():
         reset_filters()
-        st.session_state[RUN_KEY] = st.session_state.get("run_id")
+        st.session_state[RUN_KEY] = rows_context()
     kept = frame
     cuts: list[str] = []
     with where.expander("Filters", expanded=True):
@@ -92,7 +93,7 @@ def filtered_frame(frame: pd.DataFrame, where: DeltaGenerator = st.sidebar) -> p
         if date_cut:
             cuts.append(date_cut)
         st.button("Reset filters", on_click=reset_filters, key="filter_reset", width="stretch",
-                  help="Clear every filter: show all rows of this run.")
+                  help="Clear every filter: show every row.")
     shown = f"{len(kept)} of {len(frame)} transactions shown"
     st.caption(f"{shown}, filtered by {'; '.join(cuts)}." if cuts else f"{shown}: no filter set.")
     return kept

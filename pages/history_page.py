@@ -1,4 +1,5 @@
-"""History: every run of this workspace, kept across restarts; reopen, download, re-run or delete one."""
+"""History: every run of this workspace, kept across restarts; reopen, download, re-run or delete one; what each
+run added to the library."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import streamlit as st
 from agent.errors import StoreError
 from pages.common import saved_profile, set_result, store, workspace
 from pages.downloads import download_buttons
+from pages.library_adds import runs_added, show_library_adds
 
 st.title("History")
 history = store()
@@ -74,3 +76,4 @@ if st.button("Re-run these files", help="Run the stored files again, without upl
     st.switch_page("pages/extract_page.py")
 
 st.markdown(result.summary or run.summary or "_No summary: the run did not finish._")
+show_library_adds(runs_added(run.id))
