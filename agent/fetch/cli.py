@@ -25,6 +25,7 @@ from agent.fetch.index import IndexRecord
 from agent.fetch.job import Reading, inputs_of, known_doc_ids, read_into_library
 from agent.fetch.members import members_named, normalise_district
 from agent.fetch.watch import WatchList, new_filings
+from agent.library_cli import add_store_arguments
 from agent.run.events import Event
 from agent.run.llm import LLMConfig
 from agent.run.loop import Agent, brain_for
@@ -55,7 +56,7 @@ def district(text: str) -> str:
 
 
 def cache_folder(db: Path) -> Path:
-    """Downloads live beside the database: the app's data folder, or the folder of --db."""
+    """Downloads live beside the database, in its folder 'clerk': the app's data folder, or the folder of --db."""
     return db.parent / "clerk"
 
 
@@ -75,9 +76,10 @@ class Session:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.workspace: str = args.workspace
-        self.store = RunStore(args.db)
+        db: Path = args.db or history_path()
+        self.store = RunStore(db)
         self.library = Library.for_store(self.store)
-        self.fetcher = Fetcher(FetchCache(cache_folder(args.db)))
+        self.fetcher = Fetcher(FetchCache(cache_folder(db)))
 
     def close(self) -> None:
         self.fetcher.client.close()
@@ -256,13 +258,6 @@ def _watch_check(session: Session, args: argparse.Namespace) -> int:
 # --- parser -------------------------------------------------------------------------------------------------------
 
 
-def _add_store(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--db", type=Path, default=history_path(),
-                         help=f"the history and library database (default: {history_path()}); downloads are kept "
-                              "in the folder 'clerk' beside it")
-    command.add_argument("--workspace", default="cli", help="whose library and watch list (default: cli)")
-
-
 def _add_ocr(command: argparse.ArgumentParser) -> None:
     command.add_argument("--ocr", action=argparse.BooleanOptionalAction, default=None,
                          help="read scanned PTRs with OCR (several seconds a page); on wherever tesseract is installed")
@@ -280,7 +275,7 @@ def register_fetch(commands: Any) -> None:
                        help="state and district (NJ05) or state (NJ), to tell namesakes apart")
     fetch.add_argument("-o", "--output", type=Path, required=True, help="CSV file to write the rows read to")
     fetch.add_argument("--json", type=Path, help="also write the PTRs listed, the problems and every outcome as JSON")
-    _add_store(fetch)
+    add_store_arguments(fetch)
     _add_ocr(fetch)
     fetch.set_defaults(handler=run_fetch, command_parser=fetch)
 
@@ -293,16 +288,16 @@ def register_fetch(commands: Any) -> None:
     for change in (add, remove):
         change.add_argument("name", metavar="NAME", help="the member's name")
         change.add_argument("--district", type=district, metavar="ST00", help="state and district, for namesakes")
-        _add_store(change)
+        add_store_arguments(change)
         change.set_defaults(ocr=False)
     add.add_argument("--year", type=clerk_year, action="append",
                      help="find the member in this year's index (default: this year's and last year's)")
     listed = actions.add_parser("list", help="the members watched")
-    _add_store(listed)
+    add_store_arguments(listed)
     listed.set_defaults(ocr=False)
     check = actions.add_parser("check", help="fetch and read the watched members' PTRs the library does not have")
     check.add_argument("--year", type=clerk_year, action="append", help="the index to check (default: this year's)")
-    _add_store(check)
+    add_store_arguments(check)
     _add_ocr(check)
     for command in (add, remove, listed, check):
         command.set_defaults(handler=run_watch, command_parser=command)
