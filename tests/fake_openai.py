@@ -53,6 +53,9 @@ are answered by the profile, never from the queue, and recorded in `probe_reques
   `json_schema`; `stream_options.include_usage`; errors are a top-level
   `{"object": "error", "message", "type", "param", "code"}`.
 
+A reply may be `computed(function)`: made from the request's body when it arrives (a model that
+restates the tool results it was sent).
+
 Degenerate replies: `echo()` (the prompt's last user message sent back), `repetition()`
 (one phrase over and over), `endless()` (a stream that sends chunks until the client
 closes it).
@@ -145,7 +148,15 @@ class EndlessReply:
     interval: float = 0.001
 
 
-Reply = TextReply | ToolCallsReply | ErrorReply | DelayReply | EchoReply | EndlessReply
+@dataclass(frozen=True)
+class ComputedReply:
+    """A reply worked out from the request it answers (its messages, e.g. the tool results a model restates); see
+    `computed`."""
+
+    compute: Callable[[dict[str, Any]], Reply]
+
+
+Reply = TextReply | ToolCallsReply | ErrorReply | DelayReply | EchoReply | EndlessReply | ComputedReply
 
 
 def text(content: str, *, prompt_tokens: int = 10, completion_tokens: int = 5) -> TextReply:
@@ -216,6 +227,11 @@ def echo() -> EchoReply:
 def repetition(phrase: str, times: int = 1000) -> TextReply:
     """A model stuck in a loop: `phrase` `times` times, cut off at its token limit."""
     return TextReply(phrase * times, finish_reason="length", completion_tokens=len(phrase) * times // 4)
+
+
+def computed(compute: Callable[[dict[str, Any]], Reply]) -> ComputedReply:
+    """A reply made when its request arrives: `compute` gets the request's JSON body and returns the reply."""
+    return ComputedReply(compute)
 
 
 def endless(interval: float = 0.001) -> EndlessReply:
@@ -579,6 +595,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, reply: Reply | HangUp, request_body: Body) -> None:
         fake = self.server.fake
+        if isinstance(reply, ComputedReply):
+            reply = reply.compute(request_body)
         while isinstance(reply, DelayReply):
             if fake._closing.wait(reply.seconds):
                 self.close_connection = True  # shutting down: drop the request unanswered

@@ -390,7 +390,9 @@ class _Request:
                    token_parameter=capabilities.token_parameter, temperature=capabilities.temperature)
 
     def prompt_text(self) -> str:
-        return "\n".join(str(message.get("content") or "") for message in self.messages)
+        """What a reply must not echo: the messages but the tools' results, which an answer may restate."""
+        return "\n".join(str(message.get("content") or "") for message in self.messages
+                         if message.get("role") != "tool")
 
 
 def _with_instruction(messages: list[Message], instruction: str) -> list[Message]:
