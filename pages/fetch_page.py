@@ -4,6 +4,7 @@ The Clerk is reached only when a button here is pressed (agent/fetch)."""
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import streamlit as st
 
@@ -31,11 +32,11 @@ FOUND = "fetch_found"  # session key: the records of the years asked for, the ty
 @st.cache_resource
 def _fetcher(folder: str, base_url: str) -> Fetcher:
     """One fetcher per site for the whole server: its client's lock keeps every session's requests one at a time."""
-    return Fetcher(FetchCache(data_dir() / folder), ClerkClient(base_url))
+    return Fetcher(FetchCache(Path(folder)), ClerkClient(base_url))
 
 
 def fetcher() -> Fetcher:
-    return _fetcher("clerk", clerk_url())
+    return _fetcher(str(data_dir() / "clerk"), clerk_url())
 
 
 def make_agent() -> Agent:
