@@ -20,6 +20,7 @@ from pathlib import Path
 
 from agent.analysis.fit import HORIZONS, RISK_LEVELS, InvestorProfile
 from agent.analysis.report import markdown_report
+from agent.ask.cli import register_ask
 from agent.documents import ocr
 from agent.documents.sandbox import safe_display_name
 from agent.errors import StoreError
@@ -218,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=run_job, command_parser=run)
     register_fetch(commands)
     register_library(commands)
+    register_ask(commands)
     return parser
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
@@ -49,9 +49,12 @@ def _renderings(value: float) -> set[str]:
 
 
 def _stated_numbers(value: object) -> set[str]:
-    """Every number a value holds (nested dataclasses, tuples and strings included), in each way a text may state it."""
+    """Every number a value holds (nested dataclasses, mappings' values, lists and strings included), in each way a
+    text may state it."""
     if is_dataclass(value):
         return set().union(*(_stated_numbers(getattr(value, field.name)) for field in fields(value)))
+    if isinstance(value, Mapping):
+        return set().union(*(_stated_numbers(item) for item in value.values()))
     if isinstance(value, (tuple, list)):
         return set().union(*(_stated_numbers(item) for item in value))
     if isinstance(value, str):
@@ -75,3 +78,9 @@ def narrative_is_grounded(narrative: str, metrics: TradingMetrics, verdicts: Seq
     known = (_stated_numbers(metrics) | numbers_in_text(summary_text(metrics, verdicts))
              | numbers_in_text(" ".join(f"{metric.label} {metric.formula}" for metric in metrics.all())))
     return numbers_in_text(narrative) <= known
+
+
+def unsupported_numbers(text: str, sources: Sequence[object]) -> set[str]:
+    """The numbers a text states that none of the sources hold (a tool result's JSON, metrics, ...), canonical."""
+    known = set().union(*(_stated_numbers(source) for source in sources))
+    return numbers_in_text(text) - known

@@ -179,6 +179,7 @@ class CachedTrace(Event):
 class FinalAnswer(Event):
     type: ClassVar[str] = "final_answer"
     text: str = ""
+    answer: dict[str, Any] = field(default_factory=dict)  # Ask's Answer or CannotAnswer as JSON (agent.ask.answer)
 
     @property
     def headline(self) -> str:
