@@ -10,8 +10,9 @@ rests on holds is removed, and the trace says so. The outputs asked for are made
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 from agent.analysis.report import markdown_report
 from agent.ask.answer import Answer, CannotAnswer, checked_answer, outcome_from_dict
@@ -19,9 +20,10 @@ from agent.ask.brain import OUTPUT_FILES, AskBrain, AskState, Understanding
 from agent.ask.offline import OfflineAskBrain
 from agent.ask.queries import QUERY_TOOLS, AskContext
 from agent.export import records_of_frame, to_csv
-from agent.run.events import Check, Event, FinalAnswer, Observation, Plan, ToolCall, to_jsonl
+from agent.run.events import EPHEMERAL_TYPES, Check, Event, FinalAnswer, Observation, Plan, ToolCall, to_jsonl
 
 MAX_CALLS = 8  # queries one request may run
+T = TypeVar("T")
 
 
 def _plan_event(understanding: Understanding) -> Plan:
@@ -56,8 +58,18 @@ def ask(request: str, context: AskContext, brain: AskBrain | None = None) -> Ite
         events.append(event)
         return event
 
+    def numbered(steps: Generator[Event, None, T]) -> Generator[Event, None, T]:
+        """The brain's own events (its thoughts, retries, a fallback) numbered and kept like the loop's; a streamed
+        delta passes as it is."""
+        try:
+            while True:
+                event = next(steps)
+                yield event if event.type in EPHEMERAL_TYPES else emit(event, time.time())
+        except StopIteration as finished:
+            return cast(T, finished.value)
+
     started = time.time()
-    understanding = yield from brain.understand(request, context)
+    understanding = yield from numbered(brain.understand(request, context))
     yield emit(_plan_event(understanding), started)
     if understanding.profile is not None:
         context.profile = understanding.profile
@@ -68,7 +80,7 @@ def ask(request: str, context: AskContext, brain: AskBrain | None = None) -> Ite
     else:
         for _ in range(MAX_CALLS):
             started = time.time()
-            call = yield from brain.next_call(state)
+            call = yield from numbered(brain.next_call(state))
             if call is None:
                 break
             arguments = call.arguments if isinstance(call.arguments, dict) else {"arguments": call.arguments}
@@ -79,7 +91,7 @@ def ask(request: str, context: AskContext, brain: AskBrain | None = None) -> Ite
                                    error=result.error), started)
             state.steps.append((call, result))
         started = time.time()
-        draft = yield from brain.compose(state)
+        draft = yield from numbered(brain.compose(state))
         if isinstance(draft, CannotAnswer):
             outcome = draft
         else:
