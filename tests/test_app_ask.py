@@ -1,0 +1,130 @@
+"""The Ask page through Streamlit's AppTest: a request over the run's rows answered with its steps and cited rows, a
+cited row opened on the Transactions page, the profile stated in words remembered for the workspace (and changed),
+what the filings do not say, outputs to download, the LLM brain against the fake server and its fallback."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from agent.store.runs import RunStore
+from tests.conftest import ROOT
+from tests.fake_openai import FakeOpenAI, error, text, tool_calls
+from tests.test_app import WORKSPACE, seeded, texts
+from tests.test_app_risk import with_fake_llm
+
+ASK_PAGE = "pages/ask_page.py"
+
+
+def new_session() -> AppTest:
+    test = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    test.query_params["w"] = WORKSPACE
+    return test
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("TRADETRACE_DATA_DIR", str(tmp_path))
+    return new_session()
+
+
+def asked(app: AppTest, request: str) -> AppTest:
+    app.text_input(key="ask_page_request").input(request)
+    next(button for button in app.button if button.label == "Ask").click().run()
+    assert not app.exception
+    return app
+
+
+def on_ask_page(app: AppTest) -> AppTest:
+    seeded(app).run()
+    app.switch_page(ASK_PAGE).run()
+    assert not app.exception
+    return app
+
+
+def test_a_question_is_answered_with_its_steps_and_cited_rows(app):
+    on_ask_page(app)
+    assert "Asking over this run: 25 rows of 3 filings." in texts(app)
+    asked(app, "How many NVDA trades are there?")
+    answer = app.success[0].value
+    assert "3 trades in NVDA" in answer
+    steps = texts(app)
+    assert "Plan:" in steps and "Tool: count\\_trades(ticker='NVDA')" in steps and "Check numbers: passed" in steps
+    cited = [button.label for button in app.button if button.label.startswith("sample_ptr_")]
+    assert len(cited) == 3
+    app.run()  # a rerun shows the same request, steps and answer
+    assert "3 trades in NVDA" in app.success[0].value and "You asked:" in texts(app)
+
+
+def test_a_cited_row_opens_on_the_transactions_page(app):
+    asked(on_ask_page(app), "How many NVDA trades are there?")
+    label = next(button.label for button in app.button if button.label.startswith("sample_ptr_"))
+    next(button for button in app.button if button.label == label).click().run()
+    assert not app.exception
+    source_file, _, number = label.partition(" row ")
+    assert app.session_state["selected_row"] == (source_file, int(number))
+    assert "Transactions" in [title.value for title in app.title]
+
+
+def test_a_profile_in_words_is_remembered_and_can_be_changed(app, tmp_path):
+    on_ask_page(app)
+    assert "No profile remembered yet" in texts(app)
+    asked(app, "I'm a cautious investor, no options, ten-year horizon")
+    assert "Remembered for this workspace: A low-risk, long-term investor, no options." in texts(app)
+    stored = RunStore(tmp_path / "history.sqlite3").load_profile(WORKSPACE)
+    assert stored["risk_tolerance"] == "low" and stored["horizon"] == "long" and stored["no_options"] is True
+    later = new_session()  # of the same workspace
+    later.run()
+    later.switch_page(ASK_PAGE).run()
+    assert "Remembered profile: A low-risk, long-term investor, no options." in texts(later)
+    later.select_slider(key="ask_page_risk").set_value("high")
+    next(button for button in later.button if button.label == "Remember this profile").click().run()
+    assert not later.exception
+    assert "Remembered profile: A high-risk, long-term investor, no options." in texts(later)
+    assert RunStore(tmp_path / "history.sqlite3").load_profile(WORKSPACE)["risk_tolerance"] == "high"
+
+
+def test_what_the_filings_do_not_say_is_said(app):
+    asked(on_ask_page(app), "What returns did the filer make on NVDA?")
+    assert "The filings do not say what the trades returned" in app.warning[0].value
+    assert not app.success
+
+
+def test_outputs_asked_for_can_be_downloaded(app):
+    asked(on_ask_page(app), "Give me a CSV and a summary")
+    assert "Made transactions.csv" in app.success[0].value
+    downloads = [element.proto.label for element in app.get("download_button")]
+    assert downloads == ["Download transactions.csv", "Download report.md"]
+
+
+def test_no_rows_says_what_to_do(app):
+    app.run()
+    app.switch_page(ASK_PAGE).run()
+    asked(app, "How many trades are there?")
+    assert "run an extraction first" in texts(app)
+    asked(app, " ")
+    assert "Type a request first" in texts(app)
+
+
+def test_the_llm_brain_answers_through_the_endpoint(app):
+    with FakeOpenAI() as server:
+        server.queue(tool_calls([("count_trades", {"ticker": "NVDA"})], content="I count the NVDA trades."),
+                     text("These rows hold 3 trades in NVDA. That made them $9 million."))
+        with_fake_llm(seeded(app), server).run()
+        app.switch_page(ASK_PAGE).run()
+        asked(app, "How many NVDA trades are there?")
+        server.assert_all_consumed()
+    assert app.success[0].value == "These rows hold 3 trades in NVDA."
+    assert "Check claims: FLAGGED. removed" in texts(app) and "no query result states 9" in texts(app)
+    assert "Thought: I count the NVDA trades." in texts(app)
+
+
+def test_an_endpoint_that_fails_leaves_the_offline_brain_answering(app):
+    with FakeOpenAI() as server:
+        server.queue(*[error(500, "the model crashed")] * 4)
+        with_fake_llm(seeded(app), server).run()
+        app.switch_page(ASK_PAGE).run()
+        asked(app, "How many NVDA trades are there?")
+        server.assert_all_consumed()
+    assert "3 trades in NVDA" in app.success[0].value
+    assert "The offline brain answers this request." in texts(app)
