@@ -106,18 +106,26 @@ def library_version(shelf: Library) -> tuple[float, ...]:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _library_rows(path: str, token: str, version: tuple[float, ...]) -> pd.DataFrame:
-    """Shared by the workspace's sessions and never changed by a page (every view copies what it changes); the
-    version is only the cache key."""
-    return Library.for_store(_store(path)).rows(token)
+    """Every row of the library, superseded ones too, read once per change (the version is only the cache key).
+    Shared by the workspace's sessions and never changed by a page: every view copies what it changes."""
+    return Library.for_store(_store(path)).rows(token, include_superseded=True)
 
 
-def library_frame() -> pd.DataFrame:
-    """The library's current rows, read once per change of the library (100,000 rows take seconds to read)."""
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _current_rows(path: str, token: str, version: tuple[float, ...]) -> pd.DataFrame:
+    rows = _library_rows(path, token, version)
+    return rows[rows["row_state"] == "current"].reset_index(drop=True)
+
+
+def library_frame(all_rows: bool = False) -> pd.DataFrame:
+    """The library's current rows (every row, superseded ones too, with all_rows), read once per change of the
+    library: 100,000 rows take seconds to read."""
     shelf = library()
     if shelf is None:
         return to_dataframe([])
     try:
-        return _library_rows(str(history_path()), workspace(), library_version(shelf))
+        key = (str(history_path()), workspace(), library_version(shelf))
+        return _library_rows(*key) if all_rows else _current_rows(*key)
     except StoreError as exc:
         st.session_state.setdefault("store_error", str(exc))
         return to_dataframe([])

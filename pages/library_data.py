@@ -9,7 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from agent.analysis.frame import prepare_trades
-from agent.analysis.library_views import clusters, late_filings, member_names, members_table, tickers_table
+from agent.analysis.library_views import (
+    clusters,
+    first_disclosed,
+    late_filings,
+    member_names,
+    members_table,
+    tickers_table,
+)
 from agent.errors import StoreError
 from agent.export import to_dataframe
 from agent.store.paths import history_path
@@ -17,15 +24,22 @@ from pages.common import library, library_frame, library_version, workspace
 
 
 class LibraryData:
-    """Rows of the library (all current ones, or a search's) and the views over them, each computed when first
-    asked for. Shared by the workspace's sessions and never changed."""
+    """Rows of the library (all of them, or a search's) and the views over their current rows, each computed when
+    first asked for. Shared by the workspace's sessions and never changed."""
 
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
+    def __init__(self, all_rows: pd.DataFrame) -> None:
+        self.all_rows = all_rows
+        # A frame without row_state (none could be read) holds no superseded row.
+        states = all_rows["row_state"] if "row_state" in all_rows.columns else pd.Series("current", all_rows.index)
+        self._current = (states == "current").to_numpy()
+        self.frame = all_rows[self._current].reset_index(drop=True)  # the current rows, as read
 
     @cached_property
     def prepared(self) -> pd.DataFrame:
-        return prepare_trades(self.frame).assign(member=member_names)
+        """The current rows prepared, their delays counted from the first version that disclosed them (the
+        superseded versions are read for that), with each row's member."""
+        trades = first_disclosed(prepare_trades(self.all_rows))[self._current]
+        return trades.reset_index(drop=True).assign(member=member_names)
 
     @cached_property
     def members(self) -> pd.DataFrame:
@@ -53,8 +67,8 @@ def _library_data(path: str, token: str, version: tuple[float, ...], search: str
     """The version and path are the cache key: a search reads its own rows, the whole library is the cached frame."""
     shelf = library()
     if search and shelf is not None:
-        return LibraryData(shelf.rows(token, search=search))
-    return LibraryData(library_frame())
+        return LibraryData(shelf.rows(token, include_superseded=True, search=search))
+    return LibraryData(library_frame(all_rows=True))
 
 
 def library_data(search: str = "") -> LibraryData:

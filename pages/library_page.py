@@ -25,14 +25,26 @@ from pages.fit_view import show_assessment
 from pages.library_data import LibraryData, library_data
 
 TABS = ("Members", "Tickers", "Clusters", "Late filings")
+CHARTED_POSITIONS = 25  # a member's chart has a line per position: past this many it is a wall of lines
+
+
+def newest_first(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.sort_values("transaction_date", ascending=False, kind="stable")
+
+
+def most_traded(rows: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows of the CHARTED_POSITIONS positions (ticker, else asset) traded most often, and how many there are."""
+    positions = rows["ticker"].where(rows["ticker"] != "", rows["asset_name"])
+    counts = positions.value_counts()
+    return rows[positions.isin(counts.index[:CHARTED_POSITIONS])], len(counts)
 
 
 def counts_line(stats: LibraryStats) -> str:
     """What the library holds, in full: filings, rows, and what amendments did to them."""
     superseded = f" ({stats.superseded_filings} restated by a later amendment)" if stats.superseded_filings else ""
     linked = f"; {stats.linked_rows} amended rows linked to the rows they replace" if stats.linked_rows else ""
-    return (f"{counted(stats.filings, 'filing')}{superseded}, {counted(stats.rows, 'row')}: {stats.current_rows} "
-            f"current, {stats.superseded_rows} superseded{linked}.")
+    return (f"{counted(stats.filings, 'filing')}{superseded}, {counted(stats.rows, 'row')}: {stats.current_rows:,} "
+            f"current, {stats.superseded_rows:,} superseded{linked}.")
 
 
 def exported(write: Callable[[Path], int], suffix: str) -> bytes:
@@ -113,13 +125,17 @@ def members_tab(data: LibraryData, profile: InvestorProfile) -> None:
                           placeholder="Choose a member to see their trades and their fit")
     if member is None:
         return
-    rows = data.rows_of("member", member)
+    rows = newest_first(data.rows_of("member", member))
     st.subheader(member)
     st.caption(f"{counted(len(rows), 'trade')} in {counted(rows['source_file'].nunique(), 'filing')}.")
-    chart = trades_over_time_figure(rows)
+    charted, positions = most_traded(rows)
+    chart = trades_over_time_figure(charted)
     if chart.figure is None:
         st.info(chart.sentence)
     else:
+        if positions > CHARTED_POSITIONS:
+            st.caption(f"The chart draws the {CHARTED_POSITIONS} positions traded most often, of {positions}; the "
+                       "table below lists every trade.")
         st.plotly_chart(chart.figure, width="stretch", key="library_member_chart")
     with st.container(border=True):
         show_assessment(assess(rows, profile, member), "library_member")
@@ -143,7 +159,7 @@ def tickers_tab(data: LibraryData) -> None:
                           placeholder="Choose a ticker to see who traded it and when")
     if ticker is None:
         return
-    rows = data.rows_of("ticker", ticker)
+    rows = newest_first(data.rows_of("ticker", ticker))
     st.subheader(ticker)
     st.caption(f"{counted(len(rows), 'trade')} by {counted(member_names(rows).nunique(), 'member')}.")
     chart = ticker_trades_figure(rows, ticker)

@@ -100,6 +100,10 @@ def test_an_amendment_supersedes_its_original_and_the_counts_say_so(app):
     assert captions(app)[0] == ("This workspace's library: 2 filings (1 restated by a later amendment), 4 rows: "
                                 "2 current, 2 superseded. Superseded rows are kept but left out of the views.")
     assert captions(app)[1].startswith("1 member, 2 rows.")
+    app.session_state["library_tab"] = "Late filings"
+    app.run()
+    # Filed a year after the original, the amendment restates trades the original disclosed on time.
+    assert any(caption.startswith("0 of 2 rows were disclosed more than 45 days") for caption in captions(app))
 
 
 def test_a_member_shows_their_trades_their_fit_and_rows_that_open_with_their_source(app):

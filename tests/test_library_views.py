@@ -13,6 +13,7 @@ from agent.analysis.library_views import (
     MEMBER_COLUMNS,
     TICKER_COLUMNS,
     clusters,
+    first_disclosed,
     late_filings,
     member_key,
     member_names,
@@ -224,3 +225,30 @@ def test_one_member_under_two_spellings_is_one_member_and_no_cluster() -> None:
     table = members_table(frame).set_index("filer")
     assert table.loc["Hon. Marjorie Taylor Greene", "trades"] == 3 and table.loc["(no name)", "trades"] == 1
     assert tickers_table(frame).set_index("ticker").loc["NVDA", "members"] == 1
+
+
+# A Senate report filed on time and its amendment 1, filed a year later, restating the same two trades.
+TOOMEY_ORIGINAL = "efd/fb88de4b-0d94-4270-9181-79e0d7ee6d5c.html"
+TOOMEY_AMENDMENT = "efd/06ebd3f4-8ea6-439e-8cc5-2d07a4be9fa3.html"
+
+
+def test_an_amendment_filed_later_does_not_make_its_trades_late() -> None:
+    frame = frame_of(senate_file(TOOMEY_ORIGINAL), senate_file(TOOMEY_AMENDMENT))
+    trades = prepare_trades(frame)
+    amended = trades["amendment_number"] == 1
+    assert (trades.loc[amended, "delay_days"] > 400).all(), "counted from the amendment's own filed date"
+    first = first_disclosed(trades)
+    assert first["delay_days"].tolist() == trades.loc[~amended, "delay_days"].tolist() * 2
+    assert late_filings(trades)["amendment_number"].tolist() == [1, 1]
+    assert late_filings(first).empty
+    alone = first_disclosed(prepare_trades(frame[frame["amendment_number"] == 1]))
+    assert (alone["delay_days"] > 400).all(), "without the original in the frame, the amendment's date is all we know"
+
+
+def test_a_house_amended_row_counts_from_the_row_it_replaces() -> None:
+    frame = trades(("Ann Lee", "NVDA", "P", 0), ("Ann Lee", "NVDA", "P", 0)).assign(
+        library_id=["1", "2"], replaces=["", "1"], signed_date=["2024-03-20", "2024-09-01"])
+    first = first_disclosed(prepare_trades(frame))
+    assert first["delay_days"].tolist() == [19.0, 19.0]
+    assert late_filings(prepare_trades(frame))["library_id"].tolist() == ["2"]
+    assert late_filings(first).empty

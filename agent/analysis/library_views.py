@@ -215,6 +215,32 @@ def clusters(frame: pd.DataFrame, window_days: int = CLUSTER_WINDOW_DAYS) -> pd.
     return table.sort_values(["first_date", "ticker"], ascending=[False, True], ignore_index=True)
 
 
+def first_disclosed(trades: pd.DataFrame) -> pd.DataFrame:
+    """Prepared trades (prepare_trades) with filed_on and delay_days counted from the first time each trade was made
+    public, where the frame holds the earlier version: a Senate amendment's row from the earliest version of its
+    report (same member and report date), a House amended row from the row it replaces (replaces -> library_id).
+    An amendment filed a year later does not make an on-time trade late. A copy; the other rows are unchanged."""
+    trades = trades.copy()
+    report_date = _column_text(trades, "report_date")
+    amendment = pd.to_numeric(_column(trades, "amendment_number"), errors="coerce").fillna(0)
+    reports = (trades["chamber"] == "senate") & (report_date != "")
+    report_key = trades["filer_name"].map(member_key) + "\0" + report_date
+    earliest = trades.loc[reports, "filed_on"].groupby(report_key[reports]).transform("min")
+    restated = reports & (amendment > 0)
+    trades.loc[restated, "filed_on"] = earliest[restated[reports]]
+    if "replaces" in trades.columns and "library_id" in trades.columns:
+        filed_by_id = pd.Series(trades["filed_on"].to_numpy(), index=trades["library_id"].astype(str))
+        replaced = trades["replaces"].fillna("").astype(str).map(filed_by_id)
+        earlier = replaced.notna() & (replaced < trades["filed_on"])
+        trades.loc[earlier, "filed_on"] = replaced[earlier]
+    trades["delay_days"] = (trades["filed_on"] - trades["traded_on"]).dt.days.astype(float)
+    return trades
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+
+
 def late_filings(frame: pd.DataFrame, limit_days: int = LATE_LIMIT_DAYS) -> pd.DataFrame:
     """The rows disclosed more than limit_days after the trade (trade date to the filing date: a Senate report's
     filed date, a House filing's signed date), longest delay first: the frame's own columns plus delay_days and
