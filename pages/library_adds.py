@@ -41,5 +41,6 @@ def show_library_adds(adds: Sequence[LibraryAdd]) -> None:
         return
     st.markdown(f"📚 {library_line(adds)}")
     with st.expander("What the library did with each file"):
-        st.markdown("\n".join(f"- **{md_escape(add.source_file)}**: {md_escape(add.message)}" for add in adds))
+        # An arrow, not "name:", which is how the run's own status box of each file reads.
+        st.markdown("\n".join(f"- **{md_escape(add.source_file)}** → {md_escape(add.message)}" for add in adds))
     st.page_link("pages/library_page.py", label="Open the library", icon="📚")

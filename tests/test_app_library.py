@@ -78,7 +78,7 @@ def source_heading(app: AppTest) -> str:
 def test_a_run_adds_its_filings_and_a_second_run_of_them_adds_no_copies(app):
     run(app, [house(GREENE), house(CISNEROS)])
     assert "📚 Library: of 2 file(s), 2 added." in texts(app)
-    assert "- **20033360.pdf**: added (14 rows)" in texts(app)
+    assert "- **20033360.pdf** → added (14 rows)" in texts(app)
     run(app, [house(GREENE), house(CISNEROS)])
     assert ("📚 Library: all 2 files were already there (the same bytes): nothing added, no copies made."
             in texts(app))

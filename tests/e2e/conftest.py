@@ -31,11 +31,13 @@ SERVER_STOP_TIMEOUT = 15.0
 
 @dataclass(frozen=True)
 class AppServer:
-    """The `streamlit run` behind app_url: its pid (to measure its process tree) and its stderr log."""
+    """The `streamlit run` behind app_url: its pid (to measure its process tree), its stderr log and its data
+    folder (TRADETRACE_DATA_DIR: the history and library the CLI can read too)."""
 
     url: str
     pid: int
     stderr_path: Path
+    data_dir: Path
 
 
 SERVERS: dict[str, AppServer] = {}  # by base URL, filled by app_url
@@ -119,7 +121,7 @@ def app_url(chromium, tmp_path_factory) -> str:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    SERVERS[base] = AppServer(base, process.pid, err_path)
+    SERVERS[base] = AppServer(base, process.pid, err_path, data_dir)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while _health(f"{base}/_stcore/health") != "ok":
