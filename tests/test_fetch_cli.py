@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +16,7 @@ import pytest
 from agent.cli import main
 from agent.fetch.index import index_path, pdf_path
 from agent.store.library import Library
+from tests.conftest import ROOT
 from tests.fake_clerk import SHARED_CLERK, FakeClerk
 
 pytestmark = pytest.mark.shared
@@ -81,6 +87,27 @@ def test_fetch_exits_0_when_every_ptr_was_read(clerk, tmp_path, capsys):
     out, err = capsys.readouterr()
     assert "2 PTR(s) listed, 2 downloaded" in out
     assert library_ids(tmp_path) == {"20025065", "20025087"}
+
+
+def test_a_fetch_stopped_by_ctrl_c_says_so_and_the_same_command_resumes(clerk, tmp_path, capsys):
+    clerk.slow_seconds = 30.0
+    clerk.fault(pdf_path(2024, "20025087"), "slow")  # the second PDF hangs: the user presses Ctrl-C
+    command = [sys.executable, "-m", "agent", "fetch", "--member", "Mikie Sherrill", "--year", "2024", "-o",
+               str(tmp_path / "out.csv"), "--db", str(tmp_path / "history.sqlite3"), "--no-ocr"]
+    process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while clerk.count(pdf_path(2024, "20025087")) == 0 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert err.strip().splitlines()[-1] == ("interrupted: the PDFs downloaded so far are kept on disk; the same "
+                                            "command again resumes")
+    assert "Traceback" not in err
+    assert fetch(tmp_path, "--member", "Mikie Sherrill", "--year", "2024") == 0
+    assert "2 downloaded (1 from disk)" in capsys.readouterr().out
+    assert clerk.count(pdf_path(2024, "20025065")) == 1
 
 
 def test_fetch_of_an_ambiguous_or_unknown_name_exits_2_with_the_candidates(clerk, tmp_path, capsys):

@@ -35,6 +35,8 @@ from agent.store.runs import RunStore
 
 FIRST_YEAR = 2008  # the Clerk's indexes start there
 NEW_FILINGS = 3  # watch check's exit code when there were new filings
+INTERRUPTED_CODE = 130  # the shell's code for a command stopped by Ctrl-C
+INTERRUPTED = "interrupted: the PDFs downloaded so far are kept on disk; the same command again resumes"
 
 
 def clerk_year(text: str) -> int:
@@ -140,6 +142,9 @@ def run_fetch(args: argparse.Namespace) -> int:
     except StoreError as exc:
         say(str(exc))
         return 1
+    except KeyboardInterrupt:
+        say(INTERRUPTED)
+        return INTERRUPTED_CODE
     finally:
         session.close()
 
@@ -193,6 +198,9 @@ def run_watch(args: argparse.Namespace) -> int:
     except StoreError as exc:
         say(str(exc))
         return 1
+    except KeyboardInterrupt:
+        say(INTERRUPTED)
+        return INTERRUPTED_CODE
     finally:
         session.close()
 

@@ -67,7 +67,6 @@ class ClerkClient:
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.base_url = (base_url or clerk_url()).rstrip("/")
         self.politeness = politeness or Politeness.from_env()
-        self.requests = 0  # attempts made, retries included
         self._sleep = sleep
         self._lock = threading.Lock()
         self._last_end = 0.0
@@ -103,7 +102,6 @@ class ClerkClient:
         pause = self._last_end + self.politeness.pause - time.monotonic()
         if pause > 0:
             self._sleep(pause)
-        self.requests += 1
         try:
             with self._http().stream("GET", url) as response:
                 if response.status_code == 404:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from agent.errors import TradeTraceError
 
-FetchProblem = Literal["offline", "not_found", "server", "timeout", "not_pdf", "bad_index", "too_big"]
+FetchProblem = Literal["offline", "not_found", "server", "timeout", "bad_index", "too_big"]
 
 
 class FetchError(TradeTraceError):
