@@ -17,7 +17,7 @@ import streamlit as st
 from agent.analysis.fit import InvestorProfile
 from agent.documents import ocr
 from agent.errors import StoreError
-from agent.export import to_dataframe
+from agent.export import investor_table, to_dataframe
 from agent.models import InputFile
 from agent.run.endpoint_check import EndpointCheck, check_endpoint
 from agent.run.llm import LLMConfig
@@ -131,6 +131,11 @@ def library_frame(all_rows: bool = False) -> pd.DataFrame:
         return to_dataframe([])
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _library_table(path: str, token: str, version: tuple[float, ...], all_columns: bool) -> pd.DataFrame:
+    return investor_table(_current_rows(path, token, version), all_columns)
+
+
 @dataclass(frozen=True)
 class ScopedRows:
     """The rows a page shows, what they are, and what to say when there are none."""
@@ -139,6 +144,15 @@ class ScopedRows:
     frame: pd.DataFrame
     what: str  # "this run: 25 rows of 3 filings"
     empty: str
+
+    def table(self, rows: pd.DataFrame, all_columns: bool) -> pd.DataFrame:
+        """The Transactions table of `rows` (some of this scope's frame, by its index). The library's is made once
+        per change of the library: at 100,000 rows the table's words take seconds."""
+        shelf = library() if self.scope == "library" else None
+        if shelf is None:
+            return investor_table(rows, all_columns)
+        key = (str(history_path()), workspace(), library_version(shelf))
+        return _library_table(*key, all_columns).loc[rows.index]
 
     def source_data(self, row: pd.Series) -> bytes | None:
         """The bytes of the file a row was read from: this session's upload, or the library's copy."""

@@ -13,7 +13,7 @@ from agent.analysis.report import markdown_report
 from agent.documents.render import highlighted_page
 from agent.documents.upload import kind_of
 from agent.errors import InputError, ReaderError
-from agent.export import investor_table, readable_source_line, records_of_frame, to_csv
+from agent.export import readable_source_line, records_of_frame, to_csv
 from agent.run.events import to_jsonl
 from pages.common import (
     Scope,
@@ -111,7 +111,7 @@ all_columns = st.toggle("Show all columns", key="table_all_columns",
                              "and how it was read.")
 chosen = selected_row(shown)
 st.dataframe(
-    investor_table(shown, all_columns),
+    scoped.table(shown, all_columns),
     hide_index=True,
     width="stretch",
     on_select="rerun",
