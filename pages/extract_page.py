@@ -13,6 +13,7 @@ from agent.run.loop import Agent
 from agent.run.offline_brain import OfflineBrain
 from agent.run.result import RunResult
 from agent.store.library import LibraryAdd
+from pages.ask_view import ask_box
 from pages.common import (
     SAMPLES_DIR,
     current_result,
@@ -160,3 +161,5 @@ else:
 
 if current_result() is not None:
     st.page_link("pages/transactions_page.py", label="See the transactions", icon="📋")
+
+ask_box("extract", heading="Ask about these filings")
