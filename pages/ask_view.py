@@ -135,8 +135,10 @@ def show_answer(asked: Asked, key: str) -> None:
                            on_click="ignore")
 
 
-def ask_box(key: str = "ask") -> None:
+def ask_box(key: str = "ask", heading: str = "") -> None:
     """An Ask box: the request, the rows it is asked over, the live steps, the answer and what is remembered."""
+    if heading:
+        st.subheader(heading)
     scoped = scope_switch()
     st.caption(f"Asking over {scoped.what}.")
     profile_box(key)

@@ -128,3 +128,12 @@ def test_an_endpoint_that_fails_leaves_the_offline_brain_answering(app):
         server.assert_all_consumed()
     assert "3 trades in NVDA" in app.success[0].value
     assert "The offline brain answers this request." in texts(app)
+
+
+def test_the_extract_page_has_the_ask_box(app):
+    seeded(app).run()
+    assert "Ask about these filings" in [header.value for header in app.subheader]
+    app.text_input(key="extract_request").input("Which members traded, and how many trades each?")
+    next(button for button in app.button if button.label == "Ask").click().run()
+    assert not app.exception
+    assert "1 member traded" in app.success[-1].value  # the samples' one fictional filer
