@@ -23,7 +23,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # The forms' codes in words, for the table, the filters and the CSV's owner_label.
 OWNER_LABELS = {"": "Self", "SP": "Spouse", "JT": "Joint", "DC": "Child"}
-TRANSACTION_TYPE_LABELS = {"P": "Buy", "S": "Sell", "S (partial)": "Sell (partial)", "E": "Exchange"}
+# "S*": a paper form's "Sale", which does not say full or partial
+TRANSACTION_TYPE_LABELS = {"P": "Buy", "S": "Sell", "S (partial)": "Sell (partial)", "E": "Exchange",
+                           "S*": "Sale (kind not stated)"}
 # A DataFrame column beside the CSV's: each row's flags as sentences, for the table.
 FLAG_MESSAGES = "flag_messages"
 _ROW_PREFIX = re.compile(r"^row \d+: ")

@@ -9,7 +9,7 @@ from agent.analysis.sectors import CRYPTO_ETF, sector_of
 from agent.export import owner_label
 from agent.formats.house_ptr import HOUSE_ASSET_TYPES
 
-SIDES = {"P": "purchase", "S": "sale", "S (partial)": "sale", "E": "exchange"}
+SIDES = {"P": "purchase", "S": "sale", "S (partial)": "sale", "E": "exchange", "S*": "sale"}  # S*: kind not stated
 
 ASSET_TYPE_NAMES = {
     "ST": "stock", "OP": "option", "GS": "government security", "CS": "corporate security",

@@ -29,7 +29,7 @@ AMOUNT_BRACKETS: tuple[tuple[int, int | None], ...] = (
     (1_000_001, None),
 )
 
-TRANSACTION_TYPES = ("P", "S", "S (partial)", "E")
+TRANSACTION_TYPES = ("P", "S", "S (partial)", "E", "S*")  # S*: a sale whose full/partial kind is not printed
 OWNER_CODES = ("SP", "JT", "DC")
 
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agent.documents.pdf import Document
-from agent.formats import house_paper, house_ptr, senate_efd
+from agent.formats import house_paper, house_ptr, senate_efd, senate_paper
 from agent.formats.base import Detection, FilingFormat
 from agent.models import Filing, Flag, Layout
 
-FORMATS: tuple[FilingFormat, ...] = (house_ptr.FORMAT, senate_efd.FORMAT, house_paper.FORMAT)
+# The Senate's paper form before the House's: both claim scans, the Senate's only eFD's paper reports.
+FORMATS: tuple[FilingFormat, ...] = (house_ptr.FORMAT, senate_efd.FORMAT, senate_paper.FORMAT, house_paper.FORMAT)
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,10 @@ _LAYOUT_FORMATS = {"house_ptr": "house_ptr", "house_ptr_legacy": "house_ptr", "l
 
 
 def format_of(filing: Filing) -> FilingFormat | None:
-    """The format that read a filing, by its layout; None for a filing nobody read."""
+    """The format that read a filing, by its layout (a scan by its chamber too); None for a filing nobody read."""
     name = _LAYOUT_FORMATS.get(filing.layout)
+    if name == "house_paper" and filing.chamber == "senate":
+        name = "senate_paper"
     return format_named(name) if name else None
 
 

