@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from agent.documents.images import bundle_images
 from agent.documents.sandbox import safe_display_name
 from agent.errors import StoreError
 from agent.models import InputFile
@@ -35,10 +36,12 @@ st.caption("House and Senate Periodic Transaction Reports in, validated and sour
            "Every step of the agent is shown as it happens.")
 
 uploads = st.file_uploader(
-    "Drop PTRs here: House PDFs, Senate eFD pages (saved from the browser as HTML, or printed to PDF)",
-    type=["pdf", "html", "htm"], accept_multiple_files=True,
+    "Drop PTRs here: House PDFs, Senate eFD pages (saved from the browser as HTML, or printed to PDF), page images",
+    type=["pdf", "html", "htm", "gif", "png", "jpg", "jpeg", "tif", "tiff"], accept_multiple_files=True,
     help="The app checks each file's bytes itself; a broken file never stops the others. On eFD, open the "
          "report and save the page (Ctrl+S, \"Webpage, HTML only\") or print it to PDF.")
+one_filing = st.checkbox("These images are one filing", help="Read the uploaded page images (GIF, PNG, JPEG, TIFF) "
+                         "as the pages of one report, in file-name order; unticked, each image is a filing of its own.")
 left, right = st.columns(2)
 run_uploads = left.button("Run extraction", type="primary", disabled=not uploads, width="stretch")
 run_samples = right.button("Try the sample filings", width="stretch",
@@ -137,6 +140,7 @@ elif run_samples:
     files = sample_files()
 else:
     files = [InputFile(safe_display_name(u.name), u.getvalue()) for u in uploads or []]
+    files = bundle_images(files) if one_filing else files
 if rerun_files or run_samples or run_uploads:
     if not files:
         st.error("No sample filings found in samples/: regenerate them with `python samples/make_samples.py`.")

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from PIL import Image
 
 from agent.documents.html import MAX_DEPTH, MAX_WORDS
 from agent.documents.pdf import Document
@@ -372,12 +371,6 @@ def zip_of_the_sample() -> bytes:
     return buffer.getvalue()
 
 
-def image(kind: str) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (20, 20), "white").save(buffer, kind)
-    return buffer.getvalue()
-
-
 NEITHER = "not a PDF (the file does not start with %PDF-) and not a saved web page: "
 
 
@@ -385,11 +378,9 @@ NEITHER = "not a PDF (the file does not start with %PDF-) and not a saved web pa
     (lambda: b"", "the file is empty (0 bytes)"),
     (zip_of_the_sample, NEITHER + "a ZIP archive (or an Office document); upload the filing inside it"),
     (lambda: "Transactions of the Hon. Jane Q. Public — a note, not a filing.\n".encode() * 40, NEITHER + "plain text"),
-    (lambda: image("PNG"), "a PNG image: page images are not read yet; upload the filing as a PDF"),
-    (lambda: image("JPEG"), "a JPEG image: page images are not read yet; upload the filing as a PDF"),
     (lambda: random.Random(1).randbytes(2048) + b"<html><body>late</body></html>",
      NEITHER + "binary data of a kind TradeTrace does not read"),
-], ids=["empty", "zip", "plain-text", "png", "jpeg", "garbage-then-html"])
+], ids=["empty", "zip", "plain-text", "garbage-then-html"])
 def test_what_is_neither_a_pdf_nor_a_page_gets_its_reason(make: Any, reason: str) -> None:
     for name in ("upload.html", "upload.pdf"):
         outcome = read_beside_sample(name, make())

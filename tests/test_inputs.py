@@ -42,7 +42,7 @@ def png_bytes() -> bytes:
     [
         (lambda: b"", "failed", "the file is empty (0 bytes)"),
         (lambda: os.urandom(4096), "failed", "not a PDF (the file does not start with %PDF-)"),
-        (png_bytes, "failed", "page images are not read yet; upload the filing as a PDF"),
+        (png_bytes, "needs_ocr", "scanned filing, needs OCR"),  # a page image, read as a scan
         # read by what it is: a web page named .pdf is a web page, and not a Senate PTR
         (lambda: b"<html><body>PTR</body></html>", "flagged", "a web page, but not a Senate eFD Periodic Transaction"),
         (lambda: sample_bytes()[: len(sample_bytes()) // 2], "failed", "damaged or truncated"),

@@ -39,6 +39,7 @@ from typing import IO, Any, BinaryIO
 
 import numpy as np
 
+from agent.documents.images import render_image_page, what_image
 from agent.documents.pdf import Checkbox, Document, PageText, Word, check_pdf_bytes
 from agent.documents.upload import check_readable
 from agent.errors import InputError, ReaderError
@@ -141,6 +142,8 @@ def _render(data: bytes, source: str, number: int, dpi: int, colour: bool = Fals
 
     from agent.documents.pdf import open_pdf
 
+    if what_image(data):  # page images (a GIF of eFD's, a scan): decoded here, in the worker
+        return render_image_page(data, source, number, dpi, colour, max_side)
     document = open_pdf(data, source)
     try:
         if not 1 <= number <= len(document):
@@ -339,11 +342,11 @@ class PdfSandbox:
         return _image_of(self._call(data, source, (number, dpi, colour, max_side)))
 
     def _call(self, data: bytes, source: str, render: RenderRequest = ()) -> object:
-        # What is plainly not readable is refused here, with no process involved; pages render from PDFs only.
-        readable = "pdf" if render else check_readable(data, source)
-        if render:
+        # What is plainly not readable is refused here, with no process involved; pages render from PDFs and images.
+        readable = check_readable(data, source) if not render or what_image(data) else "pdf"
+        if render and readable != "image":
             check_pdf_bytes(data, source)
-        what = "the web page" if readable == "html" else "the PDF"  # for the messages below
+        what = {"html": "the web page", "image": "the page images"}.get(readable, "the PDF")  # for the messages
         with self._slots:
             worker = self._take()
             clean = False
@@ -372,7 +375,7 @@ class PdfSandbox:
         if why == "timeout":
             return f"reading {what} took longer than {_seconds_text(self.timeout)} s: stopped"
         number = worker.exit_signal()
-        reader = "PDF reader" if what == "the PDF" else "web page reader"
+        reader = {"the PDF": "PDF reader", "the web page": "web page reader"}.get(what, "image reader")
         # PDFium aborts the process when an allocation fails (its out-of-memory handler), so under our
         # address-space cap SIGABRT means the file asked for more memory than allowed.
         if number == signal.SIGABRT and self.memory:

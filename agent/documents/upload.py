@@ -1,5 +1,6 @@
-"""What an upload is, by its bytes (never by its name), and reading it by what it is: a PDF, or a saved web
-page. `read_upload` is what the sandbox workers run; nothing in the app's process parses an upload."""
+"""What an upload is, by its bytes (never by its name), and reading it by what it is: a PDF, a saved web page,
+or page images (agent/documents/images.py). `read_upload` is what the sandbox workers run; nothing in the app's
+process parses an upload."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import codecs
 import re
 from typing import Literal
 
+from agent.documents.images import check_image_bytes, read_images, what_image
 from agent.documents.pdf import PDF_MAGIC, Document
 from agent.errors import InputError
 
@@ -15,8 +17,6 @@ Kind = Literal["pdf", "html", "image", "empty", "unknown"]
 MAX_HTML_BYTES = 8 << 20  # a saved eFD report is under 200 KB; refused before any worker is sent the bytes
 SNIFF_BYTES = 1024
 
-_IMAGES = ((b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF87a", "a GIF image"),
-           (b"GIF89a", "a GIF image"), (b"II*\x00", "a TIFF image"), (b"MM\x00*", "a TIFF image"))
 # An HTML page starts, after a byte-order mark, blank space, comments and processing instructions (XHTML's XML
 # declaration, a style sheet's), with a doctype or a tag HTML has.
 _HTML_TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title)\b", re.IGNORECASE)
@@ -57,7 +57,7 @@ def kind_of(data: bytes) -> Kind:
         return "empty"
     if head.startswith(PDF_MAGIC):
         return "pdf"
-    if head.startswith(tuple(magic for magic, _ in _IMAGES)):
+    if what_image(head):
         return "image"
     if _starts_like_html(head):  # before the loose PDF test: a page may mention "%PDF-" in its first kilobyte
         return "html"
@@ -90,8 +90,7 @@ def check_readable(data: bytes, source: str) -> Kind:
     if kind == "empty":
         raise InputError(source, "the file is empty (0 bytes)")
     if kind == "image":
-        what = next(what for magic, what in _IMAGES if data.startswith(magic))
-        raise InputError(source, f"{what}: page images are not read yet; upload the filing as a PDF")
+        check_image_bytes(data, source)
     if kind == "unknown":
         raise InputError(source, "not a PDF (the file does not start with %PDF-) and not a saved web page: "
                          + _what_it_is(data))
@@ -106,4 +105,5 @@ def read_upload(data: bytes, source: str) -> Document:
     from agent.documents.html import read_html
     from agent.documents.pdf import read_document
 
-    return read_html(data, source) if check_readable(data, source) == "html" else read_document(data, source)
+    readers = {"html": read_html, "image": read_images}
+    return readers.get(check_readable(data, source), read_document)(data, source)
