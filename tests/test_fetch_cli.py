@@ -178,3 +178,13 @@ def test_watch_check_exits_1_when_a_new_filing_cannot_be_had(clerk, tmp_path, ca
     out, err = capsys.readouterr()
     assert out.count("new: ") == 7 and err.count("(404)") == 4
     assert library_ids(tmp_path) == GOTTHEIMER_HERE
+
+
+def test_watch_check_exits_1_when_the_index_cannot_be_had(clerk, tmp_path, capsys, monkeypatch):
+    assert watch(tmp_path, "add", "Mikie Sherrill", "--year", "2024") == 0
+    capsys.readouterr()
+    (tmp_path / "clerk" / "index" / "2024FD.zip").unlink()
+    clerk.fault(index_path(2024), "broken_zip")
+    assert watch(tmp_path, "check", "--year", "2024", "--no-ocr") == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "the 2024 index: " in err and "not a readable ZIP archive" in err

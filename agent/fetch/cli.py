@@ -258,7 +258,7 @@ def _watch_check(session: Session, args: argparse.Namespace) -> int:
         theirs, _ = ptrs_of(records, member)
         fresh = sum(1 for record in new if record in theirs)
         say(f"{member.label}: {len(theirs)} PTR(s) in the index, {fresh} new")
-    if failed or (problems and not records):
+    if failed or problems:  # an index not had, or only an old copy: new filings may have been missed
         return 1
     return NEW_FILINGS if new else 0
 
