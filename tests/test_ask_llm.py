@@ -242,3 +242,12 @@ def test_llama_cpp_python_takes_the_conversation(frame: pd.DataFrame) -> None:
         fake.assert_all_consumed()
     assert "AAPL 4 trades" in result.outcome.text
     assert not [event for event in result.events if isinstance(event, ErrorEvent)]
+
+
+def test_a_query_run_before_the_fallback_is_stated_once(frame: pd.DataFrame, server: FakeOpenAI) -> None:
+    # The model's query, then the endpoint fails: the offline plan runs the same query again.
+    same = ("count_trades", {"member": "Pelosi", "date_from": "2020-01-01", "date_to": "2020-12-31"})
+    server.queue(tool_calls([same]), *[error(503, "overloaded")] * 3)
+    result = run("How many trades did Pelosi make in 2020?", AskContext(frame), brain_for(server))
+    assert tool_events(result) == [same, same]
+    assert result.outcome.text.count("20 trades by Nancy Pelosi") == 1

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.analysis.number_check import unsupported_numbers
-from agent.ask.answer import Sentence
+from agent.ask.answer import CannotAnswer, Sentence
 from agent.ask.brain import AskState, Draft, QueryCall, Understanding
 from agent.ask.offline import UNDISCLOSED, OfflineAskBrain
 from agent.ask.queries import QUERY_TOOLS, AskContext, QueryResult, member_name
@@ -151,7 +151,7 @@ class LLMAskBrain:
         return None
 
     def compose(self, state: AskState) -> Generator[Event, None, Draft]:
-        fallback = yield from self.offline.compose(state)
+        fallback = _distinct((yield from self.offline.compose(state)))
         if self.failure:
             return self._offline_draft(state, fallback)
         if self._conversation.answer is None:  # the loop's query limit, or a repeated call, stopped the queries
@@ -261,6 +261,20 @@ class LLMAskBrain:
         if plan is not None and plan.cannot is not None and not any(result.ok for result in state.results):
             return plan.cannot
         return fallback
+
+
+def _distinct(draft: Draft) -> Draft:
+    """The draft with each sentence once: a query the model ran before the offline brain took over may be one the
+    offline plan runs again, and both results state the same."""
+    if isinstance(draft, CannotAnswer):
+        return draft
+    seen: set[str] = set()
+    kept = []
+    for sentence in draft:
+        if sentence.text not in seen:
+            seen.add(sentence.text)
+            kept.append(sentence)
+    return kept
 
 
 class _Unusable(LLMError):
