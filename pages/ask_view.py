@@ -19,6 +19,7 @@ from agent.errors import StoreError
 from agent.run.events import Event
 from agent.run.llm import OpenAIChat
 from pages.common import (
+    ScopedRows,
     current_result,
     llm_config,
     md_escape,
@@ -111,6 +112,19 @@ def run_live(request: str, context: AskContext) -> AskResult:
     return AskResult(events)
 
 
+def answer_live(request: str, scoped: ScopedRows, key: str) -> Asked:
+    """Answer the request over the scoped rows, live; keep it for the session, and remember a profile it states."""
+    result = current_result()
+    context = AskContext(scoped.frame, scoped.scope, saved_profile(),
+                         result.outcomes if result and scoped.scope == "run" else ())
+    asked = Asked(request, scoped.scope, run_live(request, context), dict(context.artifacts))
+    st.session_state[f"{key}_asked"] = asked
+    if context.profile is not None and context.profile != saved_profile():
+        problem = remember(context.profile)
+        st.info(problem or f"Remembered for this workspace: {describe_profile(context.profile)}.")
+    return asked
+
+
 def show_answer(asked: Asked, key: str) -> None:
     outcome = asked.result.outcome
     if isinstance(outcome, Answer):
@@ -141,29 +155,22 @@ def ask_box(key: str = "ask", heading: str = "") -> None:
         st.subheader(heading)
     scoped = scope_switch()
     st.caption(f"Asking over {scoped.what}.")
-    profile_box(key)
     with st.form(f"{key}_form"):
         request = st.text_input("Ask in words", key=f"{key}_request", placeholder="How many trades did Pelosi "
                                 "make in 2020?", help=f"For example: {EXAMPLES}.")
         submitted = st.form_submit_button("Ask", type="primary")
     asked: Asked | None = st.session_state.get(f"{key}_asked")
-    if submitted and request.strip():
-        if scoped.frame.empty:
-            st.info(scoped.empty)
-            return
-        result = current_result()
-        context = AskContext(scoped.frame, scoped.scope, saved_profile(),
-                             result.outcomes if result and scoped.scope == "run" else ())
-        answered = run_live(request.strip(), context)
-        asked = Asked(request.strip(), scoped.scope, answered, dict(context.artifacts))
-        st.session_state[f"{key}_asked"] = asked
-        if context.profile is not None and context.profile != saved_profile():
-            problem = remember(context.profile)
-            st.info(problem or f"Remembered for this workspace: {describe_profile(context.profile)}.")
-    elif submitted:
+    if submitted and not request.strip():
         st.warning("Type a request first, e.g. \"How many trades did each member make?\"")
+        asked = None
+    elif submitted and scoped.frame.empty:
+        st.info(scoped.empty)
+        asked = None
+    elif submitted:
+        asked = answer_live(request.strip(), scoped, key)
     elif asked is not None:
         st.markdown(f"**You asked:** {md_escape(asked.request)}")
         TraceBox(st.empty(), [line for event in asked.result.events for line in trace_lines(event)]).show()
     if asked is not None:
         show_answer(asked, key)
+    profile_box(key)  # last: a profile the request just stated is the one shown
