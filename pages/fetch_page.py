@@ -12,7 +12,7 @@ from agent.errors import StoreError
 from agent.fetch.cache import FetchCache
 from agent.fetch.client import ClerkClient, clerk_url
 from agent.fetch.fetcher import Download, Fetcher, ptrs_of
-from agent.fetch.index import IndexRecord
+from agent.fetch.index import FIRST_YEAR, IndexRecord
 from agent.fetch.job import Reading, inputs_of, known_doc_ids, read_into_library
 from agent.fetch.members import Member, find_member, normalise_district
 from agent.fetch.watch import WatchList, new_filings
@@ -25,7 +25,6 @@ from agent.store.paths import data_dir
 from pages.common import library, llm_config, set_result, store, use_llm, workspace
 from pages.trace_view import LiveTrace
 
-FIRST_YEAR = 2008
 FOUND = "fetch_found"  # session key: the records of the years asked for, the typed name and what it matched
 
 

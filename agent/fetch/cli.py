@@ -21,7 +21,7 @@ from agent.errors import StoreError
 from agent.export import filings_csv
 from agent.fetch.cache import FetchCache
 from agent.fetch.fetcher import Download, Fetcher, ptrs_of
-from agent.fetch.index import IndexRecord
+from agent.fetch.index import FIRST_YEAR, IndexRecord
 from agent.fetch.job import Reading, inputs_of, known_doc_ids, read_into_library
 from agent.fetch.members import members_named, normalise_district
 from agent.fetch.watch import WatchList, new_filings
@@ -33,7 +33,6 @@ from agent.store.library import Library
 from agent.store.paths import history_path
 from agent.store.runs import RunStore
 
-FIRST_YEAR = 2008  # the Clerk's indexes start there
 NEW_FILINGS = 3  # watch check's exit code when there were new filings
 INTERRUPTED_CODE = 130  # the shell's code for a command stopped by Ctrl-C
 INTERRUPTED = "interrupted: the PDFs downloaded so far are kept on disk; the same command again resumes"

@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 
 from agent.fetch.errors import FetchError
 
+FIRST_YEAR = 2008  # the Clerk's yearly indexes start there
 PTR_TYPE = "P"  # FilingType of a Periodic Transaction Report; other codes are annual, candidate... reports
 FIELDS = ("Prefix", "Last", "First", "Suffix", "FilingType", "StateDst", "Year", "FilingDate", "DocID")
 MAX_INDEX_BYTES = 64 * 1024 * 1024  # a year's TXT is well under 1 MB: more is not an index (or a ZIP bomb)
