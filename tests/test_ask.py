@@ -102,6 +102,15 @@ def test_a_remembered_profile_fills_what_the_request_leaves_out(frame: pd.DataFr
     assert "risk low (remembered)" in _plan(result).text
 
 
+def test_a_company_is_named_by_a_capitalised_word_never_by_a_common_one(frame: pd.DataFrame) -> None:
+    renamed = frame.copy()
+    renamed.loc[renamed["ticker"] == "GILD", "asset_name"] = "Total System Services, Inc."
+    context = AskContext(renamed)
+    assert _plan(run("What is the total amount of these trades?", context)).steps == ["sum_amounts()"]
+    assert _plan(run("How much Total System stock was sold?", context)).steps == [
+        "sum_amounts(ticker='GILD', side='sell')"]
+
+
 def test_the_final_answer_event_carries_the_outcome(frame: pd.DataFrame) -> None:
     result = run("How many trades did Pelosi make in 2020?", AskContext(frame))
     final = result.events[-1]

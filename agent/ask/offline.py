@@ -268,9 +268,7 @@ def _members(request: str, context: AskContext, reading: Reading) -> set[str]:
 def _asset_index(context: AskContext) -> dict[str, str]:
     """Company words that stand for one ticker in these rows: the first word of its asset names ("apple": AAPL)."""
     index: dict[str, set[str]] = {}
-    trades = context.trades
-    named = trades[trades["ticker"] != ""][["asset_name", "ticker"]].drop_duplicates()
-    for asset, ticker in zip(named["asset_name"], named["ticker"]):
+    for asset, ticker in zip(context.assets["asset_name"], context.assets["ticker"]):
         first = re.sub(r"[^a-z]", "", (asset.split() or [""])[0].lower().split(".")[0])
         if len(first) >= 4 and first not in _GENERIC_ASSET_WORDS:
             index.setdefault(first, set()).add(ticker)
@@ -286,12 +284,22 @@ def _tickers(request: str, context: AskContext, reading: Reading, used: set[str]
         reading.tickers.append(symbol)
         reading.understood.append(f"ticker {symbol}" + ("" if symbol in context.tickers else " (not in these rows)"))
     companies = _asset_index(context)
-    for word in re.findall(r"[a-z]+", request.lower()):
+    names = list(_CAPITALISED.finditer(request))
+    for index, match in enumerate(names):
+        word = match[1].lower()
         ticker = companies.get(word)
-        if ticker and word not in used and ticker not in reading.tickers:
+        if not ticker or word in used:
+            continue
+        if ticker not in reading.tickers:
             reading.tickers.append(ticker)
-            reading.understood.append(f"ticker {ticker} (for {word.capitalize()})")
-            used.add(word)
+            reading.understood.append(f"ticker {ticker} (for {match[1]})")
+        used.add(word)
+        end = match.end()
+        for following in names[index + 1:]:  # the rest of the company's name ("Total System Services")
+            if request[end:following.start()].strip():
+                break
+            used.add(following[1].lower())
+            end = following.end()
 
 
 def _unknown_names(request: str, reading: Reading, used: set[str]) -> None:

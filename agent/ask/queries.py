@@ -34,6 +34,13 @@ TABLE_LIMIT = 20  # rows a result's table carries; the rest are counted in total
 ROW_KEY_LIMIT = 50  # row keys a result cites; the rest are counted in rows_total
 STATED_LIMIT = 8  # items a statement lists before "and N more"
 
+# prepare_trades' columns the queries (and the library views they call) read.
+QUERY_COLUMNS = (
+    "source_file", "row_number", "library_id", "filer_name", "ticker", "asset_name", "transaction_date", "side",
+    "is_option", "open_bracket", "amount_min", "amount_max", "midpoint", "traded_on", "filed_on", "expires_on",
+    "delay_days", "days_to_expiry", "option_type", "option_strike", "position",
+)
+
 Side = Literal["any", "buy", "sell", "exchange"]
 Options = Literal["include", "only", "exclude"]
 Scope = Literal["run", "library"]
@@ -103,10 +110,13 @@ class AskContext:
     profile: InvestorProfile | None = None  # the profile remembered for the workspace, if any
     outcomes: Sequence[FileOutcome] = ()  # the run's files, for the report; empty over the library
     artifacts: dict[str, str] = field(default_factory=dict)  # outputs asked for: name -> text
-    trades: pd.DataFrame = field(init=False)
+    trades: pd.DataFrame = field(init=False)  # the prepared rows, only the columns the queries read
 
     def __post_init__(self) -> None:
-        self.trades = prepare_trades(self.frame)
+        prepared = prepare_trades(self.frame)
+        trades = prepared[[column for column in QUERY_COLUMNS if column in prepared.columns]]
+        # Plain object text: selecting rows from Arrow-backed text columns costs most of a query over 100,000 rows.
+        self.trades = trades.astype({column: object for column in trades.columns if trades[column].dtype == "str"})
 
     @cached_property
     def filers(self) -> list[str]:
@@ -115,6 +125,11 @@ class AskContext:
     @cached_property
     def tickers(self) -> set[str]:
         return set(self.trades["ticker"]) - {""}
+
+    @cached_property
+    def assets(self) -> pd.DataFrame:
+        """Each (asset name, ticker) pair the rows print, once."""
+        return self.trades.loc[self.trades["ticker"] != "", ["asset_name", "ticker"]].drop_duplicates()
 
     def members_matching(self, member: str) -> list[str]:
         """The filers whose names hold every word of `member`, case-insensitively ("pelosi", "Nancy Pelosi")."""
@@ -172,7 +187,7 @@ def select(ctx: AskContext, member: str = "", ticker: str = "", date_from: str =
             known = ", ".join(member_name(filer) for filer in ctx.filers[:12])
             unmatched = f"No filer in these rows is named {member.strip()!r} (filers: {known or 'none'})."
         mask &= trades["filer_name"].isin(names).to_numpy()
-        words.append("by " + (" and ".join(member_name(name) for name in names) or member.strip()))
+        words.append("by " + (" and ".join(dict.fromkeys(member_name(name) for name in names)) or member.strip()))
     if ticker.strip():
         symbol = ticker.strip().upper()
         mask &= (trades["ticker"] == symbol).to_numpy()
@@ -353,7 +368,10 @@ def sum_amounts(ctx: AskContext, member: str = "", ticker: str = "", date_from: 
 
 def _grouped(trades: pd.DataFrame, key: str) -> pd.DataFrame:
     """Per value of `key`: trades, buys, sales, low and high sums, first and last trade date; most trades first."""
-    frame = trades.assign(buy=trades["side"] == "purchase", sale=trades["side"] == "sale")
+    frame = pd.DataFrame({key: trades[key], "side": trades["side"], "buy": trades["side"] == "purchase",
+                          "sale": trades["side"] == "sale", "amount_min": trades["amount_min"],
+                          "amount_max": trades["amount_max"], "open_bracket": trades["open_bracket"],
+                          "traded_on": trades["traded_on"]})
     groups = frame.groupby(key, sort=False).agg(
         trades=("side", "size"), buys=("buy", "sum"), sales=("sale", "sum"), low=("amount_min", "sum"),
         high=("amount_max", "sum"), open_brackets=("open_bracket", "sum"), first=("traded_on", "min"),
@@ -558,7 +576,7 @@ def options_by_expiry(ctx: AskContext, member: str = "", ticker: str = "", date_
     trades = ctx.trades[mask].sort_values(["expires_on", "traded_on"], kind="stable")
     if trades.empty:
         return _none_found(ctx, "options_by_expiry", selection, "option trade")
-    by_expiry = trades.groupby(trades["expires_on"].map(_date_text), sort=False)
+    by_expiry = trades.groupby(trades["expires_on"].dt.strftime("%Y-%m-%d").fillna("an unread date"), sort=False)
     lines = [f"expiring {expiry}: {counted(len(group), 'trade')} ({', '.join(dict.fromkeys(group['position']))})"
              for expiry, group in by_expiry]
     statement = f"{counted(len(trades), 'option trade')}{_about(selection)}: {_listed(lines)}."
@@ -597,7 +615,7 @@ def late_disclosures(ctx: AskContext, member: str = "", ticker: str = "", date_f
     lines = [f"{_trade_line(trade)}, filed {trade['filing_date']} ({counted(trade['delay_days'], 'day')} later)"
              for _, trade in late.head(STATED_LIMIT).iterrows()]
     more = f"; and {len(late) - STATED_LIMIT} more" if len(late) > STATED_LIMIT else ""
-    statement = (f"{len(late)} of {counted(judged, 'trade')} with both dates were{about}: "
+    statement = (f"{len(late):,} of {counted(judged, 'trade')} with both dates were{about}: "
                  f"{'; '.join(lines)}{more}.")
     table = _table(["member", "ticker", "traded", "filed", "delay days"],
                    [[member_name(row["filer_name"]), row["ticker"], row["transaction_date"], row["filing_date"],
