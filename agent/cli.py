@@ -23,10 +23,9 @@ from agent.analysis.report import markdown_report
 from agent.ask.cli import register_ask
 from agent.documents import ocr
 from agent.documents.sandbox import safe_display_name
-from agent.errors import StoreError
 from agent.export import filings_csv, to_dataframe
 from agent.fetch.cli import register_fetch
-from agent.library_cli import add_store_arguments, open_library, register_library, report_adds
+from agent.library_cli import add_store_arguments, register_library, store_outcomes
 from agent.models import FileOutcome, InputFile
 from agent.run.events import Event, to_jsonl
 from agent.run.extract import extract_path, find_filings
@@ -169,16 +168,9 @@ def run_job(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"{args.out / name}: cannot write it ({exc.strerror or exc})", file=sys.stderr)
             return 1
-    try:
-        library = open_library(args)
-        try:
-            report_adds(library.add(args.workspace, result.outcomes, {item.name: item.data for item in files}))
-        finally:
-            library.close()
-    except StoreError as exc:  # the run's files are written: the library is extra
-        print(f"library: nothing stored: {exc}", file=sys.stderr)
     print(f"{summary_line(result.outcomes, time.perf_counter() - started)}; wrote {', '.join(OUTPUT_NAMES)} "
           f"in {args.out}")
+    print(store_outcomes(args, result.outcomes, {item.name: item.data for item in files}))
     return 1 if problems or any(outcome.status == "failed" for outcome in result.outcomes) else 0
 
 

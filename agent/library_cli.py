@@ -43,11 +43,19 @@ def open_library(args: argparse.Namespace) -> Library:
     return Library(args.db or history_path())
 
 
-def report_adds(added: Sequence[LibraryAdd]) -> None:
-    """One line per file, then the counts."""
+def store_outcomes(args: argparse.Namespace, outcomes: Sequence[FileOutcome], files: Mapping[str, bytes]) -> str:
+    """Add the outcomes to the library, printing one line per file; the counts, or why nothing was stored."""
+    try:
+        library = open_library(args)
+        try:
+            added = library.add(args.workspace, outcomes, files)
+        finally:
+            library.close()
+    except StoreError as exc:
+        return f"library: nothing stored: {exc}"
     for item in added:
         print(f"{item.source_file}: {item.message}")  # each message says what the library did
-    print(library_summary(added))
+    return library_summary(added)
 
 
 def library_summary(added: Sequence[LibraryAdd]) -> str:
@@ -77,17 +85,10 @@ def run_add(args: argparse.Namespace) -> int:
         if outcome.status in ("failed", "needs_ocr"):
             print(f"{path}: {outcome.status.replace('_', ' ')}: {outcome.reason}", file=sys.stderr)
     _ocr_hint(outcomes, args.ocr)
-    try:
-        library = open_library(args)
-        try:
-            report_adds(library.add(args.workspace, outcomes, files))
-        finally:
-            library.close()
-    except StoreError as exc:
-        print(f"library: nothing stored: {exc}", file=sys.stderr)
-        return 1
+    stored = store_outcomes(args, outcomes, files)
+    print(stored)
     print(summary_line(outcomes, time.perf_counter() - started))
-    return 1 if any(outcome.status == "failed" for outcome in outcomes) else 0
+    return 1 if stored.startswith("library: nothing stored") or any(o.status == "failed" for o in outcomes) else 0
 
 
 # --- export -------------------------------------------------------------------------------------------------------

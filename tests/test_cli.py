@@ -23,6 +23,12 @@ from tests.fake_openai import text
 SEVEN_ROWS = "efd/17cb92a5-f23f-4320-a96d-892ee76c92d9.html"  # Ron L Wyden's report, 7 rows
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """`run` adds its filings to the library in the data folder: the test's own, never the project's."""
+    monkeypatch.setenv("TRADETRACE_DATA_DIR", str(tmp_path / "data"))
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     # No LLM endpoint from the caller's environment: these runs are the offline brain's unless a test sets one.
     clean = {key: value for key, value in os.environ.items() if not key.startswith("OPENAI_")}

@@ -348,8 +348,8 @@ def test_cli_run_adds_its_filings_to_the_library(tmp_path):
     result = run_cli("run", str(senate_file(TOOMEY[0])), "--out", str(tmp_path / "out"), "--db", str(database),
                      "--workspace", "mine", "--no-ocr")
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert lines[0] == "27814738-4c62-4dcf-861c-c3662be473e8.html: added (5 rows)"
-    assert lines[1] == "library: added 1, already there 0, replaced 0, not stored 0"
-    assert lines[-1].startswith("files: 1, rows: 5, ")
+    summary, added, counts = result.stdout.splitlines()
+    assert summary.startswith("files: 1, rows: 5, ")
+    assert added == "27814738-4c62-4dcf-861c-c3662be473e8.html: added (5 rows)"
+    assert counts == "library: added 1, already there 0, replaced 0, not stored 0"
     assert Library(database).stats("mine").rows == 5

@@ -17,7 +17,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -43,7 +43,14 @@ UNSTORED_LAYOUTS = ("scanned", "unknown")
 # Words of a filer's name that are not the name: "Hon. Nancy Pelosi" and "Nancy Pelosi" are one filer.
 TITLES = frozenset({"hon", "honorable", "the", "mr", "mrs", "ms", "miss", "dr", "sen", "senator", "rep"})
 _WORD = re.compile(r"[^\W_]+")
-_DERIVED = ("checks", "owner_label", FLAG_MESSAGES)  # kept in a row's JSON for the frame, not Transaction fields
+# A stored row is a JSON list of its values for these columns (the frame's, less the filing's), its flags apart.
+ROW_COLUMNS: tuple[str, ...] = tuple(column for column in (*CSV_COLUMNS, *EXTRA_COLUMNS, FLAG_MESSAGES)
+                                     if column not in FILING_COLUMNS)
+_HEADER_COLUMNS = tuple(column for column in CSV_COLUMNS if column in FILING_COLUMNS)
+_STORED_ORDER = (*_HEADER_COLUMNS, *ROW_COLUMNS, *LIBRARY_COLUMNS)  # the order _records gives a row's values in
+_TRANSACTION_FIELDS = frozenset(item.name for item in fields(Transaction))
+_LABEL_AT = {column: ROW_COLUMNS.index(column) for column in
+             ("row_number", "ticker", "asset_name", "transaction_type", "transaction_date")}
 
 
 @dataclass(frozen=True)
@@ -124,14 +131,14 @@ class _Row:
     state: str
     superseded_by: str
     replaces: str
-    record: str  # the stored JSON, read only to name the row in a message
+    record: str  # an amended row's stored JSON, read only to name the row in a message ('' for the others)
 
     @property
     def label(self) -> str:
         """The row as a message names it: "row 1 (AB, P, 2020-12-22)"."""
-        data = json.loads(self.record)
-        asset = data["ticker"] or data["asset_name"][:40]
-        return f"row {data['row_number']} ({asset}, {data['transaction_type']}, {data['transaction_date']})"
+        values = json.loads(self.record)
+        number, ticker, asset_name, kind, date = (values[_LABEL_AT[column]] for column in _LABEL_AT)
+        return f"row {number} ({ticker or asset_name[:40]}, {kind}, {date})"
 
     def reset(self) -> None:
         self.state, self.superseded_by, self.replaces = "current", "", ""
@@ -217,17 +224,17 @@ class Library:
             return LibraryAdd(filing.source_file, "already_there",
                               f"already in the library{as_what} (the same file, added {_local_time(known_at)})",
                               known_key, rows)
-        older = db.execute("SELECT source_file, added_at, filer_key, sha256 FROM library_filings "
+        older = db.execute("SELECT source_file, added_at, filer_key, report_date, sha256 FROM library_filings "
                            "WHERE workspace = ? AND filing_key = ?", (workspace, key)).fetchone()
-        affected = {filer_key(filing.filer_name)}
+        affected = {filer_key(filing.filer_name): {filing.report_date}}  # filer -> Senate report dates
         if older is not None:
-            older_source, older_at, older_filer, older_sha = older
-            affected.add(older_filer)
+            older_source, older_at, older_filer, older_report, older_sha = older
+            affected.setdefault(older_filer, set()).add(older_report)
             db.execute("DELETE FROM library_filings WHERE workspace = ? AND filing_key = ?", (workspace, key))
             db.execute("DELETE FROM library_files WHERE sha256 = ? AND NOT EXISTS "
                        "(SELECT 1 FROM library_filings WHERE sha256 = ?)", (older_sha, older_sha))
         self._insert(db, workspace, key, filing, data, run_id)
-        notes = [self._relink(db, workspace, filer, key) for filer in sorted(affected)]
+        notes = [self._relink(db, workspace, filer, reports, key) for filer, reports in sorted(affected.items())]
         if older is None:
             action: LibraryAction = "added"
             head = f"added ({_plural(len(filing.transactions), 'row')})"
@@ -243,21 +250,24 @@ class Library:
         header.pop("transactions")
         filer = filer_key(filing.filer_name)
         db.execute("INSERT INTO library_filings (workspace, filing_key, source_file, sha256, chamber, filing_id, "
-                   "filer_name, filer_key, report_date, amendment_number, signed_date, filed_date, filed_time, rows, "
-                   "state, filing, run_id, added_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', ?, ?, ?)",
+                   "filer_name, filer_key, filer_status, state_district, filer_printed, report_date, "
+                   "amendment_number, signed_date, filed_date, filed_time, rows, state, filing, run_id, added_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', ?, ?, ?)",
                    (workspace, key, filing.source_file, filing.sha256, filing.chamber, filing.filing_id,
-                    filing.filer_name, filer, filing.report_date, filing.amendment_number, filing.signed_date,
-                    filing.filed_date, filing.filed_time, len(filing.transactions),
-                    json.dumps(header, ensure_ascii=False), run_id, time.time()))
+                    filing.filer_name, filer, filing.filer_status, filing.state_district, filing.filer_printed,
+                    filing.report_date, filing.amendment_number, filing.signed_date, filing.filed_date,
+                    filing.filed_time, len(filing.transactions), json.dumps(header, ensure_ascii=False), run_id,
+                    time.time()))
         filer_words = " ".join(words(filing.filer_name))
-        db.executemany("INSERT INTO library_rows (workspace, filing_key, row_number, filer_key, ticker, "
-                       "transaction_date, transaction_type, asset_key, amended, search_text, state, record) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', ?)",
-                       [(workspace, key, row.row_number, filer, row.ticker.upper(), row.transaction_date,
-                         row.transaction_type, asset_key(row), int(row.filing_status.lower() == "amended"),
-                         " ".join((filer_words, row.ticker.lower(), *words(row.asset_name))),
-                         json.dumps(_row_json(row), ensure_ascii=False)) for row in filing.transactions])
+        for row in filing.transactions:
+            stored = db.execute("INSERT INTO library_rows (workspace, filing_key, row_number, filer_key, ticker, "
+                                "transaction_date, transaction_type, asset_key, amended, search_text, state) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current')",
+                                (workspace, key, row.row_number, filer, row.ticker.upper(), row.transaction_date,
+                                 row.transaction_type, asset_key(row), int(row.filing_status.lower() == "amended"),
+                                 " ".join((filer_words, row.ticker.lower(), *words(row.asset_name)))))
+            values, flags = _stored_row(row)
+            db.execute("INSERT INTO library_records VALUES (?, ?, ?)", (stored.lastrowid, values, flags))
         self._keep_file(db, filing, data)
 
     def _keep_file(self, db: sqlite3.Connection, filing: Filing, data: bytes | None) -> None:
@@ -266,10 +276,11 @@ class Library:
 
     # --- linking amendments ----------------------------------------------------------------------------------
 
-    def _relink(self, db: sqlite3.Connection, workspace: str, filer: str, added_key: str) -> str:
-        """Recompute which versions and rows of the filer's filings are current, and return what a person
-        should know about the filing just added (`added_key`), if it is the filer's."""
-        versions = self._versions(db, workspace, filer)
+    def _relink(self, db: sqlite3.Connection, workspace: str, filer: str, reports: set[str], added_key: str) -> str:
+        """Recompute which versions and rows are current among the filer's Senate reports of those report dates
+        and the filer's House filings, and return what a person should know about the filing just added
+        (`added_key`), if it is one of them."""
+        versions = self._versions(db, workspace, filer, reports)
         rows = [row for version in versions.values() for row in version.rows]
         before = {row.id: (row.state, row.superseded_by, row.replaces) for row in rows}
         before_filings = {key: (v.state, v.superseded_by) for key, v in versions.items()}
@@ -286,32 +297,33 @@ class Library:
                         if (row.state, row.superseded_by, row.replaces) != before[row.id]])
         return "; ".join(note for note in notes if note)
 
-    def _versions(self, db: sqlite3.Connection, workspace: str, filer: str) -> dict[str, _Version]:
-        """The filer's filings with the rows linking may touch: a Senate report with another version, every row
-        of a House filer who has amended rows."""
+    def _versions(self, db: sqlite3.Connection, workspace: str, filer: str, reports: set[str]) -> dict[str, _Version]:
+        """The filings linking may touch, with their rows: the filer's Senate reports of those report dates, and
+        the filer's House filings when some row of the filer's is amended or linked. None without a name:
+        nameless filings are nobody's versions."""
+        if not filer:
+            return {}
+        dates = sorted(date for date in reports if date)
+        house = db.execute("SELECT 1 FROM library_rows WHERE workspace = ? AND filer_key = ? AND "
+                           "(amended = 1 OR replaces != '' OR superseded_by != '') LIMIT 1",
+                           (workspace, filer)).fetchone() is not None
+        chosen = [f"(chamber = 'senate' AND report_date IN ({', '.join('?' * len(dates))}))"] if dates else []
+        chosen += ["chamber = 'house'"] if house else []
+        if not chosen:
+            return {}
         versions = {key: _Version(key, *rest) for key, *rest in db.execute(
             "SELECT filing_key, source_file, chamber, filing_id, filer_name, report_date, amendment_number, "
-            "signed_date, filed_date, filed_time, added_at FROM library_filings WHERE workspace = ? AND filer_key = ?",
-            (workspace, filer))}
-        reports: dict[str, int] = {}
-        for version in versions.values():
-            if version.chamber == "senate" and version.report_date:
-                reports[version.report_date] = reports.get(version.report_date, 0) + 1
-        chained = [key for key, v in versions.items() if v.chamber == "senate" and reports.get(v.report_date, 0) > 1]
-        house_amended = db.execute("SELECT 1 FROM library_rows WHERE workspace = ? AND filer_key = ? AND amended = 1 "
-                                   "LIMIT 1", (workspace, filer)).fetchone() is not None
-        wanted = chained + ([key for key, v in versions.items() if v.chamber == "house"] if house_amended else [])
-        linked = db.execute("SELECT filing_key FROM library_rows WHERE workspace = ? AND filer_key = ? AND "
-                            "(superseded_by != '' OR replaces != '' OR state != 'current')", (workspace, filer))
-        wanted = sorted(set(wanted) | {key for (key,) in linked})  # links left from an earlier state get undone
-        for chunk in range(0, len(wanted), 500):
-            keys = wanted[chunk:chunk + 500]
-            marks = ", ".join("?" * len(keys))
+            "signed_date, filed_date, filed_time, added_at FROM library_filings WHERE workspace = ? AND filer_key = ? "
+            f"AND ({' OR '.join(chosen)})", (workspace, filer, *dates))}
+        keys = sorted(versions)
+        for chunk in range(0, len(keys), 500):
+            some = keys[chunk:chunk + 500]
             for row_id, key, asset, date, kind, amended, state, by, replaces, record in db.execute(
                     "SELECT id, filing_key, asset_key, transaction_date, transaction_type, amended, state, "
-                    "superseded_by, replaces, record FROM library_rows "
-                    f"WHERE workspace = ? AND filing_key IN ({marks}) ORDER BY filing_key, row_number",
-                    (workspace, *keys)):
+                    "superseded_by, replaces, CASE amended WHEN 1 THEN "
+                    "(SELECT record FROM library_records d WHERE d.id = r.id) ELSE '' END FROM library_rows r "
+                    f"WHERE workspace = ? AND filing_key IN ({', '.join('?' * len(some))}) "
+                    "ORDER BY filing_key, row_number", (workspace, *some)):
                 versions[key].rows.append(_Row(row_id, key, (asset, date, kind), bool(amended), state, by, replaces,
                                                record))
         return versions
@@ -325,11 +337,12 @@ class Library:
         `search`: every word starts a word of the filer's name, the ticker or the asset's name; dates: ISO,
         inclusive, on the transaction date."""
         frame = pd.DataFrame(self._records(workspace, include_superseded, member, ticker, search, date_from, date_to),
-                             columns=list(FRAME_COLUMNS))
-        return typed_frame(frame)
+                             columns=list(_STORED_ORDER))
+        return typed_frame(frame[list(FRAME_COLUMNS)])
 
     def _records(self, workspace: str, include_superseded: bool, member: str = "", ticker: str = "",
-                 search: str = "", date_from: str = "", date_to: str = "") -> list[dict[str, Any]]:
+                 search: str = "", date_from: str = "", date_to: str = "") -> list[list[Any]]:
+        """The rows found, each as its values in _STORED_ORDER."""
         where, params = ["r.workspace = ?"], [workspace]
         if not include_superseded:
             where.append("r.state = 'current'")
@@ -342,33 +355,47 @@ class Library:
         if date_to:
             where.append("r.transaction_date <= ?")
             params.append(date_to)
-        for word in words(member):  # words are letters and digits: never a LIKE wildcard
-            where.append("(' ' || r.filer_key || ' ') LIKE ?")
-            params.append(f"% {word} %")
-        for word in words(search):
+        if member:
+            filers = self._filers_named(workspace, member)
+            if not filers:
+                return []
+            where.append(f"r.filer_key IN ({', '.join('?' * len(filers))})")
+            params += filers
+        for word in words(search):  # words are letters and digits: never a LIKE wildcard
             where.append("(' ' || r.search_text) LIKE ?")
             params.append(f"% {word}%")
-        query = ("SELECT r.id, r.filing_key, r.state, r.superseded_by, r.replaces, r.record, f.filing, f.run_id, "
-                 "f.added_at FROM library_rows r JOIN library_filings f ON f.workspace = r.workspace AND "
-                 f"f.filing_key = r.filing_key WHERE {' AND '.join(where)} ORDER BY r.id")
-        headers: dict[str, dict[str, Any]] = {}
-        added: dict[float, str] = {}
-        records = []
+        query = ("SELECT r.id, r.filing_key, r.state, r.superseded_by, r.replaces, d.record FROM library_rows r "
+                 f"JOIN library_records d ON d.id = r.id WHERE {' AND '.join(where)} ORDER BY r.id")
         with self.store.connection() as db:
-            for row_id, key, state, by, replaces, record, filing, run_id, added_at in db.execute(
-                    query, params):
-                header = headers.get(key)
-                if header is None:
-                    header = headers[key] = {column: value for column, value in json.loads(filing).items()
-                                             if column in FILING_COLUMNS}
-                if added_at not in added:
-                    added[added_at] = datetime.fromtimestamp(added_at).astimezone().isoformat(timespec="seconds")
-                values = json.loads(record)
-                values.update(header)
-                values.update(library_id=str(row_id), filing_key=key, row_state=state, superseded_by=by,
-                              replaces=replaces, run_id=run_id, added_at=added[added_at])
-                records.append(values)
+            found = db.execute(query, params).fetchall()
+            headers = self._headers(db, workspace, sorted({key for _, key, *_ in found}))
+        records = []
+        for row_id, key, state, by, replaces, record in found:
+            header, run_id, added_at = headers[key]
+            records.append([*header, *json.loads(record), str(row_id), key, state, by, replaces, run_id, added_at])
         return records
+
+    def _headers(self, db: sqlite3.Connection, workspace: str,
+                 keys: list[str]) -> dict[str, tuple[list[Any], str, str]]:
+        """Per filing: its values of the filing's columns, the run that added it and when (ISO)."""
+        headers = {}
+        here = datetime.now().astimezone().tzinfo  # this machine's offset now: once, not per row
+        for chunk in range(0, len(keys), 500):
+            some = keys[chunk:chunk + 500]
+            for key, *header, run_id, added_at in db.execute(
+                    f"SELECT filing_key, {', '.join(_HEADER_COLUMNS)}, run_id, added_at FROM library_filings "
+                    f"WHERE workspace = ? AND filing_key IN ({', '.join('?' * len(some))})", (workspace, *some)):
+                headers[key] = (header, run_id, datetime.fromtimestamp(added_at, here).isoformat(timespec="seconds"))
+        return headers
+
+    def _filers_named(self, workspace: str, member: str) -> list[str]:
+        """The filer keys with every word of `member` among their words (few: one per person)."""
+        wanted = set(filer_key(member).split())
+        if not wanted:
+            return []
+        with self.store.connection() as db:
+            found = db.execute("SELECT DISTINCT filer_key FROM library_filings WHERE workspace = ?", (workspace,))
+            return [key for (key,) in found if wanted <= set(key.split())]
 
     def filings(self, workspace: str) -> list[LibraryFiling]:
         """The workspace's filings in the order they were added."""
@@ -386,10 +413,11 @@ class Library:
                                 (workspace, key)).fetchone()
             if header is None:
                 return None
-            records = db.execute("SELECT record FROM library_rows WHERE workspace = ? AND filing_key = ? "
-                                 "ORDER BY row_number", (workspace, key)).fetchall()
+            records = db.execute("SELECT d.record, d.flags FROM library_rows r JOIN library_records d ON d.id = r.id "
+                                 "WHERE r.workspace = ? AND r.filing_key = ? ORDER BY r.row_number",
+                                 (workspace, key)).fetchall()
         data = json.loads(header[0])
-        data["transactions"] = [_transaction_data(json.loads(record)) for (record,) in records]
+        data["transactions"] = [_transaction_data(record, flags) for record, flags in records]
         return Filing.from_dict(data)
 
     def file_data(self, workspace: str, sha256: str) -> bytes | None:
@@ -422,15 +450,15 @@ class Library:
     def export_csv(self, workspace: str, path: Path, all_rows: bool = False) -> int:
         """Write the current rows (all rows with what supersedes them, when all_rows) in extract's CSV columns.
         Returns how many rows."""
-        records = self._records(workspace, all_rows)
+        records = [dict(zip(_STORED_ORDER, values)) for values in self._records(workspace, all_rows)]
         path.write_text(to_csv(records, ALL_ROWS_CSV_COLUMNS if all_rows else CSV_COLUMNS), encoding="utf-8",
                         newline="")
         return len(records)
 
     def export_json(self, workspace: str, path: Path, all_rows: bool = False) -> int:
         """Write the rows as a JSON list of records: to_dataframe's columns and LIBRARY_COLUMNS."""
-        records = self._records(workspace, all_rows)
-        path.write_text(json.dumps([{column: record.get(column) for column in FRAME_COLUMNS} for record in records],
+        records = [dict(zip(_STORED_ORDER, values)) for values in self._records(workspace, all_rows)]
+        path.write_text(json.dumps([{column: record[column] for column in FRAME_COLUMNS} for record in records],
                                    indent=1, ensure_ascii=False), encoding="utf-8")
         return len(records)
 
@@ -542,16 +570,19 @@ def _replaced_row(amended: _Row, earlier: Iterable[_Version]) -> _Row | None:
     return None
 
 
-def _row_json(row: Transaction) -> dict[str, Any]:
-    """A row as stored: the whole Transaction, with the values to_dataframe derives from it."""
+def _stored_row(row: Transaction) -> tuple[str, str]:
+    """A row as stored: its values for ROW_COLUMNS (the Transaction's fields but its flags, and the values
+    to_dataframe derives from them) as a JSON list, and its flags as JSON."""
     data = row.to_dict()
     data.update(checks=row.checks, owner_label=owner_label(row.owner))
     data[FLAG_MESSAGES] = flag_messages(row)
+    return (json.dumps([data[column] for column in ROW_COLUMNS], ensure_ascii=False),
+            json.dumps(data["flags"], ensure_ascii=False))
+
+
+def _transaction_data(record: str, flags: str) -> dict[str, Any]:
+    """A stored row as Transaction.from_dict takes it."""
+    data = {column: value for column, value in zip(ROW_COLUMNS, json.loads(record)) if column in _TRANSACTION_FIELDS}
+    data["flags"] = json.loads(flags)
     return data
-
-
-def _transaction_data(record: dict[str, Any]) -> dict[str, Any]:
-    for column in _DERIVED:
-        record.pop(column, None)
-    return record
 

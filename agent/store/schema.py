@@ -85,9 +85,9 @@ ALTER TABLE runs ADD COLUMN failed_files INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outcome_cache ADD COLUMN trace TEXT NOT NULL DEFAULT '[]';
 """,
     # 5: the library (agent/store/library.py): every filing read in a workspace, once, with its rows. A row keeps
-    # the columns its views filter on (indexed) and its whole record as JSON; which version of a report is
-    # current is kept per filing and per row. A file's bytes are kept once per sha256, whoever added them.
-    # And the Clerk fetcher's watch list.
+    # the columns its views filter on (indexed) and, in a table of its own so that filtering never reads it, its
+    # whole record as JSON; which version of a report is current is kept per filing and per row. A file's bytes
+    # are kept once per sha256, whoever added them. And the Clerk fetcher's watch list.
     """
 CREATE TABLE library_files (
     sha256 TEXT PRIMARY KEY,
@@ -103,6 +103,9 @@ CREATE TABLE library_filings (
     filing_id TEXT NOT NULL,
     filer_name TEXT NOT NULL,
     filer_key TEXT NOT NULL,            -- the name normalised: lower case words, no titles or punctuation
+    filer_status TEXT NOT NULL,
+    state_district TEXT NOT NULL,
+    filer_printed TEXT NOT NULL,
     report_date TEXT NOT NULL,
     amendment_number INTEGER NOT NULL,
     signed_date TEXT NOT NULL,
@@ -133,13 +136,20 @@ CREATE TABLE library_rows (
     state TEXT NOT NULL,                -- current | superseded
     superseded_by TEXT NOT NULL DEFAULT '',  -- library_id of the row that replaces it ('' when none matches)
     replaces TEXT NOT NULL DEFAULT '',       -- library_id of the row an amended House row replaces
-    record TEXT NOT NULL,               -- the Transaction as JSON, with its checks, owner label and flags' messages
     FOREIGN KEY (workspace, filing_key) REFERENCES library_filings (workspace, filing_key) ON DELETE CASCADE
 );
+CREATE TABLE library_records (
+    id INTEGER PRIMARY KEY REFERENCES library_rows (id) ON DELETE CASCADE,
+    record TEXT NOT NULL,               -- the row's values as a JSON list (library.ROW_COLUMNS)
+    flags TEXT NOT NULL                 -- its flags as JSON
+);
 CREATE INDEX library_rows_by_filing ON library_rows (workspace, filing_key);
-CREATE INDEX library_rows_by_filer ON library_rows (workspace, filer_key, amended);
-CREATE INDEX library_rows_by_ticker ON library_rows (workspace, ticker, transaction_date);
+-- The views' filters read these indexes alone (state in each: current rows unless told); the rows they find are
+-- then looked up by id.
+CREATE INDEX library_rows_by_filer ON library_rows (workspace, filer_key, state);
+CREATE INDEX library_rows_by_ticker ON library_rows (workspace, ticker, state, transaction_date);
 CREATE INDEX library_rows_by_date ON library_rows (workspace, transaction_date);
+CREATE INDEX library_rows_by_words ON library_rows (workspace, search_text, state);
 CREATE TABLE library_adds (
     workspace TEXT NOT NULL,
     run_id TEXT NOT NULL,
