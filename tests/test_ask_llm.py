@@ -14,7 +14,7 @@ import pytest
 
 from agent.ask.answer import Answer, CannotAnswer
 from agent.ask.llm import SYSTEM_PROMPT, LLMAskBrain
-from agent.ask.loop import AskResult, run
+from agent.ask.loop import MAX_CALLS, AskResult, run
 from agent.ask.queries import QUERY_TOOLS, AskContext
 from agent.export import to_dataframe
 from agent.run.events import Check, ErrorEvent, Observation, ToolCall
@@ -200,7 +200,22 @@ def test_a_repeated_query_is_not_run_again(frame: pd.DataFrame, server: FakeOpen
     result = run("How many AAPL trades?", AskContext(frame), brain_for(server))
     assert tool_events(result) == [again]
     assert "4 trades in AAPL" in result.outcome.text
-    assert server.requests[-1].body["messages"][-1]["content"].startswith("Answer the request now")
+    last = server.requests[-1].body["messages"]
+    assert last[-1]["content"].startswith("Answer the request now")
+    assert "already ran" in last[-2]["content"] and last[-2]["role"] == "tool"  # every call the model made answered
+
+
+def test_calls_past_the_query_limit_are_answered_as_not_run(frame: pd.DataFrame, server: FakeOpenAI) -> None:
+    years = [("count_trades", {"date_from": f"{year}-01-01", "date_to": f"{year}-12-31"}) for year in range(2012, 2022)]
+    server.queue(tool_calls(years), restating())
+    result = run("How many trades each year?", AskContext(frame), brain_for(server))
+    assert len(tool_events(result)) == MAX_CALLS < len(years)
+    messages = server.requests[-1].body["messages"]
+    called = [call["id"] for message in messages if message["role"] == "assistant" for call in message["tool_calls"]]
+    answered = [message["tool_call_id"] for message in messages if message["role"] == "tool"]
+    assert answered == called
+    assert messages[-2]["content"] == '{"not_run": "the request\'s limit of queries was reached"}'
+    assert "traded in 2019" in result.outcome.text and "traded in 2020" not in result.outcome.text  # not run
 
 
 def test_what_the_filings_do_not_say_is_never_put_to_the_model(frame: pd.DataFrame, server: FakeOpenAI) -> None:

@@ -138,6 +138,7 @@ class LLMAskBrain:
             if repeated:
                 yield ErrorEvent(message=f"The model repeated the query {repeated[0].tool} it already ran: the "
                                  "earlier result stands, and the model is asked for its answer.", recoverable=True)
+                self._not_run(calls, "a query in this turn already ran (its result is above)")
                 return None
             conversation.pending = calls[1:]
             return calls[0]
@@ -156,6 +157,7 @@ class LLMAskBrain:
             return self._offline_draft(state, fallback)
         if self._conversation.answer is None:  # the loop's query limit, or a repeated call, stopped the queries
             self._report(state)
+            self._not_run(self._conversation.pending, "the request's limit of queries was reached")
             self._conversation.messages.append({"role": "user", "content": ANSWER_NOW})
             try:
                 reply = yield from self._ask(self._conversation.messages)
@@ -167,8 +169,9 @@ class LLMAskBrain:
         if removed:
             yield Check(name="claims", passed=False, detail="; ".join(removed))
         if not sentences:
-            yield ErrorEvent(message="Nothing of the model's answer stood the check: the queries' own statements "
-                             "answer instead.", recoverable=True)
+            what = "Nothing of the model's answer stood the check" if self._conversation.answer.strip() else \
+                "The model gave no answer"
+            yield ErrorEvent(message=f"{what}: the queries' own statements answer instead.", recoverable=True)
             return fallback
         outputs = [sentence for sentence in fallback if not sentence.results] if isinstance(fallback, list) else []
         return sentences + outputs  # the offline brain's line on the outputs made, which rests on no query
@@ -242,6 +245,14 @@ class LLMAskBrain:
             else:
                 conversation.messages.append({"role": "user", "content": f"Result of {call.tool}: {content}"})
         conversation.reported = len(state.steps)
+
+    def _not_run(self, calls: list[QueryCall], why: str) -> None:
+        """Answer the calls the model made that will not run, so that every call it made has its result."""
+        for call in calls:
+            if call.call_id and self.mode == "tools":
+                self._conversation.messages.append({"role": "tool", "tool_call_id": call.call_id,
+                                                    "content": json.dumps({"not_run": why})})
+        self._conversation.pending = []
 
     # --- the offline brain taking over ------------------------------------------------------------------------
 
