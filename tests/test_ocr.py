@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import calendar
+import importlib.util
+import io
 import json
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from agent.documents import ocr
 from agent.documents.ocr import OcrPage, OcrWord, parse_tsv
 from agent.documents.pdf import read_document
+from agent.documents.render import highlighted_page
 from agent.formats.fields import parse_amount
 from agent.formats.house_paper import read_scanned
+from agent.formats.paper.confirm import confirm_cells
 from agent.formats.paper.dates import (
     decide_date,
     edit_distance,
@@ -27,8 +33,10 @@ from agent.formats.paper.dates import (
 )
 from agent.formats.paper.grid import find_columns
 from agent.formats.paper.grid_reader import owners_from_neighbours
+from agent.formats.paper.header import filer_from_pages, filing_id_from_name
 from agent.formats.paper.line_reader import parse_ocr_page
 from agent.formats.paper.marks import label_for, owner_code, runs_beyond_row
+from agent.formats.paper.names import asset_name_flags, split_ticker, without_specks
 from agent.models import Transaction
 from agent.run.extract import extract_bytes
 from tests.conftest import filing_path
@@ -36,6 +44,8 @@ from tests.pdf_builders import BROKER_STATEMENT, scanned_pdf
 
 GOLDEN = Path(__file__).parent / "golden_ocr"
 needs_tesseract = pytest.mark.skipif(not ocr.available(), reason="tesseract is not installed")
+needs_second_engine = pytest.mark.skipif(importlib.util.find_spec("rapidocr") is None,
+                                         reason="rapidocr is not installed (requirements.txt)")
 
 
 def _grid_page(marks: dict[int, int], words: list[OcrWord], rules: list[float]) -> OcrPage:
@@ -67,7 +77,7 @@ def test_grid_row_reads_owner_asset_type_dates_and_amount():
 
 
 def test_low_confidence_and_unreadable_values_are_flagged_not_guessed():
-    words = [_word("SP", 5, 25, 40), _word("INTEL", 40, 90, 30), _word("O9/l9/2024", 395, 455),
+    words = [_word("SP", 5, 25, 40), _word("INTFL", 40, 90, 30), _word("O9/l9/2024", 395, 455),  # INTEL misread
              _word("10/05/2024", 465, 525)]
     page = _grid_page({"P": 309, "A": 539, "B": 569}, words, RULES)  # two amount marks
     (row,) = parse_ocr_page(page)
@@ -176,12 +186,12 @@ _RIGHT, _WRONG, _NONE = ("2025-03-18", 20.0, "3/18/2025"), ("2025-08-18", 90.0, 
 
 @pytest.mark.parametrize("readings, value, flag", [
     ([_RIGHT, _RIGHT, _NONE], "2025-03-18", None),
-    ([_WRONG, _RIGHT, _RIGHT], "2025-03-18", None),
+    ([_WRONG, _RIGHT, _RIGHT], "2025-03-18", "low_confidence:transaction_date"),
     ([_RIGHT, _WRONG, _NONE], "2025-03-18", "low_confidence:transaction_date"),
     ([_NONE, _NONE, _RIGHT], "2025-03-18", "low_confidence:transaction_date"),
     ([_NONE, _NONE, _NONE], "", "unreadable:transaction_date"),
-], ids=["two-agree", "two-outvote-one", "two-differ", "read-once", "unreadable"])
-def test_a_date_is_trusted_only_when_two_readings_agree(readings, value, flag):
+], ids=["two-agree", "two-outvote-one-flagged", "two-differ", "read-once", "unreadable"])
+def test_a_date_is_trusted_only_when_two_readings_agree_and_none_disagrees(readings, value, flag):
     flags: list[tuple[str, str]] = []
     assert decide_date(readings, "transaction_date", flags) == value
     assert [code for code, _ in flags] == ([flag] if flag else [])
@@ -361,6 +371,9 @@ def _golden_ids() -> list[str]:
 _BELOW_TARGET = {
     "8218109": "0.54: a low-resolution bilevel scan with 6-point print; most of page 3's date and owner "
                "cells read in part or not at all",
+    # transcribed on 2026-12-02 and kept out of the tuning: forms filled in by hand
+    "8220731": "0: every cell filled in by hand (tesseract does not read handwriting: the pages are flagged)",
+    "8220764": "0: the one row filled in by hand",
 }
 # Strict: a filing that reaches the targets fails here until it is taken off the list.
 XFAIL = {docid: f"OCR recall below target: {reason}" for docid, reason in _BELOW_TARGET.items()}
@@ -375,13 +388,154 @@ def _key(row: dict) -> tuple:
 @pytest.mark.parametrize("docid", [pytest.param(d, marks=pytest.mark.xfail(reason=XFAIL[d], strict=True))
                                    if d in XFAIL else d for d in _golden_ids()])
 def test_ocr_rows_match_the_hand_transcribed_goldens(docid):
-    """The issue's targets per filing: row recall >= 0.9, and every unflagged row right."""
+    """The issue's targets per filing: row recall >= 0.9, and every unflagged row right; the filing ID read."""
     golden = json.loads((GOLDEN / f"{docid}.json").read_text())["rows"]
     outcome = extract_bytes(filing_path(docid).read_bytes(), f"{docid}.pdf", ocr=True)
     rows = [row.to_dict() for row in (outcome.filing.transactions if outcome.filing else [])]
+    assert outcome.filing is not None and outcome.filing.filing_id == docid  # from the file's name
     assert all(row["extracted_by"] == "ocr" for row in rows)
     wanted = [_key(row) for row in golden]
     matched = sum((Counter(wanted) & Counter(_key(row) for row in rows)).values())  # rows repeat: count them
     recall = matched / len(golden) if golden else 1.0
     wrong_unflagged = [row for row in rows if not row["flags"] and _key(row) not in wanted]
     assert recall >= 0.9 and not wrong_unflagged, (recall, wrong_unflagged)
+
+
+@pytest.mark.parametrize("printed, expected", [
+    ("American Centy ETF Tr Small Cap Val AVDV", ("American Centy ETF Tr Small Cap Val", "AVDV")),
+    ("Global X Funds Uranium - URA", ("Global X Funds Uranium", "URA")),
+    ("World Gold T SPDR Gold Minishares-GLDM", ("World Gold T SPDR Gold Minishares", "GLDM")),
+    ("Apple Inc (AAPL)", ("Apple Inc", "AAPL")),
+    ("KRAFT HEINZ CO (THE)", ("KRAFT HEINZ CO (THE)", "")),
+    ("Schibsted - Class B", ("Schibsted - Class B", "")),
+    ("Spdr Ser Tr S&P 500 Gwth ETF", ("Spdr Ser Tr S&P 500 Gwth ETF", "")),
+    ("TENNESSEE HSG DEV AGY", ("TENNESSEE HSG DEV AGY", "")),
+    ("Vanguard Index Fds S&P 500 ETF USD", ("Vanguard Index Fds S&P 500 ETF USD", "")),
+    ("Tracror Supply TSCO", ("Tracror Supply", "TSCO")),
+    ("Intel", ("Intel", "")),
+], ids=["typed-after-the-name", "after-a-dash", "joined-by-a-dash", "in-brackets-as-electronic-filings",
+        "the-in-brackets-is-a-word", "a-class-letter", "ends-with-etf", "all-capitals-unknown-ticker-is-a-word",
+        "a-currency-is-not-a-ticker", "a-two-word-name", "one-word"])
+def test_a_ticker_printed_in_a_scanned_asset_name_is_taken_out_of_it(printed, expected):
+    assert split_ticker(printed) == expected
+
+
+@pytest.mark.parametrize("words, name, codes", [
+    ([("Intel", 95), ("Corp", 40)], "Intel Corp", []),
+    ([("Ishares", 95), ("Tres", 41)], "Ishares Tres", ["low_confidence:asset_name"]),
+    ([("MERCKANDCOINCSHS", 49)], "MERCKANDCOINCSHS", []),
+    ([("WELISFARGO&CO", 55)], "WELISFARGO&CO", ["low_confidence:asset_name"]),
+    ([("oo", 9), ("PROSUS", 91), ("NV", 93), ("a", 30)], "PROSUS NV", []),
+    ([("Humana", 91), ("Inc", 92), ("7", 3)], "Humana Inc 7", ["low_confidence:asset_name"]),
+    ([("Schibsted", 96), ("A", 20)], "Schibsted A", []),
+    ([("xq", 10)], "", ["unreadable:asset_name"]),
+], ids=["unsure-word-of-a-security-name", "unsure-word-of-no-security-name", "words-run-together",
+        "run-together-with-a-misread", "specks-at-the-ends-dropped",
+        "an-unsure-digit-is-kept-and-flagged", "a-class-letter-is-kept", "only-a-speck"])
+def test_unsure_asset_name_words_are_confirmed_by_the_security_table_or_flagged(words, name, codes):
+    read = without_specks([_word(text, 40 + 60 * i, 90 + 60 * i, conf) for i, (text, conf) in enumerate(words)])
+    assert " ".join(word.text for word in read) == name
+    assert [code for code, _ in asset_name_flags(read)] == codes
+
+
+@pytest.mark.parametrize("source, docid", [
+    ("8218109.pdf", "8218109"), ("20016961.PDF", "20016961"), ("uploads/9115670.pdf", "9115670"),
+    ("scan.pdf", ""), ("123456.pdf", ""), ("8218109 (1).pdf", ""),
+], ids=["seven-digits", "eight-digits-upper-case", "in-a-folder", "not-a-docid", "too-short", "a-browser-copy"])
+def test_a_scans_filing_id_is_the_docid_its_file_is_named_after(source, docid):
+    assert filing_id_from_name(source) == docid
+
+
+@pytest.mark.parametrize("words, filer", [
+    ([("NAME:", 94), ("MICHAEL", 90), ("MCCAUL", 90), ("HAND", 97), ("DELIVERED", 96)], "Michael Mccaul"),
+    ([("NAME:", 94), ("MICHAEL", 90), ("MCCAUL", 90), ("", 0), ("ND", 97), ("DELIVERED", 96)], "Michael Mccaul"),
+    ([("|", 78), ("NAME:", 97), ("Rohit", 96), ("Khanna", 96), ("_", 25), ("OFFICE", 96)], "Rohit Khanna"),
+    ([("NAME:", 97), ("OFFICE", 96), ("TELEPHONE:", 97)], ""),
+    ([("NAME:", 93), ("RohitKhanna", 39), ("OFFICE", 31)], ""),
+    ([("FULL", 95), ("ASSET", 95), ("NAME", 97), ("TRANS-", 93), ("OF", 97), ("AMOUNT", 96)], ""),
+], ids=["typed-capitals", "the-stamp-far-after-it", "typed-then-the-telephone-field", "handwritten-not-read",
+        "read-unsure",
+        "the-column-heading"])
+def test_the_filer_is_read_from_the_forms_name_field(words, filer):
+    line = [_word(text, 40 + 80 * i, 110 + 80 * i, conf) for i, (text, conf) in enumerate(words) if text]  # "": a gap
+    page = OcrPage(1, 0, 800, 100, line, 0.5)
+    assert filer_from_pages([page]) == filer
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("~~5/26/2025=", "2025-05-26"), ("«6/5/2025", "2025-06-05"), ("s«6/5/2025", ""), ("(05/14/14)", "2014-05-14"),
+], ids=["junk-around", "a-quote-before", "junk-inside", "brackets"])
+def test_specks_around_a_date_are_not_part_of_it(text, iso):
+    assert read_date(text)[0] == iso
+
+
+def test_a_date_read_whole_once_is_confirmed_by_the_same_date_settled_in_its_column():
+    once = [("2025-06-05", 40.0, "«6/5/2025"), ("", 0.0, "8/5/205"), ("", 0.0, "6/5/2078")]
+    flags: list[tuple[str, str]] = []
+    assert decide_date(once, "notification_date", flags, 2025, {(2025, 6)}, {"2025-06-05"}) == "2025-06-05"
+    assert flags == []
+    disagreeing = [("2025-06-05", 40.0, "6/5/2025"), ("2025-08-05", 40.0, "8/5/2025")]
+    assert decide_date(disagreeing, "notification_date", flags, 2025, {(2025, 6)}, {"2025-06-05"}) == "2025-06-05"
+    assert [code for code, _ in flags] == ["low_confidence:notification_date"]
+
+
+@pytest.mark.parametrize("box, landscape", [
+    ({"page": 1, "x0": 300.0, "top": 100.0, "x1": 330.0, "bottom": 700.0}, True),
+    ({"page": 1, "x0": 50.0, "top": 300.0, "x1": 550.0, "bottom": 330.0}, False),
+], ids=["a-row-of-the-turned-scan-shows-it-upright", "a-wide-box-leaves-the-page-as-stored"])
+def test_the_source_view_shows_a_turned_scan_upright(box, landscape):
+    png = highlighted_page(filing_path("2001391").read_bytes(), [box], page=1)  # a paper form stored turned 90°
+    width, height = Image.open(io.BytesIO(png)).size
+    assert (width > height) is landscape
+
+
+def test_a_date_read_whole_once_is_not_confirmed_by_the_column_when_the_partial_readings_point_elsewhere():
+    # 09-30 printed, read whole once as 09-20 (a date of the column), and in part as 9-30-20: stays flagged
+    readings = [("2024-09-20", 60.0, "09-20-2024"), ("", 0.0, "9-30-20"), ("", 0.0, "09-30-202")]
+    flags: list[tuple[str, str]] = []
+    decide_date(readings, "transaction_date", flags, 2024, {(2024, 9)}, {"2024-09-20", "2024-09-30"})
+    assert [code for code, _ in flags] == ["low_confidence:transaction_date"]
+
+
+def _cell_page(text: str) -> OcrPage:
+    """A page (points = pixels) with `text` printed large in the cell x 10-90, y 10-50."""
+    image = Image.new("L", (400, 60), 255)
+    ImageDraw.Draw(image).text((20, 14), text, fill=0, font=ImageFont.load_default(size=28))
+    return OcrPage(1, 0, 400, 60, [], 0.0, np.array(image), 1.0)
+
+
+_DOUBTFUL_DC = ("low_confidence:owner", "owner read as 'pc'")
+
+
+@needs_second_engine
+@pytest.mark.parametrize("printed, taken, codes, note", [
+    ("DC", "DC", [], None),
+    ("DC", "SP", ["low_confidence:owner"], "rapidocr read 'DC'"),
+    ("", "DC", ["low_confidence:owner"], "rapidocr read nothing"),
+], ids=["confirmed-by-the-second-engine", "the-second-engine-reads-another-code", "the-second-engine-reads-nothing"])
+def test_a_doubtful_owner_is_confirmed_only_when_the_second_engine_reads_it(printed, taken, codes, note):
+    page = _cell_page(printed)
+    rows = [(Transaction(row_number=0, page=1, owner=taken), [_DOUBTFUL_DC])]
+    confirm_cells(page, rows, [(10.0, 50.0)], {"owner": (10.0, 90.0)})
+    row, flags = rows[0]
+    assert row.owner == taken and [code for code, _ in flags] == codes
+    assert note is None or flags[0][1].endswith(note)
+    assert [word.text for word in page.second_reading] == ([printed] if printed else [])  # grounding sees it
+
+
+def test_without_the_second_engine_a_doubtful_value_stays_flagged_and_says_why():
+    script = """
+import sys
+sys.modules["rapidocr"] = None  # a machine without the package: importing it fails
+import numpy as np
+from agent.documents.ocr import OcrPage
+from agent.formats.paper.confirm import confirm_cells
+from agent.models import Transaction
+rows = [(Transaction(row_number=0, page=1, owner="DC"), [("low_confidence:owner", "owner read as 'pc'")])]
+confirm_cells(OcrPage(1, 0, 100, 60, image=np.full((60, 100), 255, np.uint8), scale=1.0), rows, [(10.0, 50.0)],
+              {"owner": (10.0, 90.0)})
+print(rows[0][1])
+"""
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert "low_confidence:owner" in shown
+    assert "the second OCR engine is not installed (rapidocr and onnxruntime" in shown

@@ -15,6 +15,10 @@ Pages after the first are read two at a time (tesseract runs single-threaded, on
 
 Nothing is downloaded at run time: the engine and its English model are Debian packages
 (`tesseract-ocr tesseract-ocr-eng`), installed by scripts/run.sh and scripts/test.sh.
+
+A second engine, RapidOCR (PP-OCR's recognition model on onnxruntime, its model inside the PyPI package), reads
+again only the cells whose tesseract readings did not settle a value: an independent reading that confirms it or
+not (`read_cells`). It is optional: without the package those values stay flagged, and the flag says why.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -50,6 +56,10 @@ MIN_RULE_PIXELS = 500  # fewer pixels of ruled lines (at half resolution) than t
 SKEW_SAMPLE = 20000  # pixels of ruled lines enough to measure a tilt
 FEW_ROW_RULES = 10  # a grid page with fewer horizontal rules than this is checked for a tilt hiding them
 PARALLEL_PAGES = 2  # tesseract processes at once (one per core of the 2-core machines this runs on)
+SECOND_ENGINE = "rapidocr"
+SECOND_ENGINE_MISSING = ("the second OCR engine is not installed (rapidocr and onnxruntime, in requirements.txt: "
+                         "run scripts/run.sh)")
+CELL_PAD = 1.0  # points trimmed off each side of a cell read by the second engine: its ruled lines
 
 
 
@@ -372,3 +382,43 @@ def ocr_pdf_pages(data: bytes, source: str, numbers: list[int]) -> list[OcrPage]
     with ThreadPoolExecutor(PARALLEL_PAGES) as pool:
         rest = list(pool.map(lambda number: _ocr_page(data, source, number, first.rotation), numbers[1:]))
     return [first, *rest]
+
+
+_second_engine: list[Any] = []  # the RapidOCR engine, made on first use (its model takes seconds to load)
+_second_engine_lock = threading.Lock()
+
+
+def second_engine() -> Any | None:
+    """The second engine, or None when rapidocr (or onnxruntime) is not installed."""
+    with _second_engine_lock:
+        if not _second_engine:
+            try:
+                from rapidocr import RapidOCR
+            except ImportError:
+                return None
+            # one thread a call: pages are read two at a time, one per core
+            _second_engine.append(RapidOCR(params={
+                "Global.log_level": "critical", "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1}))
+        return _second_engine[0]
+
+
+def read_cells(page: OcrPage, cells: list[tuple[float, float, float, float]]) -> list[OcrWord] | None:
+    """Each cell (x0, top, x1, bottom in points of the upright page) read by the second engine as one line of
+    text: a word per cell, with the cell's box and the engine's confidence (0-100); "" where it read nothing.
+    None when the engine is not installed."""
+    engine = second_engine()
+    if engine is None or page.image is None:
+        return None
+    s = page.scale
+    words = []
+    for index, (x0, top, x1, bottom) in enumerate(cells):
+        crop = page.image[max(0, int((top + CELL_PAD) * s)): int((bottom - CELL_PAD) * s),
+                          max(0, int((x0 + CELL_PAD) * s)): int((x1 - CELL_PAD) * s)]
+        text, score = "", 0.0
+        if crop.size:  # one cell a call: the engine's own preparation (padding a small crop to its model's height)
+            read = engine(np.ascontiguousarray(crop), use_det=False, use_cls=False, use_rec=True)
+            if read.txts:
+                text, score = str(read.txts[0]).strip(), float(read.scores[0])
+        words.append(OcrWord(text, x0, top, x1, bottom, score * 100, (-1, index, 0)))
+    return words

@@ -18,6 +18,7 @@ from agent.formats.base import Detection, ExpectedRows, PageReading, PrintedForm
 from agent.formats.house_ptr import printed_forms as house_printed_forms
 from agent.formats.paper.dates import read_date
 from agent.formats.paper.grid import find_columns
+from agent.formats.paper.header import filer_from_pages, filing_id_from_name
 from agent.formats.paper.line_reader import looks_handwritten, number_rows, read_page_rows
 from agent.models import Filing, Flag, Transaction
 
@@ -48,7 +49,7 @@ def read_scanned(document: Document, data: bytes, line_reader: bool = True) -> R
     without the form's grid give no rows here (an LLM structures their OCR text instead)."""
     numbers = document.image_only_pages
     filing = Filing(document.source, document.sha256, len(document.pages), layout="scanned",
-                    image_only_pages=list(numbers))
+                    image_only_pages=list(numbers), filing_id=filing_id_from_name(document.source))
     try:
         pages = ocr_pdf_pages(data, document.source, numbers)
     except OcrUnavailable as exc:
@@ -57,6 +58,7 @@ def read_scanned(document: Document, data: bytes, line_reader: bool = True) -> R
     except InputError as exc:  # the sandbox could not render a page (too slow, too big, crashed)
         filing.flags.append(Flag("ocr_failed", f"OCR stopped: {exc.reason}"))
         return Reading(filing, error=f"OCR stopped: {exc.reason}")
+    filing.filer_name = filer_from_pages(pages)
     handwritten = [page.number for page in pages if looks_handwritten(page)]
     typed = [page for page in pages if page.number not in handwritten]
     with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # second readings are more tesseract runs: a page per core
@@ -107,7 +109,8 @@ class HousePaper:
         return read_scanned(document, data, line_reader=options.line_reader)
 
     def printed_forms(self, row: Transaction) -> PrintedForms:
-        return house_printed_forms(row)  # the paper form's codes are the electronic one's
+        # the paper form's codes are the electronic one's; a ticker is typed bare after the name, or as "(AVDV)"
+        return {**house_printed_forms(row), "ticker": (row.ticker, True)}
 
     def expected_rows(self, document: Document) -> ExpectedRows | None:
         return None  # a scan has no text to count its rows in

@@ -14,6 +14,8 @@ from datetime import date
 
 from agent.models import Transaction
 
+EDGE_JUNK = re.compile(r"^[^0-9A-Za-z]+|[^0-9A-Za-z]+$")  # rules, specks and quotes read around a date
+
 DATE_SHAPE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})$")
 
 DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "i": "1", "S": "5",
@@ -30,7 +32,7 @@ CONSISTENT_DAYS = 180  # a notification this long after its transaction is rare;
 
 def read_date(text: str) -> tuple[str, bool]:
     """ISO date from an OCR token, and whether characters had to be repaired ("", False when unreadable)."""
-    cleaned = text.strip("|[](){}'\".,;:!_~-—")
+    cleaned = EDGE_JUNK.sub("", text)
     repaired = cleaned.translate(DIGITISH)
     match = DATE_SHAPE.match(repaired)
     if not match:
@@ -51,8 +53,12 @@ def decide_date(readings: list[tuple[str, float, str]], name: str, flags: list[t
                 usual_year: int | None = None, usual_months: Collection[tuple[int, int]] = (),
                 known: Collection[str] = ()) -> str:
     """One date from several readings of its cell, each (ISO or "", confidence, text read), the preferred
-    first. Two readings that agree are trusted (tesseract's own confidence for digits says little);
-    anything less is flagged. Otherwise the date taken is the one all the readings, whole or partial, are
+    first. Two readings that agree, and none that reads another date, are trusted (tesseract's own confidence for
+    digits says little; two readings outvoting a third give the date, flagged), and so is
+    a date read whole by one reading alone (none reading another) that the column's other rows settled
+    (`known`), when the partial readings are nearest it too: on these forms a date repeats down the column, and
+    a misread seldom lands on one that does.
+    Anything less is flagged. Otherwise the date taken is the one all the readings, whole or partial, are
     fewest character edits from, among the dates read and the days of the months the column's settled
     dates fall in (`usual_months`, (year, month) pairs; `known`, the settled dates, win ties). Failing a
     clear winner, a reading in the year the page's settled dates share is taken first (a misread year,
@@ -61,10 +67,14 @@ def decide_date(readings: list[tuple[str, float, str]], name: str, flags: list[t
     values = [iso for iso, _, _ in readings if iso]
     texts = " and as ".join(repr(text) for _, _, text in readings if text)
     if values and (best := Counter(values).most_common(1)[0])[1] >= 2:
+        if len(set(values)) > 1:  # outvoted, not unanimous: tesseract's readings of one cell err alike
+            flags.append((f"low_confidence:{name}", f"{label} read as {texts}; taken as most readings have it"))
         return best[0]
     candidates = {*values, *(date(year, month, number).isoformat() for year, month in set(usual_months)
                              for number in range(1, calendar.monthrange(year, month)[1] + 1))}
     nearest = nearest_date([text for _, _, text in readings], candidates, known)
+    if len(set(values)) == 1 and values[0] in known and nearest == values[0]:
+        return values[0]  # read whole once, the partial readings nearest it, and the column settled it elsewhere
     if not values and not nearest:
         flags.append((f"unreadable:{name}", f"no {label} could be read"))
         return ""

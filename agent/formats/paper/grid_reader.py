@@ -20,9 +20,11 @@ from agent.formats.paper.cells import (
     ocr_lines,
     words_in_cell,
 )
+from agent.formats.paper.confirm import confirm_cells
 from agent.formats.paper.dates import MIN_DIGITS_TO_COMPLETE, decide_date, read_date, repair_dates
 from agent.formats.paper.grid import TYPE_NAMES, GridColumns
 from agent.formats.paper.marks import MARK_INK, decide_owner, owner_code, read_marks
+from agent.formats.paper.names import asset_name_flags, split_ticker, without_specks
 from agent.models import Transaction
 
 MIN_ROW, MAX_ROW = 4.0, 40.0  # points: the gaps between horizontal rules that are rows of the grid
@@ -129,6 +131,7 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
         usual_months[name] = {(day.year, day.month) for day in settled}
         known[name] = {day.isoformat() for day in settled}
     rows: list[PendingRow] = []
+    kept: list[tuple[float, float]] = []  # the rows' bands
     for band in bands:
         top, bottom = band
         names = [w for w in words_in_cell(page.words, columns.name, top, bottom) if not JUNK_TEXT.match(w.text)]
@@ -150,18 +153,18 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
             (row.owner, exact), first, names = owner_code(names[0]), names[0], names[1:]
             if not exact:
                 flags.append(("low_confidence:owner", f"owner read as {first.text!r}"))
-        row.asset_name = " ".join(w.text for w in names).strip(" |_-—~")
-        if not row.asset_name:
-            flags.append(("unreadable:asset_name", "no asset name read"))
-        elif min(w.conf for w in names) < LOW_CONFIDENCE:
-            lowest = min(w.conf for w in names)
-            flags.append(("low_confidence:asset_name", f"asset name read with confidence {lowest:.0f}"))
+        names = without_specks(names)
+        row.asset_name, row.ticker = split_ticker(" ".join(w.text for w in names).strip(" |_-—~"))
+        flags.extend(asset_name_flags(names if row.asset_name else []))
         row_words = sorted(words_in_cell(page.words, (0.0, page.width), top, bottom), key=lambda w: (w.line, w.x0))
         row.source_lines = [" ".join(w.text for w in row_words)]
         left = columns.owner[0] if columns.owner else columns.name[0]
         row.boxes = [page.page_box(left, top, columns.amounts[-1][1], bottom), *mark_boxes]
         rows.append((row, flags))
+        kept.append(band)
     owners_from_neighbours(rows)
+    cells = {"transaction_date": inset(columns.transaction_date), "notification_date": inset(columns.notified)}
+    confirm_cells(page, rows, kept, {**cells, "owner": inset(columns.owner)} if columns.owner else cells)
     return rows
 
 

@@ -13,6 +13,7 @@ from agent.formats.paper.dates import read_date
 from agent.formats.paper.grid import TYPE_NAMES, find_columns
 from agent.formats.paper.grid_reader import read_grid_rows
 from agent.formats.paper.marks import owner_code, read_marks
+from agent.formats.paper.names import asset_name_flags, split_ticker, without_specks
 from agent.models import Flag, Transaction
 
 HANDWRITING_CONFIDENCE = 45.0
@@ -88,12 +89,9 @@ def read_page_rows(page: OcrPage, line_reader: bool = True) -> list[PendingRow]:
             elif len(re.sub(r"[^A-Za-z]", "", texts[0].text)) == 2 and texts[0].x0 < (limit * 0.2):
                 flags.append(("unreadable:owner", f"owner column reads {texts[0].text!r}"))
                 texts = texts[1:]
-        row.asset_name = " ".join(w.text for w in texts).strip(" |_-—~")
-        if not row.asset_name:
-            flags.append(("unreadable:asset_name", "no asset name read"))
-        elif min(w.conf for w in texts) < LOW_CONFIDENCE:
-            flags.append(("low_confidence:asset_name",
-                          f"asset name read with confidence {min(w.conf for w in texts):.0f}"))
+        texts = without_specks(texts)
+        row.asset_name, row.ticker = split_ticker(" ".join(w.text for w in texts).strip(" |_-—~"))
+        flags.extend(asset_name_flags(texts if row.asset_name else []))
         row.source_lines = [" ".join(w.text for w in line)]
         # the row's line, then the cells of its type and amount marks (evidence for values read from ink)
         row.boxes = [page.page_box(min(w.x0 for w in line), top, max(w.x1 for w in line), bottom), *mark_boxes]

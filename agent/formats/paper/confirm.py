@@ -1,0 +1,58 @@
+"""Confirming doubtful cells with the second OCR engine (agent.documents.ocr.read_cells): an owner code or a date
+that tesseract's readings left flagged is read again by an engine that shares nothing with tesseract; when it
+reads the value taken, the value is confirmed by two independent readings and its flag is dropped. When it reads
+something else the flag stays and says what it read; without the engine the flag says it is not installed."""
+
+from __future__ import annotations
+
+from agent.documents.ocr import SECOND_ENGINE, SECOND_ENGINE_MISSING, OcrPage, OcrWord, read_cells
+from agent.formats.paper.cells import PendingRow
+from agent.formats.paper.dates import read_date
+from agent.formats.paper.grid import Span
+from agent.formats.paper.marks import owner_code
+
+DOUBT = ("low_confidence", "unreadable")
+
+
+def doubt_codes(name: str) -> tuple[str, ...]:
+    return tuple(f"{kind}:{name}" for kind in DOUBT)
+
+
+def doubtful(flags: list[tuple[str, str]], name: str) -> bool:
+    return any(code in doubt_codes(name) for code, _ in flags)
+
+
+def confirm_cells(page: OcrPage, rows: list[PendingRow], bands: list[tuple[float, float]],
+                  cells: dict[str, Span]) -> None:
+    """Read again, with the second engine, each row's cells (field name -> x span) whose value is doubtful, in one
+    call per page; `bands` are the rows' (top, bottom). Confirmed values lose their flags (see the module)."""
+    asked = [(index, name) for index, (_, flags) in enumerate(rows) for name in cells if doubtful(flags, name)]
+    if not asked:
+        return
+    words = read_cells(page, [(cells[name][0], bands[index][0], cells[name][1], bands[index][1])
+                              for index, name in asked])
+    for position, (index, name) in enumerate(asked):
+        row, flags = rows[index]
+        if words is None:
+            note = SECOND_ENGINE_MISSING
+        else:
+            word = words[position]
+            if word.text:
+                page.second_reading.append(word)  # grounding finds the value where it was read
+            read = _value(name, word.text)
+            if read and read == getattr(row, name):
+                flags[:] = [(code, message) for code, message in flags if code not in doubt_codes(name)]
+                continue
+            if read and not getattr(row, name):  # tesseract read nothing: one reading, still doubtful
+                setattr(row, name, read)
+            note = f"{SECOND_ENGINE} read {word.text!r}" if word.text else f"{SECOND_ENGINE} read nothing"
+        flags[:] = [(code, f"{message}; {note}" if code in doubt_codes(name) else message) for code, message in flags]
+
+
+def _value(name: str, text: str) -> str:
+    """The field's value in a second engine's reading of its cell ("" when it is not one)."""
+    if name == "owner":
+        code, exact = owner_code(OcrWord(text, 0, 0, 0, 0, 100.0))  # the whole code, as printed
+        return code if exact else ""
+    iso, repaired = read_date(text)
+    return iso if not repaired else ""
