@@ -32,6 +32,7 @@ Scope = Literal["run", "library"]
 SCOPES: dict[Scope, str] = {"run": "This run", "library": "The whole library"}
 SCOPE_KEY = "scope"  # the scope chosen, kept apart from its widget (which Streamlit drops on another page)
 SCOPE_WIDGET = "scope_switch"
+LIBRARY_ERROR = "library_error"  # why the library's rows could not be read, on this rerun
 
 
 @st.cache_resource
@@ -91,6 +92,11 @@ def transactions_frame() -> pd.DataFrame:
     return to_dataframe(result.filings if result else [])
 
 
+def library_at(path: str) -> Library:
+    """The library in the history file at `path` (raises StoreError when it cannot be opened)."""
+    return Library.for_store(_store(path))
+
+
 def library() -> Library | None:
     """The library in the history's file, or None when the history cannot be opened (its reason shown once)."""
     history = store()
@@ -105,15 +111,15 @@ def library_version(shelf: Library) -> tuple[float, ...]:
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _library_rows(path: str, token: str, version: tuple[float, ...]) -> pd.DataFrame:
+def all_library_rows(path: str, token: str, version: tuple[float, ...]) -> pd.DataFrame:
     """Every row of the library, superseded ones too, read once per change (the version is only the cache key).
     Shared by the workspace's sessions and never changed by a page: every view copies what it changes."""
-    return Library.for_store(_store(path)).rows(token, include_superseded=True)
+    return library_at(path).rows(token, include_superseded=True)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _current_rows(path: str, token: str, version: tuple[float, ...]) -> pd.DataFrame:
-    rows = _library_rows(path, token, version)
+    rows = all_library_rows(path, token, version)
     return rows[rows["row_state"] == "current"].reset_index(drop=True)
 
 
@@ -125,10 +131,12 @@ def library_frame(all_rows: bool = False) -> pd.DataFrame:
         return to_dataframe([])
     try:
         key = (str(history_path()), workspace(), library_version(shelf))
-        return _library_rows(*key) if all_rows else _current_rows(*key)
+        frame = all_library_rows(*key) if all_rows else _current_rows(*key)
     except StoreError as exc:
-        st.session_state.setdefault("store_error", str(exc))
+        st.session_state[LIBRARY_ERROR] = f"The library cannot be read: {exc}"
         return to_dataframe([])
+    st.session_state.pop(LIBRARY_ERROR, None)
+    return frame
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -194,9 +202,9 @@ def scoped_rows(scope: Scope) -> ScopedRows:
     if scope == "library":
         frame = library_frame()
         files = frame["source_file"].nunique()
-        return ScopedRows(scope, frame, f"the whole library: {len(frame)} current rows of {files} filings",
-                          "The library is empty: every run adds its filings to it. Run an extraction first, or "
-                          "switch to this run.")
+        empty = st.session_state.get(LIBRARY_ERROR) or ("The library is empty: every run adds its filings to it. "
+                                                         "Run an extraction first, or switch to this run.")
+        return ScopedRows(scope, frame, f"the whole library: {len(frame)} current rows of {files} filings", empty)
     result = current_result()
     frame = transactions_frame()
     empty = "No transactions yet: run an extraction first (or reopen a run from History)."

@@ -20,7 +20,7 @@ from agent.analysis.library_views import (
 from agent.errors import StoreError
 from agent.export import to_dataframe
 from agent.store.paths import history_path
-from pages.common import library, library_frame, library_version, workspace
+from pages.common import LIBRARY_ERROR, all_library_rows, library, library_at, library_version, workspace
 
 
 class LibraryData:
@@ -65,10 +65,9 @@ class LibraryData:
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _library_data(path: str, token: str, version: tuple[float, ...], search: str) -> LibraryData:
     """The version and path are the cache key: a search reads its own rows, the whole library is the cached frame."""
-    shelf = library()
-    if search and shelf is not None:
-        return LibraryData(shelf.rows(token, include_superseded=True, search=search))
-    return LibraryData(library_frame(all_rows=True))
+    if search:
+        return LibraryData(library_at(path).rows(token, include_superseded=True, search=search))
+    return LibraryData(all_library_rows(path, token, version))
 
 
 def library_data(search: str = "") -> LibraryData:
@@ -77,7 +76,9 @@ def library_data(search: str = "") -> LibraryData:
     if shelf is None:
         return LibraryData(to_dataframe([]))
     try:
-        return _library_data(str(history_path()), workspace(), library_version(shelf), search.strip())
+        data = _library_data(str(history_path()), workspace(), library_version(shelf), search.strip())
     except StoreError as exc:
-        st.session_state.setdefault("store_error", str(exc))
+        st.session_state[LIBRARY_ERROR] = f"The library cannot be read: {exc}"
         return LibraryData(to_dataframe([]))
+    st.session_state.pop(LIBRARY_ERROR, None)
+    return data

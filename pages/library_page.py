@@ -20,7 +20,7 @@ from agent.analysis.library_views import CLUSTER_WINDOW_DAYS, LATE_LIMIT_DAYS, m
 from agent.errors import StoreError
 from agent.export import investor_table
 from agent.store.library import Library, LibraryStats
-from pages.common import empty_state, library, md_escape, money_range, open_row, saved_profile, workspace
+from pages.common import LIBRARY_ERROR, empty_state, library, md_escape, money_range, open_row, saved_profile, workspace
 from pages.fit_view import show_assessment
 from pages.library_data import LibraryData, library_data
 
@@ -236,6 +236,9 @@ st.caption(f"This workspace's library: {counts_line(stats)} Superseded rows are 
 search = st.text_input("Search", key="library_search", placeholder="a member, a ticker or words of an asset's name",
                        help="Every word must start a word of the filer's name, the ticker or the asset's name.")
 data = library_data(search)
+if st.session_state.get(LIBRARY_ERROR):
+    st.error(st.session_state[LIBRARY_ERROR])
+    st.stop()
 if search.strip():
     st.caption(f"{len(data.frame)} of {stats.current_rows} current rows match “{md_escape(search.strip())}”, in "
                f"{counted(data.frame['source_file'].nunique(), 'filing')}.")

@@ -156,6 +156,7 @@ def test_library_page_render_time_at_100000_rows(page: Page, app_url, app_server
     started = time.perf_counter()
     stored = build_large_library(app_server.data_dir / "history.sqlite3", LARGE_WORKSPACE, LARGE_ROWS)
     print(f"\nsetup: {stored:,} rows added to a workspace of their own in {time.perf_counter() - started:.1f} s")
+    open_app(page, app_url)  # a server's first run shows its main page whatever the URL: not timed
     for attempt in ("first (reads and prepares the rows)", "again (cached until the library changes)"):
         started = time.perf_counter()
         page.goto(f"{app_url}/library?w={LARGE_WORKSPACE}")
