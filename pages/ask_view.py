@@ -4,7 +4,7 @@ outputs asked for, and the investor profile remembered for the workspace (shown,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -14,9 +14,9 @@ from agent.ask.brain import AskBrain
 from agent.ask.llm import LLMAskBrain
 from agent.ask.loop import AskResult, ask
 from agent.ask.offline import OfflineAskBrain
-from agent.ask.queries import AskContext
+from agent.ask.queries import AskContext, Scope
 from agent.errors import StoreError
-from agent.run.events import Event
+from agent.run.events import Event, ThoughtDelta
 from agent.run.llm import OpenAIChat
 from pages.common import (
     ScopedRows,
@@ -42,9 +42,9 @@ class Asked:
     """A request answered in this session: what was asked, over which rows, its steps and the outputs it made."""
 
     request: str
-    scope: str
+    scope: Scope
     result: AskResult
-    artifacts: dict[str, str] = field(default_factory=dict)
+    artifacts: dict[str, str]
 
 
 def describe_profile(profile: InvestorProfile) -> str:
@@ -102,8 +102,8 @@ def run_live(request: str, context: AskContext) -> AskResult:
     streamed = ""
     events: list[Event] = []
     for event in ask(request, context, brain()):
-        if event.type == "thought_delta":
-            streamed += getattr(event, "text", "")
+        if isinstance(event, ThoughtDelta):
+            streamed += event.text
             box.show(streamed)
             continue
         streamed = ""
@@ -139,7 +139,7 @@ def show_answer(asked: Asked, key: str) -> None:
             columns = st.columns(4)
             for index, row in enumerate(cited):
                 if columns[index % 4].button(row.label, key=f"{key}_cite_{index}", width="stretch"):
-                    open_row(row.source_file, row.row_number, "library" if asked.scope == "library" else "run")
+                    open_row(row.source_file, row.row_number, asked.scope)
     else:
         st.warning(md_escape(outcome.reason))
         if outcome.closest:
