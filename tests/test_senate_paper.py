@@ -185,3 +185,12 @@ def test_senate_paper_rows_match_the_hand_transcribed_goldens(uuid: str) -> None
     recall = matched / len(wanted)
     wrong_unflagged = [row for row in rows if not row["flags"] and _key(row) not in wanted]
     assert recall >= 0.9 and not wrong_unflagged, (recall, wrong_unflagged)
+
+
+def test_without_the_ocr_engine_a_senate_scan_says_how_to_get_it(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # a machine without tesseract
+    uuid = "0548963D-9EE7-4973-ADDC-1B6D20453F77"
+    outcome = extract_bytes(paper(uuid), f"{uuid}.pdf", ocr=True)
+    assert outcome.status == "needs_ocr"
+    assert "OCR engine not installed: run scripts/run.sh (it installs tesseract-ocr)" in outcome.reason

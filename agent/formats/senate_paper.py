@@ -15,7 +15,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from agent.documents.ocr import ENGINE, OcrPage, available, ocr_image
+from agent.documents.ocr import ENGINE, MISSING_MESSAGE, OcrPage, available, ocr_image
 from agent.documents.pdf import Document
 from agent.documents.sandbox import render_page
 from agent.errors import InputError, OcrUnavailable
@@ -81,9 +81,8 @@ def read_senate_paper(document: Document, data: bytes, line_reader: bool = True)
                     filing_id=uuid.group(0).lower() if uuid else stable_id(document),
                     image_only_pages=list(document.image_only_pages))
     if not available():
-        message = "OCR engine not installed: run scripts/run.sh (it installs tesseract-ocr)"
-        filing.flags.append(Flag("ocr_unavailable", message))
-        return Reading(filing, error=message)
+        filing.flags.append(Flag("ocr_unavailable", MISSING_MESSAGE))
+        return Reading(filing, error=MISSING_MESSAGE)
     results: list[PageResult] = []
     try:
         for page in document.pages:
@@ -114,7 +113,7 @@ def _note_pages(filing: Filing, results: list[PageResult], line_reader: bool) ->
     errors), and what needs a person (handwriting, typed lists, a form pointing to an attachment)."""
     if not filing.filer_name:
         filing.flags.append(Flag("unreadable:filer_name", "the form's name box could not be read"))
-    if handwritten := _pages(results, "handwritten") or _pages(results, "handwritten form"):
+    if handwritten := ", ".join(filter(None, (_pages(results, "handwritten"), _pages(results, "handwritten form")))):
         filing.flags.append(Flag("handwritten", f"page(s) {handwritten}: handwritten: the X marks are read, the "
                                  "dates and asset names need review"))
     if lists := _pages(results, "list"):

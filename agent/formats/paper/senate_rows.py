@@ -197,17 +197,18 @@ class GridReading:
 
 def read_senate_rows(sheet: SenatePage) -> GridReading:
     """The rows of a page showing the Senate form's grid. The asset and date columns are read together as the
-    page's words, and the date column again with only date characters: a date two readings agree on is
-    trusted. Marks are read from the ink in the type and amount cells. Rows lie within the grid's extent (the
-    certification boxes under it are ruled too)."""
+    page's words; the date column again with only date characters, as printed and enlarged (a cell whose
+    readings still disagree once more on its own), and the asset column again in another segmentation mode:
+    a date, owner code or unsure word two readings agree on is trusted. Marks are read from the ink in the
+    type and amount cells. Rows lie within the grid's extent (the certification boxes under it are ruled too)."""
     page, columns = sheet.page, sheet.columns
     assert columns is not None  # only pages whose grid was found come here
     name, day = inset(columns.name), inset(columns.date)
     header_top, data_top = header_band(page, sheet.extent)
     name_box = filer_box(page, header_top)
-    bottom = sheet.extent[1]
-    specs = [([name, day], data_top, bottom, "", 1, 6), ([day], data_top, bottom, DATE_CHARS, 1, 6),
-             ([day], data_top, bottom, DATE_CHARS, 2, 6), ([name], data_top, bottom, "", 1, 4),
+    grid_bottom = sheet.extent[1]
+    specs = [([name, day], data_top, grid_bottom, "", 1, 6), ([day], data_top, grid_bottom, DATE_CHARS, 1, 6),
+             ([day], data_top, grid_bottom, DATE_CHARS, 2, 6), ([name], data_top, grid_bottom, "", 1, 4),
              ([(0.0, columns.types[0][0])], *name_box, "", 1, 6)]
     with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # tesseract processes, one per core
         first, second, enlarged, names_again, filer = pool.map(lambda spec: read_region(page, *spec), specs)
@@ -215,8 +216,9 @@ def read_senate_rows(sheet: SenatePage) -> GridReading:
     page.second_reading = [*second, *enlarged, *names_again]
     # the form's two printed example rows open the grid, each under a row high
     examples_end = data_top + EXAMPLE_ROWS * (row_pitch(page) or USUAL_PITCH * page.height)
-    bands = [band for band in date_bands(page, [second, enlarged, first], day, rule_bands(page, data_top, bottom))
-             if examples_end <= (band[0] + band[1]) / 2 <= bottom]
+    ruled = rule_bands(page, data_top, grid_bottom)
+    bands = [band for band in date_bands(page, [second, enlarged, first], day, ruled)
+             if examples_end <= (band[0] + band[1]) / 2 <= grid_bottom]
     readings = {band: [date_in_cell(words_in_cell(words, day, *band)) for words in (second, enlarged, first)]
                 for band in bands}
     # a date cell whose readings do not agree is read once more on its own, as one line (psm 7), enlarged
