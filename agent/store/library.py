@@ -2,8 +2,9 @@
 
 Identity: the same bytes (sha256) are already there; the same filing ID read again (House DocID, Senate report
 UUID: the filing_key) replaces the older reading. Amendments are linked whichever order their versions arrive in:
-- Senate: an amendment restates its whole report (same filer and report date); the highest amendment number is
-  current, the other versions' rows are superseded, each linked to its counterpart in the current version.
+- Senate: an amendment restates its whole report (same filer and report date; of several reports filed the same
+  day, the one it shares most trades with); the version it restates and that version's rows are superseded, each
+  row linked to its counterpart in the amendment. The highest amendment is current.
 - House: an amended filing is a new DocID whose rows read "Filing Status: Amended"; each such row replaces the row
   of an earlier filing of the same filer with the same asset, date and type, which is then superseded.
 Each add() is one transaction: a process killed while adding stores nothing of that call.
@@ -17,7 +18,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -246,8 +247,8 @@ class Library:
 
     def _insert(self, db: sqlite3.Connection, workspace: str, key: str, filing: Filing, data: bytes | None,
                 run_id: str) -> None:
-        header = filing.to_dict()
-        header.pop("transactions")
+        header = replace(filing, transactions=[]).to_dict()  # the rows are stored apart
+        del header["transactions"]
         filer = filer_key(filing.filer_name)
         db.execute("INSERT INTO library_filings (workspace, filing_key, source_file, sha256, chamber, filing_id, "
                    "filer_name, filer_key, filer_status, state_district, filer_printed, report_date, "
@@ -259,15 +260,17 @@ class Library:
                     filing.filed_time, len(filing.transactions), json.dumps(header, ensure_ascii=False), run_id,
                     time.time()))
         filer_words = " ".join(words(filing.filer_name))
-        for row in filing.transactions:
-            stored = db.execute("INSERT INTO library_rows (workspace, filing_key, row_number, filer_key, ticker, "
-                                "transaction_date, transaction_type, asset_key, amended, search_text, state) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current')",
-                                (workspace, key, row.row_number, filer, row.ticker.upper(), row.transaction_date,
-                                 row.transaction_type, asset_key(row), int(row.filing_status.lower() == "amended"),
-                                 " ".join((filer_words, row.ticker.lower(), *words(row.asset_name)))))
-            values, flags = _stored_row(row)
-            db.execute("INSERT INTO library_records VALUES (?, ?, ?)", (stored.lastrowid, values, flags))
+        db.executemany("INSERT INTO library_rows (workspace, filing_key, row_number, filer_key, ticker, "
+                       "transaction_date, transaction_type, asset_key, amended, search_text, state) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current')",
+                       [(workspace, key, row.row_number, filer, row.ticker.upper(), row.transaction_date,
+                         row.transaction_type, asset_key(row), int(row.filing_status.lower() == "amended"),
+                         " ".join((filer_words, row.ticker.lower(), *words(row.asset_name))))
+                        for row in filing.transactions])
+        ids = db.execute("SELECT id FROM library_rows WHERE workspace = ? AND filing_key = ? ORDER BY id",
+                         (workspace, key)).fetchall()  # in the order inserted: ids only grow
+        db.executemany("INSERT INTO library_records VALUES (?, ?, ?)",
+                       [(row_id, *_stored_row(row)) for (row_id,), row in zip(ids, filing.transactions, strict=True)])
         self._keep_file(db, filing, data)
 
     def _keep_file(self, db: sqlite3.Connection, filing: Filing, data: bytes | None) -> None:
