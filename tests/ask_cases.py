@@ -137,6 +137,8 @@ CASES: tuple[AskCase, ...] = (
     AskCase("fit-position-limit", "I'm a moderate investor with a 3-year horizon, at most 20% in one position",
             ("investor_fit(risk='medium', horizon='medium', max_position_percent=20.0)",),
             ("a medium-risk, medium-term investor",)),
+    AskCase("fit-no-profile", "Would copying these trades suit me?", ("investor_fit(risk='medium', horizon='medium')",),
+            ("a medium-risk, medium-term investor",), not_understood="no profile stated"),
     AskCase("seed-request", "extract these filings, the trades, the dates, everything, write a CSV and a text file, "
             "and tell me whether this matches my preferences as a high-risk long-term investor.",
             ("overview()", "investor_fit(risk='high', horizon='long')", "write transactions.csv", "write report.md"),

@@ -100,6 +100,9 @@ def test_a_remembered_profile_fills_what_the_request_leaves_out(frame: pd.DataFr
     result = run("Actually I avoid options: no options for my profile", context)
     assert _plan(result).steps == ["investor_fit(risk='low', horizon='long', no_options=True)"]
     assert "risk low (remembered)" in _plan(result).text
+    result = run("Do these trades fit my profile?", context)
+    assert _plan(result).steps == ["investor_fit(risk='low', horizon='long', no_options=True)"]
+    assert "profile: the remembered one, a low-risk, long-term investor" in _plan(result).text
 
 
 def test_a_company_is_named_by_a_capitalised_word_never_by_a_common_one(frame: pd.DataFrame) -> None:

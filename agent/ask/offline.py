@@ -211,7 +211,8 @@ class Reading:
     window_days: int = 14
     kinds: list[str] = field(default_factory=list)
     outputs: list[Output] = field(default_factory=list)
-    profile: InvestorProfile | None = None
+    profile: InvestorProfile | None = None  # the profile the request states
+    fit_profile: InvestorProfile | None = None  # the one a fit is judged by: stated, remembered, or assumed
     understood: list[str] = field(default_factory=list)
     not_understood: list[str] = field(default_factory=list)
 
@@ -393,6 +394,17 @@ def _profile(request: str, context: AskContext, reading: Reading) -> None:
     reading.not_understood.extend(assumed)
 
 
+def _fit_profile(context: AskContext, reading: Reading) -> None:
+    if reading.profile is not None:
+        reading.fit_profile = reading.profile
+    elif context.profile is not None:
+        reading.fit_profile = context.profile
+        reading.understood.append(f"profile: the remembered one, {context.profile.investor}")
+    else:
+        reading.fit_profile = InvestorProfile("medium", "medium")
+        reading.not_understood.append(f"no profile stated: {reading.fit_profile.investor} assumed")
+
+
 def _filters(text: str, reading: Reading) -> None:
     bought, sold, exchanged = bool(_BUY.search(text)), bool(_SELL.search(text)), bool(_EXCHANGE.search(text))
     if bought + sold + exchanged == 1:
@@ -447,6 +459,8 @@ def read_request(request: str, context: AskContext) -> Reading:
     _dates(text, reading)
     _kinds(text, reading)
     _filters(text, reading)
+    if "investor_fit" in reading.kinds:
+        _fit_profile(context, reading)
     reading.outputs = [output for output, pattern in OUTPUTS.items() if pattern.search(text)]
     if reading.outputs:
         files = {"csv": "the CSV", "report": "the report", "trace": "the trace"}
@@ -486,13 +500,12 @@ def plan_calls(reading: Reading) -> list[QueryCall]:
                 calls.append(_call("compare_years", {"year_a": first, "year_b": second, "member": members[0],
                                                      "ticker": tickers[0]}))
             continue
-        if kind == "investor_fit":
-            profile = reading.profile
-            if profile is not None:
-                calls += [_call(kind, {"risk": profile.risk_tolerance, "horizon": profile.horizon,
-                                       "no_options": profile.no_options,
-                                       "max_position_percent": (profile.max_position_share or 0) * 100,
-                                       "member": member}) for member in members]
+        profile = reading.fit_profile
+        if kind == "investor_fit" and profile is not None:
+            calls += [_call(kind, {"risk": profile.risk_tolerance, "horizon": profile.horizon,
+                                   "no_options": profile.no_options,
+                                   "max_position_percent": (profile.max_position_share or 0) * 100,
+                                   "member": member}) for member in members]
             continue
         takes = QUERY_TOOLS.tools[kind].arguments.model_fields
         for member in members if "member" in takes else [""]:

@@ -40,6 +40,7 @@ QUERY_COLUMNS = (
     "is_option", "open_bracket", "amount_min", "amount_max", "midpoint", "traded_on", "filed_on", "expires_on",
     "delay_days", "days_to_expiry", "option_type", "option_strike", "position",
 )
+CATEGORY_COLUMNS = frozenset({"source_file", "filer_name", "ticker", "side", "option_type"})
 
 Side = Literal["any", "buy", "sell", "exchange"]
 Options = Literal["include", "only", "exclude"]
@@ -115,8 +116,11 @@ class AskContext:
     def __post_init__(self) -> None:
         prepared = prepare_trades(self.frame)
         trades = prepared[[column for column in QUERY_COLUMNS if column in prepared.columns]]
-        # Plain object text: selecting rows from Arrow-backed text columns costs most of a query over 100,000 rows.
-        self.trades = trades.astype({column: object for column in trades.columns if trades[column].dtype == "str"})
+        # Selecting rows from Arrow-backed text columns cost most of a query over 100,000 rows: text is plain
+        # objects, and the few values filters compare and group by are categories; consolidated once, not per copy.
+        text = {column: "category" if column in CATEGORY_COLUMNS else object
+                for column in trades.columns if trades[column].dtype == "str"}
+        self.trades = trades.astype(text).copy()
 
     @cached_property
     def filers(self) -> list[str]:
