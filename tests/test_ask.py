@@ -105,6 +105,20 @@ def test_a_remembered_profile_fills_what_the_request_leaves_out(frame: pd.DataFr
     assert "profile: the remembered one, a low-risk, long-term investor" in _plan(result).text
 
 
+def test_members_trading_the_same_ticker_together_are_a_cluster(frame: pd.DataFrame) -> None:
+    foxx = frame[frame["filer_name"] == "Hon. Virginia Foxx"]
+    twin = foxx.assign(filer_name="Hon. Ann Other", source_file="twin.pdf")  # Foxx's trades, as another member's
+    outcome = run("Were there clusters of members trading the same ticker?",
+                  AskContext(pd.concat([frame, twin], ignore_index=True))).outcome
+    assert isinstance(outcome, Answer)
+    # Each of Foxx's 7 (ticker, side) pairs, all within 2024-01-08..18: MO bought, MO sold, CRT sold, DUK$A, ET,
+    # HTGC and SCHX bought; each cluster holds her trades and the twin's
+    assert outcome.text.startswith("7 clusters of members trading together within 14 days:")
+    assert "ET: Hon. Ann Other and Hon. Virginia Foxx bought (6 trades, 2024-01-16 to 2024-01-18)" in outcome.text
+    assert {key.source_file for key in outcome.citations} == {"20024424.pdf", "twin.pdf"}
+    assert outcome.rows_total == 22
+
+
 def test_a_company_is_named_by_a_capitalised_word_never_by_a_common_one(frame: pd.DataFrame) -> None:
     renamed = frame.copy()
     renamed.loc[renamed["ticker"] == "GILD", "asset_name"] = "Total System Services, Inc."

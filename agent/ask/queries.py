@@ -239,9 +239,10 @@ def _table(columns: list[str], rows: Sequence[Sequence[object]]) -> QueryTable:
 
 
 def _result(tool: str, statement: str, numbers: Mapping[str, float | int | str], table: QueryTable,
-            rows: pd.DataFrame) -> ToolResult:
+            rows: pd.DataFrame, rows_total: int | None = None) -> ToolResult:
+    """The result; `rows` are the rows it rests on, or the first of them when rows_total counts them all."""
     data = QueryResult(tool=tool, statement=statement, numbers=dict(numbers), table=table, row_keys=row_keys(rows),
-                       rows_total=len(rows))
+                       rows_total=len(rows) if rows_total is None else rows_total)
     return ToolResult(statement, data)
 
 
@@ -649,17 +650,20 @@ def clustered_trades(ctx: AskContext, ticker: str = "", date_from: str = "", dat
     if found.empty:
         statement = f"No two members traded the same ticker in the same direction{about}."
         return _result("clustered_trades", statement, {"clusters": 0}, _table([], []), ctx.trades.iloc[:0])
+    shown = _records(found.head(TABLE_LIMIT))  # thousands of clusters in a large library: describe the newest
     lines = [f"{row['ticker']}: {row['member_names'].replace('; ', ' and ')} "
              f"{'bought' if row['direction'] == 'buy' else 'sold'} ({counted(row['trades'], 'trade')}, "
-             f"{row['first_date']} to {row['last_date']})" for row in _records(found)]
-    statement = f"{counted(len(found), 'cluster')} of members trading together{about}: {_listed(lines)}."
+             f"{row['first_date']} to {row['last_date']})" for row in shown[:STATED_LIMIT]]
+    more = f"; and {len(found) - STATED_LIMIT:,} more" if len(found) > STATED_LIMIT else ""
+    statement = f"{counted(len(found), 'cluster')} of members trading together{about}: {'; '.join(lines)}{more}."
     table = _table(["ticker", "direction", "members", "trades", "first", "last"],
                    [[row["ticker"], row["direction"], row["member_names"], row["trades"], row["first_date"],
-                     row["last_date"]] for row in _records(found)])
-    keys = pd.DataFrame([key for row_keys_of in found["row_keys"] for key in row_keys_of],
-                        columns=["source_file", "row_number"])
-    numbers: dict[str, float | int | str] = {"clusters": len(found), "trades": len(keys)}
-    return _result("clustered_trades", statement, numbers, table, keys)
+                     row["last_date"]] for row in shown]).model_copy(update={"total_rows": len(found)})
+    cited = [key for row in shown for key in row["row_keys"]][:ROW_KEY_LIMIT]
+    keys = pd.DataFrame(cited, columns=["source_file", "row_number"])
+    trades = int(found["trades"].sum())
+    numbers: dict[str, float | int | str] = {"clusters": len(found), "trades": trades}
+    return _result("clustered_trades", statement, numbers, table, keys, trades)
 
 
 def _side_by_side(labels: tuple[str, str], tallies: Sequence[dict[str, float | int]]
