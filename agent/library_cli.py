@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -146,14 +146,14 @@ def summary_text(frame: pd.DataFrame, by_member: bool) -> str:
     for row in table.to_dict("records"):
         subject = row["filer"] if by_member else f"{row['ticker']} (traded by {row['member_names']})"
         span = f"{row['first_trade'] or '?'} to {row['last_trade'] or '?'}"
-        lines.append(f"{subject}: {row['trades']} trades, {row['buys']} buys, {row['sells']} sells, {span}, "
-                     f"estimated volume {_money_range(row)}")
+        money = (f"estimated volume {_money_range(row['volume_low'], row['volume_high'])}" if by_member else
+                 f"net estimated flow {_money_range(row['net_flow_low'], row['net_flow_high'])}")
+        lines.append(f"{subject}: {row['trades']} trades, {row['buys']} buys, {row['sells']} sells, {span}, {money}")
     return "\n".join(lines)
 
 
-def _money_range(row: Mapping[Hashable, Any]) -> str:
-    low, high = (row.get("volume_low"), row.get("volume_high")) if "volume_low" in row else (
-        row.get("net_flow_low"), row.get("net_flow_high"))
+def _money_range(low: Any, high: Any) -> str:
+    """A range of the disclosed brackets' sums; an open bracket ("Over $X") leaves no upper bound (NaN)."""
     if low is None or pd.isna(low):
         return "unknown"
     upper = "no upper bound" if high is None or pd.isna(high) else f"${high:,.0f}"
