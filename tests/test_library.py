@@ -74,7 +74,7 @@ def test_the_same_file_twice_is_stored_once(tmp_path):
     (filing,) = library.filings("w")
     assert library.file_data("w", filing.sha256) == path.read_bytes()
     stored = library.filing("w", "house:20016961")
-    assert stored is not None and stored.to_dict() == read(path)[0].filing.to_dict()  # type: ignore[union-attr]
+    assert stored is not None and stored.to_dict() == read(path)[0].filing.to_dict()
 
 
 def test_the_same_filing_id_read_again_replaces_the_older_reading(tmp_path):
@@ -87,7 +87,7 @@ def test_the_same_filing_id_read_again_replaces_the_older_reading(tmp_path):
     (filing,) = library.filings("w")
     assert (filing.source_file, filing.rows) == ("06bc054e-4044-4322-80ad-ae881b8c8843.pdf", 5)
     assert library.stats("w").rows == 5
-    assert library.file_data("w", read(senate_file(TOOMEY[1]))[0].filing.sha256) is None  # type: ignore[union-attr]
+    assert library.file_data("w", read(senate_file(TOOMEY[1]))[0].filing.sha256) is None
 
 
 def test_unreadable_outcomes_are_reported_not_stored(tmp_path):
@@ -265,7 +265,7 @@ def test_rows_have_to_dataframes_columns_and_types_plus_the_librarys(tmp_path):
     outcome, data = read(filing_path("20016961"))
     library.add("w", [outcome], {outcome.source_file: data}, run_id="run1")
     frame = library.rows("w")
-    expected = to_dataframe([outcome.filing])  # type: ignore[list-item]
+    expected = to_dataframe([outcome.filing])
     assert tuple(frame.columns) == FRAME_COLUMNS == (*expected.columns, "library_id", "filing_key", "row_state",
                                                      "superseded_by", "replaces", "run_id", "added_at")
     assert dict(frame[expected.columns].dtypes) == dict(expected.dtypes)
