@@ -462,6 +462,17 @@ def test_the_filer_is_read_from_the_forms_name_field(words, filer):
     assert filer_from_pages([page]) == filer
 
 
+@pytest.mark.parametrize("below, filer", [
+    ([("Charles", 96, 42), ("J.", 95, 90), ("Fleischmann", 96, 110)], "Charles J. Fleischmann"),
+    ([("Provide", 96, 300), ("full", 96, 350)], ""),
+], ids=["typed-under-the-label", "a-line-elsewhere"])
+def test_a_filer_typed_under_the_name_label_is_read(below, filer):
+    label = OcrWord("NAME:", 40, 100, 75, 110, 96.0, (1, 1, 1))
+    words = [label, OcrWord("OFFICE", 300, 100, 340, 110, 96.0, (1, 1, 1)), *(
+        OcrWord(text, x0, 116, x0 + 40, 126, conf, (1, 2, 1)) for text, conf, x0 in below)]
+    assert filer_from_pages([OcrPage(1, 0, 800, 300, words, 0.5)]) == filer
+
+
 @pytest.mark.parametrize("text, iso", [
     ("~~5/26/2025=", "2025-05-26"), ("«6/5/2025", "2025-06-05"), ("s«6/5/2025", ""), ("(05/14/14)", "2014-05-14"),
 ], ids=["junk-around", "a-quote-before", "junk-inside", "brackets"])
@@ -539,3 +550,18 @@ print(rows[0][1])
     shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert "low_confidence:owner" in shown
     assert "the second OCR engine is not installed (rapidocr and onnxruntime" in shown
+
+
+@needs_second_engine
+@pytest.mark.parametrize("printed, name, ticker, codes", [
+    ("Humana Inc", "HUMANAINC", "", []),
+    ("Invesco FXF", "Invesco", "FXF", []),
+    ("Humana Inc", "Hurnana Inc", "", ["low_confidence:asset_name"]),
+], ids=["same-letters-other-spacing", "with-its-ticker", "another-reading"])
+def test_a_doubtful_asset_name_is_confirmed_when_the_second_engine_reads_the_same_letters(printed, name, ticker,
+                                                                                           codes):
+    page = _cell_page(printed)
+    rows = [(Transaction(row_number=0, page=1, asset_name=name, ticker=ticker),
+             [("low_confidence:asset_name", "asset name words read with low confidence ...")])]
+    confirm_cells(page, rows, [(10.0, 50.0)], {"asset_name": (10.0, 390.0)})
+    assert [code for code, _ in rows[0][1]] == codes and rows[0][0].asset_name == name

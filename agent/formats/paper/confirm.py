@@ -1,7 +1,8 @@
-"""Confirming doubtful cells with the second OCR engine (agent.documents.ocr.read_cells): an owner code or a date
-that tesseract's readings left flagged is read again by an engine that shares nothing with tesseract; when it
-reads the value taken, the value is confirmed by two independent readings and its flag is dropped. When it reads
-something else the flag stays and says what it read; without the engine the flag says it is not installed."""
+"""Confirming doubtful cells with the second OCR engine (agent.documents.ocr.read_cells): an owner code, a date or
+an asset name that tesseract's readings left flagged is read again by an engine that shares nothing with
+tesseract; when it reads the value taken, the value is confirmed by two independent readings and its flag is
+dropped. When it reads something else the flag stays and says what it read; without the engine the flag says it
+is not installed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from agent.formats.paper.cells import PendingRow
 from agent.formats.paper.dates import read_date
 from agent.formats.paper.grid import Span
 from agent.formats.paper.marks import owner_code
+from agent.formats.paper.names import squeeze
+from agent.models import Transaction
 
 DOUBT = ("low_confidence", "unreadable")
 
@@ -24,8 +27,9 @@ def doubtful(flags: list[tuple[str, str]], name: str) -> bool:
 
 def confirm_cells(page: OcrPage, rows: list[PendingRow], bands: list[tuple[float, float]],
                   cells: dict[str, Span]) -> None:
-    """Read again, with the second engine, each row's cells (field name -> x span) whose value is doubtful, in one
-    call per page; `bands` are the rows' (top, bottom). Confirmed values lose their flags (see the module)."""
+    """Read again, with the second engine, each row's cells (field name -> x span) whose value is doubtful; `bands`
+    are the rows' (top, bottom). Confirmed values lose their flags (see the module). An owner or date tesseract did
+    not read at all is taken from the second engine, still flagged (one reading)."""
     asked = [(index, name) for index, (_, flags) in enumerate(rows) for name in cells if doubtful(flags, name)]
     if not asked:
         return
@@ -40,10 +44,10 @@ def confirm_cells(page: OcrPage, rows: list[PendingRow], bands: list[tuple[float
             if word.text:
                 page.second_reading.append(word)  # grounding finds the value where it was read
             read = _value(name, word.text)
-            if read and read == getattr(row, name):
+            if read and read == _taken(name, row):
                 flags[:] = [(code, message) for code, message in flags if code not in doubt_codes(name)]
                 continue
-            if read and not getattr(row, name):  # tesseract read nothing: one reading, still doubtful
+            if read and name != "asset_name" and not getattr(row, name):  # one reading: still doubtful
                 setattr(row, name, read)
             note = f"{SECOND_ENGINE} read {word.text!r}" if word.text else f"{SECOND_ENGINE} read nothing"
         flags[:] = [(code, f"{message}; {note}" if code in doubt_codes(name) else message) for code, message in flags]
@@ -54,5 +58,13 @@ def _value(name: str, text: str) -> str:
     if name == "owner":
         code, exact = owner_code(OcrWord(text, 0, 0, 0, 0, 100.0))  # the whole code, as printed
         return code if exact else ""
+    if name == "asset_name":
+        return squeeze(text)
     iso, repaired = read_date(text)
     return iso if not repaired else ""
+
+
+def _taken(name: str, row: Transaction) -> str:
+    """The row's value as `_value` gives a reading of its cell: a name with its ticker, letters and digits only
+    (the engines differ in spacing and punctuation, not in the letters they read)."""
+    return squeeze(f"{row.asset_name}{row.ticker}") if name == "asset_name" else str(getattr(row, name))

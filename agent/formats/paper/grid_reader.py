@@ -163,7 +163,8 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
         rows.append((row, flags))
         kept.append(band)
     owners_from_neighbours(rows)
-    cells = {"transaction_date": inset(columns.transaction_date), "notification_date": inset(columns.notified)}
+    cells = {"transaction_date": inset(columns.transaction_date), "notification_date": inset(columns.notified),
+             "asset_name": inset(columns.name)}
     confirm_cells(page, rows, kept, {**cells, "owner": inset(columns.owner)} if columns.owner else cells)
     return rows
 

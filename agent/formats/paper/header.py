@@ -18,6 +18,8 @@ NAME_LABEL = re.compile(r"^name:$", re.IGNORECASE)  # with its colon: "FULL ASSE
 
 NAME_WORD = re.compile(r"^[A-Z][A-Za-z.'-]*,?$", re.IGNORECASE)
 
+BELOW_LABEL = 25.0  # points: how far under its label, and how far aside, a name typed below it starts
+
 NAME_GAP = 30.0  # points: a word this far after the name's last one is another field or the Clerk's stamp
 
 # What follows the name on the form's first line: the telephone field, the Clerk's stamp, the page counter.
@@ -33,10 +35,25 @@ def filing_id_from_name(source: str) -> str:
 def filer_from_pages(pages: list[OcrPage]) -> str:
     """The first name read confidently after a "NAME:" label on any page ("" when none is)."""
     for page in pages:
-        for line in ocr_lines(page.words):
-            name = name_after_label(line)
+        lines = ocr_lines(page.words)
+        for index, line in enumerate(lines):
+            name = name_after_label(line) or name_below_label(line, lines[index + 1:])
             if name:
                 return name
+    return ""
+
+
+def name_below_label(line: list[OcrWord], following: list[list[OcrWord]]) -> str:
+    """The name typed on the line under a "NAME:" label that has nothing after it (the form's field is two lines
+    high): the words of the next line that starts under the label, read as after it."""
+    label = next((word for word in line if NAME_LABEL.match(word.text)), None)
+    if label is None:
+        return ""
+    for below in following:
+        if below[0].top - label.bottom > BELOW_LABEL:
+            return ""
+        if abs(below[0].x0 - label.x0) <= BELOW_LABEL:
+            return name_after_label([label, *below])
     return ""
 
 
