@@ -20,7 +20,7 @@ from agent.analysis.library_views import (
 from agent.errors import StoreError
 from agent.export import to_dataframe
 from agent.store.paths import history_path
-from pages.common import LIBRARY_ERROR, all_library_rows, library, library_at, library_version, workspace
+from pages.common import LIBRARY_ERROR, all_library_rows, library_at, workspace
 
 
 class LibraryData:
@@ -70,13 +70,10 @@ def _library_data(path: str, token: str, version: tuple[float, ...], search: str
     return LibraryData(all_library_rows(path, token, version))
 
 
-def library_data(search: str = "") -> LibraryData:
-    """This workspace's library rows (those matching `search`), with their views."""
-    shelf = library()
-    if shelf is None:
-        return LibraryData(to_dataframe([]))
+def library_data(version: tuple[float, ...], search: str = "") -> LibraryData:
+    """This workspace's library rows (those matching `search`), with their views; `version` is library_version's."""
     try:
-        data = _library_data(str(history_path()), workspace(), library_version(shelf), search.strip())
+        data = _library_data(str(history_path()), workspace(), version, search.strip())
     except StoreError as exc:
         st.session_state[LIBRARY_ERROR] = f"The library cannot be read: {exc}"
         return LibraryData(to_dataframe([]))

@@ -20,7 +20,19 @@ from agent.analysis.library_views import CLUSTER_WINDOW_DAYS, LATE_LIMIT_DAYS, m
 from agent.errors import StoreError
 from agent.export import investor_table
 from agent.store.library import Library, LibraryStats
-from pages.common import LIBRARY_ERROR, empty_state, library, md_escape, money_range, open_row, saved_profile, workspace
+from agent.store.paths import history_path
+from pages.common import (
+    LIBRARY_ERROR,
+    empty_state,
+    library,
+    library_stats,
+    library_version,
+    md_escape,
+    money_range,
+    open_row,
+    saved_profile,
+    workspace,
+)
 from pages.fit_view import show_assessment
 from pages.library_data import LibraryData, library_data
 
@@ -225,7 +237,8 @@ if shelf is None:
     st.error(st.session_state.get("store_error", "The history database cannot be opened."))
     st.stop()
 try:
-    stats = shelf.stats(workspace())
+    version = library_version(shelf)
+    stats = library_stats(str(history_path()), workspace(), version)
 except StoreError as exc:
     st.error(str(exc))
     st.stop()
@@ -235,7 +248,7 @@ if not stats.filings:
 st.caption(f"This workspace's library: {counts_line(stats)} Superseded rows are kept but left out of the views.")
 search = st.text_input("Search", key="library_search", placeholder="a member, a ticker or words of an asset's name",
                        help="Every word must start a word of the filer's name, the ticker or the asset's name.")
-data = library_data(search)
+data = library_data(version, search)
 if st.session_state.get(LIBRARY_ERROR):
     st.error(st.session_state[LIBRARY_ERROR])
     st.stop()
