@@ -374,6 +374,8 @@ _BELOW_TARGET = {
     # transcribed on 2026-12-02 and kept out of the tuning: forms filled in by hand
     "8220731": "0: every cell filled in by hand (tesseract does not read handwriting: the pages are flagged)",
     "8220764": "0: the one row filled in by hand",
+    "9107549": "0.5: the second row's owner is printed 'DP', no such code (the golden takes it as DC): left unread, "
+               "flagged",
 }
 # Strict: a filing that reaches the targets fails here until it is taken off the list.
 XFAIL = {docid: f"OCR recall below target: {reason}" for docid, reason in _BELOW_TARGET.items()}
@@ -407,6 +409,7 @@ def test_ocr_rows_match_the_hand_transcribed_goldens(docid):
     ("World Gold T SPDR Gold Minishares-GLDM", ("World Gold T SPDR Gold Minishares", "GLDM")),
     ("Apple Inc (AAPL)", ("Apple Inc", "AAPL")),
     ("KRAFT HEINZ CO (THE)", ("KRAFT HEINZ CO (THE)", "")),
+    ("Conceptus, Inc. (Stock)", ("Conceptus, Inc. (Stock)", "")),
     ("Schibsted - Class B", ("Schibsted - Class B", "")),
     ("Spdr Ser Tr S&P 500 Gwth ETF", ("Spdr Ser Tr S&P 500 Gwth ETF", "")),
     ("TENNESSEE HSG DEV AGY", ("TENNESSEE HSG DEV AGY", "")),
@@ -414,8 +417,8 @@ def test_ocr_rows_match_the_hand_transcribed_goldens(docid):
     ("Tracror Supply TSCO", ("Tracror Supply", "TSCO")),
     ("Intel", ("Intel", "")),
 ], ids=["typed-after-the-name", "after-a-dash", "joined-by-a-dash", "in-brackets-as-electronic-filings",
-        "the-in-brackets-is-a-word", "a-class-letter", "ends-with-etf", "all-capitals-unknown-ticker-is-a-word",
-        "a-currency-is-not-a-ticker", "a-two-word-name", "one-word"])
+        "the-in-brackets-is-a-word", "a-word-in-brackets", "a-class-letter", "ends-with-etf",
+        "all-capitals-unknown-ticker-is-a-word", "a-currency-is-not-a-ticker", "a-two-word-name", "one-word"])
 def test_a_ticker_printed_in_a_scanned_asset_name_is_taken_out_of_it(printed, expected):
     assert split_ticker(printed) == expected
 

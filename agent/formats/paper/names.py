@@ -61,7 +61,9 @@ def split_ticker(name: str) -> tuple[str, str]:
     URA", "Gold Minishares-GLDM"); the ticker is taken out of the name."""
     for match in reversed(list(PAREN_TICKER.finditer(name))):
         value = normalize_ticker(match.group(1))
-        if is_ticker(value) and value not in NAME_WORDS:
+        # typed in capitals ("(Stock)" is a word), or a ticker some filing printed ("(AAPl)" in an old font)
+        printed = match.group(1).isupper() or value in vocabulary().tickers
+        if printed and is_ticker(value) and value not in NAME_WORDS:
             return " ".join((name[:match.start()] + name[match.end():]).split()), value
     words = name.split()
     joined = bool(words) and re.fullmatch(r"[^-]{2,}-[A-Z]{2,5}", words[-1]) is not None  # "Minishares-GLDM"
