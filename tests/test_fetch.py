@@ -146,7 +146,7 @@ def test_gottheimer_2024_lists_seven_ptrs_downloads_the_three_there_and_names_ea
     for doc_id in GOTTHEIMER_2024:  # a 404 is not retried
         assert clerk.count(pdf_path(2024, doc_id)) == 1
     assert {request.user_agent for request in clerk.requests} == {user_agent()}
-    assert user_agent().startswith("TradeTrace/0.1.0 (+http")
+    assert user_agent() == "TradeTrace/0.1.0 (reads the House Clerk's public PTR index and filings)"
 
 
 def test_a_second_fetch_downloads_nothing_already_on_disk(clerk, tmp_path):

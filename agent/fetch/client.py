@@ -18,7 +18,6 @@ import httpx2
 from agent.fetch.errors import FetchError
 
 CLERK_URL = "https://disclosures-clerk.house.gov"
-PROJECT_URL = "https://github.com/tradetrace/tradetrace"
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024  # the largest PTRs are scans of a few MB
 
 
@@ -32,7 +31,8 @@ def user_agent() -> str:
         version = metadata.version("tradetrace")
     except metadata.PackageNotFoundError:
         version = "dev"
-    return f"TradeTrace/{version} (+{PROJECT_URL})"
+    # The project has no public address yet: the product and what it does name it, rather than a made-up URL.
+    return f"TradeTrace/{version} (reads the House Clerk's public PTR index and filings)"
 
 
 @dataclass(frozen=True)
