@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -272,6 +273,18 @@ def test_rows_have_to_dataframes_columns_and_types_plus_the_librarys(tmp_path):
     assert frame[expected.columns].astype(object).equals(expected.astype(object))  # boxes and source lines too
     assert set(frame["run_id"]) == {"run1"} and frame["added_at"].str.match(r"\d{4}-\d\d-\d\dT").all()
     assert [item.action for item in library.runs_added("w", "run1")] == ["added"]
+
+
+def test_added_at_reads_as_python_writes_it_and_a_row_holding_nan_still_reads(tmp_path):
+    library = Library(tmp_path / "h.db")
+    outcome, _ = read(filing_path("20016961"))
+    outcome.filing.transactions[0].option_strike = float("nan")  # json.dumps writes NaN, which orjson refuses
+    library.add("w", [outcome])
+    frame = library.rows("w")
+    added = library.filings("w")[0].added_at
+    here = datetime.now().astimezone().tzinfo
+    assert set(frame["added_at"]) == {datetime.fromtimestamp(added, here).isoformat(timespec="seconds")}
+    assert len(frame) == len(outcome.filing.transactions) and frame["option_strike"].isna().iloc[0]
 
 
 def test_export_csv_and_json(tmp_path):
