@@ -12,6 +12,9 @@
    prints each time. Target: every answer < 1 s. Timed apart, outside the target: the fit with a profile
    (agent.analysis.assessment over every row, the Risk page's computation) and a request that makes the outputs
    (the CSV and the report of every row).
+5. Times alone, once each, the three analyses behind the slowest answers: the clusters over the prepared rows (as
+   the clusters query reads them), the fit of every row with a cautious profile (assessment.assess), and the
+   Markdown report of every row with that profile (report.markdown_report, its fit per filer included).
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from agent.analysis.assessment import assess
+from agent.analysis.fit import InvestorProfile
+from agent.analysis.library_views import clusters
+from agent.analysis.report import markdown_report
 from agent.ask.answer import Answer
 from agent.ask.loop import AskResult, run
 from agent.ask.queries import AskContext
@@ -87,6 +94,19 @@ def timed(request: str, context: AskContext, repeats: int = 3) -> tuple[float, A
     return statistics.median(seconds), result
 
 
+def analyses_alone(context: AskContext) -> None:
+    """Each of the three analyses once, over every row (step 5)."""
+    profile = InvestorProfile("low", "long", no_options=True)
+    analyses = {"clusters": lambda: clusters(context.trades.copy()),
+                "fit (assess)": lambda: assess(context.frame, profile),
+                "report (markdown_report)": lambda: markdown_report([], context.frame, profile)}
+    print(f"\nalone, over {len(context.frame):,} rows:", flush=True)
+    for name, analysis in analyses.items():
+        started = time.perf_counter()
+        analysis()
+        print(f"{time.perf_counter() - started:8.3f}  {name}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--filings", type=Path, default=ROOT.parent / "shared" / "filings")
@@ -118,6 +138,7 @@ def main() -> int:
         outcome = result.outcome
         answer = outcome.text if isinstance(outcome, Answer) else "CANNOT: " + outcome.text
         print(f"{seconds:8.3f}  {kinds:<34} {request[:60]!r} -> {answer[:90]}", flush=True)
+    analyses_alone(context)
     met = slowest["queries"] < TARGET_SECONDS
     print(f"\nover {len(frame):,} rows: slowest query answer {slowest['queries']:.3f} s (target < "
           f"{TARGET_SECONDS:.0f} s {'met' if met else 'MISSED'}); outside the target: the fit "

@@ -20,7 +20,7 @@ from agent.analysis.fit import (
 )
 from agent.analysis.formatting import counted, percent_text
 from agent.analysis.frame import prepare_trades
-from agent.analysis.metrics import TradingMetrics, compute_metrics
+from agent.analysis.metrics import TradingMetrics, metrics_of_trades
 
 ALL_FILERS = "All filers combined"
 
@@ -85,27 +85,27 @@ def _set_asides(trades: pd.DataFrame, metrics: TradingMetrics, profile: Investor
     return asides
 
 
-def _rest_fit(transactions: pd.DataFrame, aside: _SetAside, profile: InvestorProfile) -> SubsetFit | None:
-    rest = transactions[(~aside.rows).to_numpy()]
+def _rest_fit(trades: pd.DataFrame, aside: _SetAside, profile: InvestorProfile) -> SubsetFit | None:
+    rest = trades[(~aside.rows).to_numpy()].reset_index(drop=True)
     if rest.empty:
         return None
-    return SubsetFit(aside.left_out, overall_fit(assess_fit(compute_metrics(rest), profile), profile))
+    return SubsetFit(aside.left_out, overall_fit(assess_fit(metrics_of_trades(rest), profile), profile))
 
 
 def _rank(subset: SubsetFit | None) -> int:
     return VERDICTS.index(subset.overall.verdict) if subset else len(VERDICTS)
 
 
-def _better_subsets(transactions: pd.DataFrame, profile: InvestorProfile, metrics: TradingMetrics,
+def _better_subsets(trades: pd.DataFrame, profile: InvestorProfile, metrics: TradingMetrics,
                     verdicts: list[FitVerdict], whole: OverallFit) -> tuple[SubsetFit, ...]:
-    """Each set-aside whose rest fits better than the whole; all of them together only when that beats each alone."""
-    asides = _set_asides(prepare_trades(transactions), metrics, profile,
-                         {verdict.dimension: verdict for verdict in verdicts})
-    singles = [_rest_fit(transactions, aside, profile) for aside in asides]
+    """Each set-aside whose rest fits better than the whole; all of them together only when that beats each alone.
+    `trades` are prepared (prepare_trades)."""
+    asides = _set_asides(trades, metrics, profile, {verdict.dimension: verdict for verdict in verdicts})
+    singles = [_rest_fit(trades, aside, profile) for aside in asides]
     found = [subset for subset in singles if subset and _rank(subset) < VERDICTS.index(whole.verdict)]
     if len(asides) > 1:
         rows = pd.concat([aside.rows for aside in asides], axis=1).any(axis=1)
-        together = _rest_fit(transactions, _SetAside(" and ".join(aside.left_out for aside in asides), rows), profile)
+        together = _rest_fit(trades, _SetAside(" and ".join(aside.left_out for aside in asides), rows), profile)
         if together and _rank(together) < min([VERDICTS.index(whole.verdict), *map(_rank, singles)]):
             found.append(together)
     return tuple(found)
@@ -113,14 +113,21 @@ def _better_subsets(transactions: pd.DataFrame, profile: InvestorProfile, metric
 
 def assess(transactions: pd.DataFrame, profile: InvestorProfile, label: str = ALL_FILERS) -> FitAssessment:
     """The metrics, the dimension verdicts, the overall answer and the better subsets of these trades."""
-    metrics = compute_metrics(transactions)
+    return _assess_trades(prepare_trades(transactions), profile, label)
+
+
+def _assess_trades(trades: pd.DataFrame, profile: InvestorProfile, label: str) -> FitAssessment:
+    """assess over trades prepared once (prepare_trades): the subsets' metrics are of its rows."""
+    metrics = metrics_of_trades(trades)
     verdicts = assess_fit(metrics, profile)
     overall = overall_fit(verdicts, profile)
-    subsets = _better_subsets(transactions, profile, metrics, verdicts, overall) if overall.verdict != "fits" else ()
+    subsets = _better_subsets(trades, profile, metrics, verdicts, overall) if overall.verdict != "fits" else ()
     return FitAssessment(label, profile, metrics, tuple(verdicts), overall, subsets)
 
 
 def assess_per_filer(transactions: pd.DataFrame, profile: InvestorProfile) -> tuple[FitAssessment, ...]:
     """One assessment per filer (filer_name; rows without one together as UNNAMED_FILER), by name."""
-    filers = prepare_trades(transactions)["filer_name"].replace("", UNNAMED_FILER)
-    return tuple(assess(transactions[(filers == name).to_numpy()], profile, name) for name in sorted(set(filers)))
+    trades = prepare_trades(transactions)
+    filers = trades["filer_name"].replace("", UNNAMED_FILER)
+    return tuple(_assess_trades(rows.reset_index(drop=True), profile, str(name))
+                 for name, rows in trades.groupby(filers.to_numpy(), sort=True))

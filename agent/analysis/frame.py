@@ -3,6 +3,10 @@ midpoints and sectors."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from agent.analysis.sectors import CRYPTO_ETF, sector_of
@@ -33,6 +37,14 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(None, index=frame.index, dtype=object)
 
 
+def _mapped(values: pd.Series, function: Callable[[Any], str]) -> pd.Series:
+    """function(value) per row, called once per distinct value: a library repeats a few thousand tickers and
+    owner codes over 100,000 rows, and a call per row took most of the preparation."""
+    codes, distinct = pd.factorize(values)
+    results = np.array([function(value) for value in distinct] + [""], dtype=object)
+    return pd.Series(results[codes], index=values.index).astype(str)
+
+
 def _dates(text: pd.Series) -> pd.Series:
     return pd.to_datetime(text, errors="coerce", format="ISO8601")
 
@@ -51,7 +63,7 @@ def _asset_group(code: str) -> str:
 
 def _instrument(trades: pd.DataFrame) -> pd.Series:
     """What a round trip must buy and then sell: the position, and for an option its type, strike and expiry."""
-    strike = trades["option_strike"].map(lambda value: "" if pd.isna(value) else f"{value:g}").astype(str)
+    strike = _mapped(trades["option_strike"], lambda value: "" if pd.isna(value) else f"{value:g}")
     option = " " + trades["option_type"] + " " + strike + " " + trades["option_expiration"]
     return trades["position"] + option.where(trades["is_option"], "")
 
@@ -78,7 +90,7 @@ def prepare_trades(transactions: pd.DataFrame) -> pd.DataFrame:
     low, high = trades["amount_min"], trades["amount_max"]
     trades["open_bracket"] = low.notna() & high.isna()
     trades["midpoint"] = ((low + high) / 2).where(high.notna(), low)
-    trades["side"] = trades["transaction_type"].map(SIDES).fillna("").astype(str)
+    trades["side"] = _mapped(trades["transaction_type"], lambda code: SIDES.get(code, ""))
     trades["partial_sale"] = trades["transaction_type"] == "S (partial)"
     # A stock row ([ST]) whose description tells of exercised options is a stock trade, not an option
     # trade: the exercise is counted on its own, and the option's volume stays with option rows.
@@ -86,9 +98,9 @@ def prepare_trades(transactions: pd.DataFrame) -> pd.DataFrame:
         (trades["option_type"] != "") & (trades["asset_type"] != "ST") & (trades["option_action"] != "exercised"))
     named = trades["ticker"].where(trades["ticker"] != "", trades["asset_name"])
     trades["position"] = named.where(named != "", "(unnamed)")
-    trades["sector"] = trades["ticker"].map(sector_of).astype(str)
-    trades["owner_group"] = trades["owner"].map(owner_label).astype(str)  # the words the table uses
-    trades["asset_group"] = trades["asset_type"].map(_asset_group).astype(str)
+    trades["sector"] = _mapped(trades["ticker"], sector_of)
+    trades["owner_group"] = _mapped(trades["owner"], owner_label)  # the words the table uses
+    trades["asset_group"] = _mapped(trades["asset_type"], _asset_group)
     trades["is_crypto"] = (trades["asset_type"] == "CT") | (trades["sector"] == CRYPTO_ETF)
     trades["traded_on"] = _dates(trades["transaction_date"])
     trades["notified_on"] = _dates(trades["notification_date"])

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections import deque
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from agent.analysis.formatting import counted, dollars_text, number_text, percent_text, ratio
@@ -117,7 +117,7 @@ class Coverage(Metric):
 def coverage(trades: pd.DataFrame) -> Coverage:
     """How many trades, in how many filings, by whom, over which dates."""
     filings = trades["filing_id"].where(trades["filing_id"] != "", trades["source_file"])
-    filers = sorted(set(trades["filer_name"]) - {""})
+    filers = sorted(set(trades["filer_name"].unique().tolist()) - {""})
     dated = trades["traded_on"].dropna()
     first, last = (dated.min().date().isoformat(), dated.max().date().isoformat()) if len(dated) else ("", "")
     return Coverage(len(trades), filings[filings != ""].nunique(), tuple(filers), first, last)
@@ -466,24 +466,44 @@ class HoldingBehaviour(Metric):
 
 
 def _round_trips(trades: pd.DataFrame) -> list[RoundTrip]:
-    """Each sale matched to the earliest purchase of its instrument still open (see HoldingBehaviour)."""
+    """Each sale matched to the earliest purchase of its instrument still open (see HoldingBehaviour).
+
+    Vectorised (a loop per instrument took seconds over 100,000 rows): per instrument, in date order, a full sale
+    closes a purchase when fewer have been closed than bought, so the closed count after each trade is
+    x_t = min(x_(t-1) + f_t, P_t) (f_t: 1 for a full sale, P_t: purchases so far), whose solution is
+    x_t = F_t + min over s <= t of (P_s - F_s) (F: full sales so far, and 0 before the first trade). A sale
+    matches the (x_(t-1))-th purchase of its instrument when x_(t-1) < P_t."""
     dated = trades.loc[trades["traded_on"].notna() & trades["side"].isin(["purchase", "sale"]),
                        ["instrument", "side", "traded_on", "partial_sale"]]
     # Stable: trades of one day keep the filing's order, so a purchase listed first precedes the sale.
-    dated = dated.sort_values("traded_on", kind="stable")
-    trips = []
-    for instrument, rows in dated.groupby("instrument"):
-        open_purchases: deque[pd.Timestamp] = deque()
-        for side, traded_on, partial in zip(rows["side"], rows["traded_on"], rows["partial_sale"]):
-            if side == "purchase":
-                open_purchases.append(traded_on)
-            elif open_purchases:
-                bought_on = open_purchases[0]
-                trips.append(RoundTrip(str(instrument), bought_on.date().isoformat(), traded_on.date().isoformat(),
-                                       (traded_on - bought_on).days, bool(partial)))
-                if not partial:
-                    open_purchases.popleft()
-    return trips
+    dated = dated.sort_values(["instrument", "traded_on"], kind="stable")
+    if dated.empty:
+        return []
+    instrument = dated["instrument"].to_numpy(dtype=object)
+    purchase = (dated["side"] == "purchase").to_numpy()
+    full_sale = ~purchase & ~dated["partial_sale"].to_numpy(dtype=bool)
+    counts = pd.DataFrame({"purchase": purchase.astype(int), "full_sale": full_sale.astype(int)}, index=dated.index)
+    grouped = counts.groupby(instrument, sort=False)
+    bought = grouped["purchase"].cumsum().to_numpy()
+    sold = grouped["full_sale"].cumsum().to_numpy()
+    lowest = pd.Series(np.minimum(bought - sold, 0)).groupby(instrument, sort=False).cummin().to_numpy()
+    closed_after = sold + lowest
+    first_of_instrument = np.r_[True, instrument[1:] != instrument[:-1]]
+    closed_before = np.where(first_of_instrument, 0, np.r_[0, closed_after[:-1]])
+    matched = ~purchase & (closed_before < bought)
+    # The purchase a sale matches, by position: the group's purchases in order, the (closed_before)-th of them.
+    purchase_positions = np.flatnonzero(purchase)
+    group_start = np.maximum.accumulate(np.where(first_of_instrument, np.arange(len(dated)), 0))
+    purchases_before_group = np.r_[0, np.cumsum(purchase)][group_start]
+    bought_at = purchase_positions[(purchases_before_group + closed_before)[matched]]
+    days = dated["traded_on"].to_numpy()
+    bought_on, sold_on = pd.DatetimeIndex(days[bought_at]), pd.DatetimeIndex(days[matched])
+    # Lists, not arrays: a RoundTrip per sale from numpy scalars took half the time.
+    return [RoundTrip(str(name), bought, sold, held, partial)
+            for name, bought, sold, held, partial in zip(
+                instrument[matched].tolist(), bought_on.strftime("%Y-%m-%d").tolist(),
+                sold_on.strftime("%Y-%m-%d").tolist(), (sold_on - bought_on).days.tolist(),
+                dated["partial_sale"].to_numpy(dtype=bool)[matched].tolist())]
 
 
 def holding_behaviour(trades: pd.DataFrame) -> HoldingBehaviour:
@@ -584,7 +604,12 @@ class TradingMetrics:
 
 def compute_metrics(transactions: pd.DataFrame) -> TradingMetrics:
     """All metrics of a transactions frame (the columns of agent.models.CSV_COLUMNS and EXTRA_COLUMNS)."""
-    trades = prepare_trades(transactions)
+    return metrics_of_trades(prepare_trades(transactions))
+
+
+def metrics_of_trades(trades: pd.DataFrame) -> TradingMetrics:
+    """All metrics of trades already prepared (prepare_trades, or rows of its result), so a caller that needs the
+    metrics of several subsets of 100,000 rows prepares them once."""
     return TradingMetrics(
         coverage=coverage(trades),
         volume=volume_estimate(trades),

@@ -18,6 +18,8 @@ from agent.models import FileOutcome, Filing
 from agent.run.events import CachedTrace, Check, Event
 from agent.run.summary import STATUS_WORDS, run_summary
 
+# A report past this many transactions lists the first ones only, and says the CSV has them all.
+TABLE_ROW_LIMIT = 1_000
 TRANSACTION_COLUMNS = ("filing_id", "owner", "asset_name", "ticker", "asset_type", "transaction_type",
                        "transaction_date", "notification_date", "amount", "page", "checks")
 # Codes the table gives in words, as the app's table and the CSV's owner_label do.
@@ -34,9 +36,23 @@ def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def _in_words(row: pd.Series, column: str) -> object:
-    value = row[column]
+def _in_words(value: object, column: str) -> object:
     return IN_WORDS[column](value) if column in IN_WORDS and isinstance(value, str) else value
+
+
+def transaction_table(transactions: pd.DataFrame, limit: int = TABLE_ROW_LIMIT) -> list[str]:
+    """The transactions as a Markdown table, the first `limit` rows of a larger frame with a line saying how many
+    are left out (the CSV holds every row). Read column by column: a pandas row per transaction took minutes over
+    100,000 rows."""
+    shown = transactions.head(limit)
+    columns = [[_cell(_in_words(value, column)) for value in shown[column].tolist()] for column in TRANSACTION_COLUMNS]
+    lines = ["| " + " | ".join(TRANSACTION_COLUMNS) + " |", "|" + "---|" * len(TRANSACTION_COLUMNS)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in zip(*columns)]
+    left_out = len(transactions) - len(shown)
+    if left_out:
+        lines += ["", f"The first {len(shown):,} of {len(transactions):,} transactions are shown; the other "
+                      f"{left_out:,} are left out of this report, and the CSV has them all."]
+    return lines
 
 
 def _percent(share: float | None) -> str:
@@ -153,10 +169,7 @@ def markdown_report(outcomes: list[FileOutcome], transactions: pd.DataFrame, pro
              "## Investor profile", "", *profile_lines(profile), "", *fit_section(transactions, profile),
              "## Run", "", run_summary(outcomes, run_outcome), "",
              "## Filers", *filer_lines(outcomes), "",
-             f"## Transactions ({len(transactions)})", "", OWNER_NOTE, "",
-             "| " + " | ".join(TRANSACTION_COLUMNS) + " |", "|" + "---|" * len(TRANSACTION_COLUMNS)]
-    for _, row in transactions.iterrows():
-        lines.append("| " + " | ".join(_cell(_in_words(row, column)) for column in TRANSACTION_COLUMNS) + " |")
-    lines += ["", "## Trading style (derived from the transactions above)", "",
-              summary_text(compute_metrics(transactions)), "", "## Checks", "", *check_lines(outcomes, trace)]
+             f"## Transactions ({len(transactions)})", "", OWNER_NOTE, "", *transaction_table(transactions),
+             "", "## Trading style (derived from the transactions above)", "",
+             summary_text(compute_metrics(transactions)), "", "## Checks", "", *check_lines(outcomes, trace)]
     return "\n".join(lines) + "\n"
