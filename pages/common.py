@@ -22,7 +22,7 @@ from agent.models import InputFile
 from agent.run.endpoint_check import EndpointCheck, check_endpoint
 from agent.run.llm import LLMConfig
 from agent.run.result import RunResult
-from agent.store.library import Library, LibraryStats
+from agent.store.library import Library, LibraryStats, filing_key
 from agent.store.paths import history_path
 from agent.store.runs import RunStore
 
@@ -159,6 +159,7 @@ class ScopedRows:
     frame: pd.DataFrame
     what: str  # "this run: 25 rows of 3 filings"
     empty: str
+    note: str = ""  # a sentence the rows need beside them (a run's rows an amendment restates)
 
     def table(self, rows: pd.DataFrame, all_columns: bool) -> pd.DataFrame:
         """The Transactions table of `rows` (some of this scope's frame, by its index). The library's is made once
@@ -202,7 +203,10 @@ def scope_switch() -> ScopedRows:
              on_change=_keep_scope, label_visibility="collapsed",
              help="This run: the rows of the run on the Extract page (or reopened from History). The whole library: "
                   "every current row of every filing read in this workspace; superseded versions are left out.")
-    return scoped_rows(current_scope())
+    scoped = scoped_rows(current_scope())
+    if scoped.note:
+        st.caption(scoped.note)
+    return scoped
 
 
 def scoped_rows(scope: Scope) -> ScopedRows:
@@ -216,9 +220,24 @@ def scoped_rows(scope: Scope) -> ScopedRows:
     frame = transactions_frame()
     empty = "No transactions yet: run an extraction first (or reopen a run from History)."
     if result is not None and not frame.empty:
-        return ScopedRows(scope, frame, f"this run: {len(frame)} rows of {frame['source_file'].nunique()} filings",
-                          empty)
+        what = f"this run: {len(frame)} rows of {frame['source_file'].nunique()} filings"
+        return ScopedRows(scope, frame, what, empty, _restated_in_run(result))
     return ScopedRows(scope, frame, "this run: no rows", empty)
+
+
+def _restated_in_run(result: RunResult) -> str:
+    """A run's rows are as filed: say how many of them an amendment restates, which the library counts once."""
+    shelf = library()
+    if shelf is None:
+        return ""
+    try:
+        restated = shelf.superseded_count(workspace(), (filing_key(filing) for filing in result.filings))
+    except StoreError:
+        return ""
+    if not restated:
+        return ""
+    return (f"{restated} of this run's rows {'is' if restated == 1 else 'are'} restated by a later amendment: the "
+            "whole library counts the amendment's version instead.")
 
 
 def rows_context() -> str:

@@ -190,6 +190,18 @@ def test_the_scope_switch_shows_this_run_or_the_whole_library_on_every_page(app)
     assert "Hon. Marjorie Taylor Greene" not in {header.value for header in app.subheader}
 
 
+def test_this_runs_rows_say_how_many_an_amendment_restates(app):
+    # Pelosi's 20018539 restates two rows of 20018355: as filed, this run holds both versions of them
+    run(app, [house("20018355"), house("20018539")])
+    app.switch_page(TRANSACTIONS_PAGE).run()
+    assert app.metric[0].value == "8"
+    shown = texts(app) + " ".join(captions(app))
+    assert "2 of this run's rows are restated by a later amendment: the whole library counts the amendment's version " \
+           "instead." in shown
+    app.radio(key="scope_switch").set_value("library").run()
+    assert app.metric[0].value == "6"
+
+
 def test_open_row_from_another_page_selects_that_row_and_shows_its_source(app):
     run(app, [house(GREENE), house(CISNEROS)])
     app.session_state["open_row"] = {"source_file": "20033360.pdf", "row_number": 6, "scope": "library"}

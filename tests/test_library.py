@@ -172,6 +172,9 @@ def test_house_amended_rows_link_to_the_rows_they_replace_in_either_order(tmp_pa
         assert list(replaced["superseded_by"]) == list(amended["library_id"])
         assert len(library.rows("w")) == 6  # the two replaced rows are not counted twice
         assert library.stats("w").linked_rows == 2
+        keys = [f"house:{docid}" for docid in order]
+        assert library.superseded_count("w", keys) == 2 and library.superseded_count("w", keys[:0]) == 0
+        assert library.superseded_count("other", keys) == 0
 
 
 # --- a kill mid-add -----------------------------------------------------------------------------------------------

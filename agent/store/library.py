@@ -430,6 +430,18 @@ class Library:
                                (sha256, workspace, sha256)).fetchone()
         return bytes(found[0]) if found else None
 
+    def superseded_count(self, workspace: str, filing_keys: Iterable[str]) -> int:
+        """How many rows of these filings the library holds as superseded (restated by an amendment): a run's rows
+        are as filed, so these count twice there and once in the library."""
+        keys = sorted(set(filing_keys))
+        if not keys:
+            return 0
+        with self.store.connection() as db:
+            found: int = db.execute(
+                f"SELECT COUNT(*) FROM library_rows WHERE workspace = ? AND state = 'superseded' AND filing_key IN "
+                f"({', '.join('?' * len(keys))})", (workspace, *keys)).fetchone()[0]
+        return found
+
     def runs_added(self, workspace: str, run_id: str) -> list[LibraryAdd]:
         """What the library did with a run's files, in their order."""
         with self.store.connection() as db:
