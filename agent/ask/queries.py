@@ -10,7 +10,6 @@ amount brackets, which are summed as a low-high range, never as a point value.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from agent.analysis.frame import prepare_trades
 from agent.analysis.library_views import clusters, late_filings, members_table
 from agent.errors import ToolError
 from agent.models import FileOutcome
-from agent.run.tools import Tool, ToolData, ToolFailure, ToolResult
+from agent.run.tools import Tool, ToolData, ToolFailure, ToolResult, bound_call
 
 TABLE_LIMIT = 20  # rows a result's table carries; the rest are counted in total_rows
 ROW_KEY_LIMIT = 50  # row keys a result cites; the rest are counted in rows_total
@@ -776,17 +775,8 @@ class QueryTools:
     def call(self, ctx: AskContext, name: str, arguments: dict[str, Any] | str) -> ToolResult:
         """Run a query. Unknown tools, bad arguments and the query's own refusals come back as failed results."""
         try:
-            if isinstance(arguments, str):
-                try:
-                    arguments = json.loads(arguments or "{}")
-                except json.JSONDecodeError as exc:
-                    raise ToolError(f"arguments are not valid JSON ({exc.msg} at character {exc.pos})") from None
-            if not isinstance(arguments, dict):
-                raise ToolError("arguments must be a JSON object")
-            tool = self.tools.get(name)
-            if tool is None:
-                raise ToolError(f"there is no tool {name!r}; tools: {', '.join(self.tools)}")
-            return tool.function(ctx, **tool.validated(arguments))
+            tool, values = bound_call(self.tools, name, arguments)
+            return tool.function(ctx, **values)
         except ToolError as exc:
             return ToolResult(f"{name} failed: {exc}", ToolFailure(error=str(exc)), ok=False, error=str(exc))
 

@@ -14,7 +14,7 @@ import inspect
 import json
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -465,19 +465,26 @@ class ToolRegistry:
     def call(self, ctx: RunContext, name: str, arguments: dict[str, Any] | str) -> ToolResult:
         """Run a tool. Unknown tools, bad arguments and the tool's own failures come back as failed results."""
         try:
-            if isinstance(arguments, str):
-                try:
-                    arguments = json.loads(arguments or "{}")
-                except json.JSONDecodeError as exc:
-                    raise ToolError(f"arguments are not valid JSON ({exc.msg} at character {exc.pos})") from None
-            if not isinstance(arguments, dict):
-                raise ToolError("arguments must be a JSON object")
-            tool = self.tools.get(name)
-            if tool is None:
-                raise ToolError(f"there is no tool {name!r}; tools: {', '.join(self.tools)}")
-            return tool.function(ctx, **tool.validated(arguments))
+            tool, values = bound_call(self.tools, name, arguments)
+            return tool.function(ctx, **values)
         except (ToolError, InputError, LLMError) as exc:
             return ToolResult(f"{name} failed: {exc}", ToolFailure(error=str(exc)), ok=False, error=str(exc))
+
+
+def bound_call(tools: Mapping[str, Tool], name: str, arguments: dict[str, Any] | str) -> tuple[Tool, dict[str, Any]]:
+    """The named tool and its validated arguments (a JSON object, or its text as a model sends it); ToolError
+    saying what is wrong otherwise."""
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments or "{}")
+        except json.JSONDecodeError as exc:
+            raise ToolError(f"arguments are not valid JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(arguments, dict):
+        raise ToolError("arguments must be a JSON object")
+    tool = tools.get(name)
+    if tool is None:
+        raise ToolError(f"there is no tool {name!r}; tools: {', '.join(tools)}")
+    return tool, tool.validated(arguments)
 
 
 # Tools whose success changes a file's rows (validate_rows must come after the last of them).
