@@ -36,7 +36,7 @@ from agent.errors import LLMError
 from agent.run.events import Check, ErrorEvent, Event, Thought, ThoughtDelta
 from agent.run.llm import CallTimedOut, ChatModel, ChatReply, JSONObject, LLMConfig, Message, Retry, ToolsUnsupported
 from agent.run.replies import Reply
-from agent.run.tools import ToolResult
+from agent.run.tools import ToolResult, model_arguments
 
 STEP_TOKENS = 512  # one thought and a tool call, or a short answer
 RESULT_CHARS = 6000  # of one query result sent back to the model
@@ -212,7 +212,7 @@ class LLMAskBrain:
             for index, call in enumerate(reply.tool_calls)]})
         yield Thought(text=reply.content.strip() or f"The model calls {', '.join(c.name for c in reply.tool_calls)}.",
                       tokens=reply.tokens)
-        return [QueryCall(call.name, _loads_or_raw(call.arguments), call.id or f"call_{index}")
+        return [QueryCall(call.name, model_arguments(call.arguments), call.id or f"call_{index}")
                 for index, call in enumerate(reply.tool_calls)], ""
 
     def _ask(self, messages: list[Message], *, tools: list[JSONObject] | None = None,
@@ -326,15 +326,6 @@ def _same_call(call: QueryCall, state: AskState) -> bool:
     """True when the model asks again for a query that already ran and answered."""
     return any(done.tool == call.tool and done.arguments == call.arguments and result.ok
                for done, result in state.steps)
-
-
-def _loads_or_raw(arguments: str) -> dict[str, Any] | str:
-    """The arguments as a JSON object, or as written when they are not one (the registry says what is wrong)."""
-    try:
-        value = json.loads(arguments or "{}")
-    except json.JSONDecodeError:
-        return arguments
-    return value if isinstance(value, dict) else arguments
 
 
 def _text_of(reply: ChatReply, mode: str) -> str:

@@ -16,7 +16,6 @@ import json
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
 
 from agent.errors import LLMError
 from agent.run.brain import FINISH, WAIT, Decision, FileState, HandOver, Steps
@@ -36,7 +35,7 @@ from agent.run.llm import (
 )
 from agent.run.offline_brain import OfflineBrain, standard_step
 from agent.run.replies import StepDecision, claims_an_error, plan_problem
-from agent.run.tools import REGISTRY, Inspection, OcrRead, RunContext
+from agent.run.tools import REGISTRY, Inspection, OcrRead, RunContext, model_arguments
 
 # Tools the LLM may call on a layout the parser does not know.
 UNKNOWN_LAYOUT_TOOLS = ["read_page_text", "extract_with_llm", "validate_rows"]
@@ -241,7 +240,7 @@ class LLMBrain:
         thought = reply.content.strip() or f"The model calls {call.name}."
         if call.name == FINISH:
             return Decision(thought, tokens=reply.tokens)
-        arguments = _loads_or_raw(call.arguments)
+        arguments = model_arguments(call.arguments)
         return Decision(thought, call.name, arguments, reply.tokens, call.id or "call")
 
     def _decision_from_json(self, messages: list[Message], reply: ChatReply) -> Decision:
@@ -276,12 +275,3 @@ class LLMBrain:
             yield reflection
         for row in by_rules:
             yield rule_based_review(row)
-
-
-def _loads_or_raw(arguments: str) -> dict[str, Any] | str:
-    """The arguments as a JSON object, or as written when they are not one (the registry says what is wrong)."""
-    try:
-        value = json.loads(arguments or "{}")
-    except json.JSONDecodeError:
-        return arguments
-    return value if isinstance(value, dict) else arguments

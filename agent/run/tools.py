@@ -471,6 +471,16 @@ class ToolRegistry:
             return ToolResult(f"{name} failed: {exc}", ToolFailure(error=str(exc)), ok=False, error=str(exc))
 
 
+def model_arguments(arguments: str) -> dict[str, Any] | str:
+    """A model's tool-call arguments as a JSON object, or as written when they are not one (bound_call then says
+    what is wrong)."""
+    try:
+        value = json.loads(arguments or "{}")
+    except json.JSONDecodeError:
+        return arguments
+    return value if isinstance(value, dict) else arguments
+
+
 def bound_call(tools: Mapping[str, Tool], name: str, arguments: dict[str, Any] | str) -> tuple[Tool, dict[str, Any]]:
     """The named tool and its validated arguments (a JSON object, or its text as a model sends it); ToolError
     saying what is wrong otherwise."""
