@@ -13,7 +13,7 @@ import argparse
 import datetime
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -132,12 +132,14 @@ def open_session(args: argparse.Namespace) -> Session | None:
         return None
 
 
-def run_fetch(args: argparse.Namespace) -> int:
+def in_session(args: argparse.Namespace, work: Callable[[Session], int]) -> int:
+    """`work` in a session of the command's library and download folder: a store that fails is one line and exit 1,
+    Ctrl-C says the downloads are kept (exit 130); the session is closed either way."""
     session = open_session(args)
     if session is None:
         return 1
     try:
-        return _fetch(session, args)
+        return work(session)
     except StoreError as exc:
         say(str(exc))
         return 1
@@ -146,6 +148,10 @@ def run_fetch(args: argparse.Namespace) -> int:
         return INTERRUPTED_CODE
     finally:
         session.close()
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    return in_session(args, lambda session: _fetch(session, args))
 
 
 def _fetch(session: Session, args: argparse.Namespace) -> int:
@@ -185,23 +191,15 @@ def default_years() -> list[int]:
 
 
 def run_watch(args: argparse.Namespace) -> int:
-    session = open_session(args)
-    if session is None:
-        return 1
-    try:
-        if args.action == "list":
-            return _watch_list(session)
-        if args.action == "check":
-            return _watch_check(session, args)
-        return _watch_change(session, args)
-    except StoreError as exc:
-        say(str(exc))
-        return 1
-    except KeyboardInterrupt:
-        say(INTERRUPTED)
-        return INTERRUPTED_CODE
-    finally:
-        session.close()
+    return in_session(args, lambda session: _watch(session, args))
+
+
+def _watch(session: Session, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        return _watch_list(session)
+    if args.action == "check":
+        return _watch_check(session, args)
+    return _watch_change(session, args)
 
 
 def _watch_list(session: Session) -> int:
