@@ -87,7 +87,7 @@ def read_scanned(document: Document, data: bytes, line_reader: bool = True) -> R
     return Reading(filing, readings, without_form=without_grid)
 
 
-def _has_no_text_layer(document: Document) -> bool:
+def has_no_text_layer(document: Document) -> bool:
     return bool(document.pages) and len(document.image_only_pages) == len(document.pages)
 
 
@@ -100,7 +100,7 @@ class HousePaper:
     reads_images: bool = True
 
     def detect(self, document: Document) -> Detection:
-        if not _has_no_text_layer(document):
+        if not has_no_text_layer(document):
             return Detection(self.name, False, ("some page has a text layer: not a scan",))
         return Detection(self.name, True, (f"none of its {len(document.pages)} page(s) has a text layer: a scanned "
                                            "paper filing, read by OCR",))

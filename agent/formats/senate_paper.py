@@ -20,7 +20,7 @@ from agent.documents.pdf import Document
 from agent.documents.sandbox import render_page
 from agent.errors import InputError, OcrUnavailable
 from agent.formats.base import Detection, ExpectedRows, PageReading, PrintedForms, Reading, ReadOptions
-from agent.formats.house_paper import OCR_FLAG, apply_ocr_text
+from agent.formats.house_paper import OCR_FLAG, apply_ocr_text, has_no_text_layer
 from agent.formats.paper.cells import PendingRow
 from agent.formats.paper.dates import read_date
 from agent.formats.paper.line_reader import looks_handwritten, number_rows
@@ -154,7 +154,7 @@ class SenatePaper:
     reads_images: bool = True
 
     def detect(self, document: Document) -> Detection:
-        if not document.pages or len(document.image_only_pages) != len(document.pages):
+        if not has_no_text_layer(document):
             return Detection(self.name, False, ("some page has a text layer: not a scan",))
         if not _looks_like_efd_paper(document):
             return Detection(self.name, False, ("a scan, but neither an eFD report id in its name nor eFD's page "
