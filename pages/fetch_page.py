@@ -15,7 +15,7 @@ from agent.fetch.fetcher import Download, Fetcher, ptrs_of
 from agent.fetch.index import FIRST_YEAR, IndexRecord
 from agent.fetch.job import Reading, inputs_of, known_doc_ids, read_into_library
 from agent.fetch.members import Member, find_member, normalise_district
-from agent.fetch.watch import WatchList, new_filings
+from agent.fetch.watch import WatchList, new_filings, still_missing
 from agent.run.events import Event
 from agent.run.llm import OpenAIChat
 from agent.run.llm_brain import LLMBrain
@@ -194,7 +194,9 @@ if watched:
         for note in notes:
             st.warning(note)
         known = known_doc_ids(shelf, workspace()) if shelf else set()
-        new = new_filings(records, [item.member for item in watched], known)
+        new, waiting = still_missing(new_filings(records, [item.member for item in watched], known), fetcher())
+        for note in waiting:
+            st.info(note)
         if not new:
             st.success("No new filings." if records else "Nothing checked: the index could not be had.")
         else:

@@ -172,12 +172,29 @@ def test_watch_check_finds_the_one_new_filing_as_the_index_grows(clerk, tmp_path
     assert "no members watched" in capsys.readouterr().err
 
 
-def test_watch_check_exits_1_when_a_new_filing_cannot_be_had(clerk, tmp_path, capsys):
+def test_watch_check_exits_1_when_a_new_filing_cannot_be_had_and_asks_again_only_a_day_later(clerk, tmp_path,
+                                                                                              capsys):
     assert watch(tmp_path, "add", "Josh Gottheimer", "--year", "2024") == 0
     assert watch(tmp_path, "check", "--year", "2024", "--no-ocr") == 1
     out, err = capsys.readouterr()
     assert out.count("new: ") == 7 and err.count("(404)") == 4
     assert library_ids(tmp_path) == GOTTHEIMER_HERE
+    asked = clerk.count()
+
+    # The same day: the four the Clerk does not have are said once each, not fetched, not new, not a failure.
+    assert watch(tmp_path, "check", "--year", "2024", "--no-ocr") == 0
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("not on the Clerk's site when last asked") == 4 and "(404)" not in err
+    assert clerk.count() == asked
+
+    # A day later they are asked for again.
+    day_ago = time.time() - 25 * 3600
+    for note in (tmp_path / "clerk" / "ptr-pdfs" / "2024").glob("*.missing"):
+        os.utime(note, (day_ago, day_ago))
+    assert watch(tmp_path, "check", "--year", "2024", "--no-ocr") == 1
+    out, err = capsys.readouterr()
+    assert out.count("new: ") == 4 and err.count("(404)") == 4
+    assert clerk.count() == asked + 4
 
 
 def test_watch_check_exits_1_when_the_index_cannot_be_had(clerk, tmp_path, capsys, monkeypatch):

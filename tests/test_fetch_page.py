@@ -98,6 +98,12 @@ def test_ptrs_are_read_into_the_library_and_a_watch_finds_the_next_year(page, cl
     assert {filing.filing_id for filing in library.filings(WORKSPACE)} >= {"20026533", "20026732"}
     button(page, "Check for new filings").click().run()
     assert "No new filings." in [s.value for s in page.success]
+    # 2024's four PTRs the Clerk said it does not have (above) are not asked for again the same day, nor new.
+    asked = clerk.count()
+    page.multiselect[1].set_value([2024]).run()
+    button(page, "Check for new filings").click().run()
+    assert sum("not on the Clerk's site when last asked" in note.value for note in page.info) == 4
+    assert "No new filings." in [s.value for s in page.success] and clerk.count() == asked
     button(page, "Stop watching").click().run()
     assert "Nobody yet" in texts(page)
     library.close()

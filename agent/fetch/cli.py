@@ -24,7 +24,7 @@ from agent.fetch.fetcher import Download, Fetcher, ptrs_of
 from agent.fetch.index import FIRST_YEAR, IndexRecord
 from agent.fetch.job import Reading, inputs_of, known_doc_ids, read_into_library
 from agent.fetch.members import members_named, normalise_district
-from agent.fetch.watch import WatchList, new_filings
+from agent.fetch.watch import WatchList, new_filings, still_missing
 from agent.library_cli import add_store_arguments
 from agent.run.events import Event
 from agent.run.llm import LLMConfig
@@ -245,7 +245,10 @@ def _watch_check(session: Session, args: argparse.Namespace) -> int:
     records, problems = session.fetcher.indexes(args.year or default_years())
     for note in problems:
         say(note)
-    new = new_filings(records, watched, known_doc_ids(session.library, session.workspace))
+    new, waiting = still_missing(new_filings(records, watched, known_doc_ids(session.library, session.workspace)),
+                                 session.fetcher)
+    for note in waiting:
+        say(note)
     for record in new:
         print(f"new: {listing(record)}")
     downloads, failed = session.download(new)

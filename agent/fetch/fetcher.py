@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from agent.fetch.cache import FetchCache
+from agent.fetch.cache import MISSING_RECHECK_AGE, FetchCache
 from agent.fetch.client import ClerkClient
 from agent.fetch.errors import FetchError
 from agent.fetch.index import IndexRecord, index_path, parse_index_zip, pdf_path
@@ -121,6 +121,12 @@ class Fetcher:
         ptrs, others = ptrs_of(records, match.member)
         return Lookup(match, ptrs, others, notes)
 
+    def missing_lately(self, record: IndexRecord) -> bool:
+        """Whether the Clerk said it has no PDF for the record within the last day (a watch check waits that long
+        before asking again; a fetch the user starts always asks)."""
+        age = self.cache.missing_age(record.year, record.doc_id)
+        return age is not None and age < MISSING_RECHECK_AGE
+
     def download(self, record: IndexRecord) -> Download:
         """The PTR's PDF: from disk when an earlier fetch kept it, else from the Clerk (kept once it is a PDF)."""
         path = self.cache.pdf_file(record.year, record.doc_id)
@@ -130,8 +136,11 @@ class Fetcher:
         try:
             data = self.client.get(pdf_path(record.year, record.doc_id))
         except FetchError as exc:
+            if exc.kind == "not_found":
+                self.cache.note_missing(record.year, record.doc_id, True)
             return Download(record, None, f"{record.file_name} ({record.name}, filed {record.filing_date}): "
                                           f"{exc.message}")
+        self.cache.note_missing(record.year, record.doc_id, False)
         if not is_pdf(data):
             return Download(record, None, f"{record.file_name}: the site sent {what_it_is(data)}, not a PDF "
                                           f"({self.client.base_url}{pdf_path(record.year, record.doc_id)})")

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from agent.fetch.fetcher import Fetcher
 from agent.fetch.index import IndexRecord
 from agent.fetch.members import Member, is_member
 from agent.store.runs import RunStore
@@ -51,3 +52,16 @@ def new_filings(records: Iterable[IndexRecord], watched: Iterable[Member], known
     found = {record.doc_id: record for record in records
              if record.is_ptr and record.doc_id not in known and any(is_member(record, m) for m in members)}
     return sorted(found.values(), key=lambda record: (record.filing_date, record.doc_id))
+
+
+def still_missing(records: Iterable[IndexRecord], fetcher: Fetcher) -> tuple[list[IndexRecord], list[str]]:
+    """The records a check should download, and a line for each left out because the Clerk said within the last
+    day that it has no PDF for it: a PTR listed before its PDF is posted is not "new" at every check."""
+    wanted, notes = [], []
+    for record in records:
+        if fetcher.missing_lately(record):
+            notes.append(f"{record.file_name} ({record.name}, filed {record.filing_date}): not on the Clerk's site "
+                         "when last asked, less than a day ago; a later check asks again")
+        else:
+            wanted.append(record)
+    return wanted, notes
