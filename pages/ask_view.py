@@ -14,6 +14,7 @@ from agent.ask.brain import AskBrain
 from agent.ask.llm import LLMAskBrain
 from agent.ask.loop import AskResult, ask
 from agent.ask.offline import OfflineAskBrain
+from agent.ask.profile import describe_profile
 from agent.ask.queries import AskContext, Scope
 from agent.errors import StoreError
 from agent.run.events import Event, ThoughtDelta
@@ -47,12 +48,6 @@ class Asked:
     artifacts: dict[str, str]
 
 
-def describe_profile(profile: InvestorProfile) -> str:
-    limits = [*(["no options"] if profile.no_options else []),
-              *([f"at most {profile.max_position_share:.0%} in one position"] if profile.max_position_share else [])]
-    return profile.investor.capitalize() + (f", {', '.join(limits)}" if limits else "")
-
-
 def remember(profile: InvestorProfile) -> str:
     """Keep the profile for the workspace (the session, and history when it can be written); '' or why it was not
     saved for next time."""
@@ -66,12 +61,34 @@ def remember(profile: InvestorProfile) -> str:
     return ""
 
 
+def forget() -> str:
+    """Forget the workspace's profile (the session's, and history's when it can be written); '' or why history
+    still holds it."""
+    st.session_state["profile"] = None
+    history = store()
+    try:
+        if history:
+            history.forget_profile(workspace())
+    except StoreError as exc:
+        return f"Profile forgotten for this session only: {exc}"
+    return ""
+
+
 def profile_box(key: str) -> None:
-    """What is remembered about the investor, and a form to change it."""
+    """What is remembered about the investor, a button to forget it, and a form to change it."""
     profile = saved_profile()
-    st.caption(f"Remembered profile: {describe_profile(profile)}." if profile else
-               "No profile remembered yet: state one in words (\"I'm a cautious investor, no options, ten-year "
-               "horizon\") and it is kept for this workspace.")
+    if profile is None:
+        st.caption("No profile remembered yet: state one in words (\"I'm a cautious investor, no options, ten-year "
+                   "horizon\") and it is kept for this workspace.")
+    else:
+        said, button = st.columns([4, 1], vertical_alignment="center")
+        said.caption(f"Remembered profile: {describe_profile(profile)}.")
+        if button.button("Forget the profile", key=f"{key}_forget_profile", width="stretch"):
+            problem = forget()
+            if problem:
+                st.warning(problem)
+            else:
+                st.rerun()
     with st.expander("Change what is remembered"), st.form(f"{key}_profile"):
         current = profile or InvestorProfile("medium", "medium")
         left, right = st.columns(2)

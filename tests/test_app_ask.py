@@ -84,6 +84,20 @@ def test_a_profile_in_words_is_remembered_and_can_be_changed(app, tmp_path):
     assert RunStore(tmp_path / "history.sqlite3").load_profile(WORKSPACE)["risk_tolerance"] == "high"
 
 
+def test_the_remembered_profile_can_be_forgotten(app, tmp_path):
+    asked(on_ask_page(app), "I'm an aggressive investor with a short horizon")
+    assert "Remembered profile: A high-risk, short-term investor." in texts(app)
+    next(button for button in app.button if button.label == "Forget the profile").click().run()
+    assert not app.exception
+    assert "No profile remembered yet" in texts(app)
+    assert not [button for button in app.button if button.label == "Forget the profile"]
+    assert RunStore(tmp_path / "history.sqlite3").load_profile(WORKSPACE) is None
+    later = new_session()  # of the same workspace: history forgot it too
+    later.run()
+    later.switch_page(ASK_PAGE).run()
+    assert "No profile remembered yet" in texts(later)
+
+
 def test_what_the_filings_do_not_say_is_said(app):
     asked(on_ask_page(app), "What returns did the filer make on NVDA?")
     assert "The filings do not say what the trades returned" in app.warning[0].value

@@ -20,8 +20,15 @@ from agent.models import FileOutcome
 from agent.run.events import Check, Event, FinalAnswer, Observation, Plan, from_jsonl, to_jsonl
 from agent.run.extract import extract_path
 from agent.store.library import Library
+from agent.store.runs import RunStore
 from tests.ask_cases import CANNOT, CASES, HOUSE_FILES, SENATE_FILES, AskCase, supported
 from tests.conftest import filing_path, senate_file
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ask` remembers a profile in the data folder's history: the test's own, never the project's."""
+    monkeypatch.setenv("TRADETRACE_DATA_DIR", str(tmp_path / "data"))
 
 
 def _paths() -> list[Path]:
@@ -318,3 +325,51 @@ def test_cli_asks_over_the_library(tmp_path: Path, outcomes: list[FileOutcome],
 def test_cli_says_outputs_need_a_folder(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", "Give me a CSV", str(filing_path("20016155"))]) == 0
     assert "were not written: give --out DIR" in capsys.readouterr().out
+
+
+def test_cli_remembers_the_profile_uses_it_and_forgets_it(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    filing = str(filing_path("20016726"))
+    assert main(["ask", "I'm a cautious investor, no options, ten-year horizon", filing]) == 0
+    printed = capsys.readouterr().out
+    assert "Remembered for workspace 'cli': A low-risk, long-term investor, no options; the next request uses it" \
+        in printed
+    assert RunStore(tmp_path / "data" / "history.sqlite3").load_profile("cli") == {
+        "risk_tolerance": "low", "horizon": "long", "no_options": True, "max_position_share": None,
+        "avoid_sectors": [], "max_sector_share": None}
+
+    assert main(["ask", "Do these trades fit my profile?", filing]) == 0
+    printed = capsys.readouterr().out
+    assert "profile: the remembered one, a low-risk, long-term investor" in printed
+    assert "Copying these trades partly fits a low-risk, long-term investor" in printed
+    assert "The fit used the profile remembered for workspace 'cli': A low-risk, long-term investor, no options" \
+        in printed
+    assert main(["ask", "How many trades are there?", filing]) == 0
+    assert "profile remembered" not in capsys.readouterr().out  # no fit, so no word of the profile
+
+    assert main(["ask", "--forget-profile"]) == 0
+    assert capsys.readouterr().out == "Forgot the profile remembered for workspace 'cli'.\n"
+    assert main(["ask", "--forget-profile", "Do these trades fit my profile?", filing]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("No profile was remembered for workspace 'cli': nothing to forget.\n")
+    assert "no profile stated: a medium-risk, medium-term investor assumed" in printed
+
+
+def test_cli_keeps_each_workspace_profile_in_the_db_given(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    database = tmp_path / "elsewhere.sqlite3"
+    filing = str(filing_path("20016726"))
+    assert main(["ask", "I'm an aggressive investor with a short horizon", filing, "--db", str(database),
+                 "--workspace", "alice"]) == 0
+    assert "Remembered for workspace 'alice': A high-risk, short-term investor" in capsys.readouterr().out
+    store = RunStore(database)
+    assert store.load_profile("alice") is not None and store.load_profile("cli") is None
+    assert not (tmp_path / "data" / "history.sqlite3").exists()
+
+
+def test_cli_says_when_the_history_cannot_be_opened(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    assert main(["ask", "--forget-profile", "--db", str(not_a_folder / "history.sqlite3")]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("history: cannot open it: cannot open the history database at") and "Traceback" not in error

@@ -304,6 +304,11 @@ class RunStore:
             row = db.execute("SELECT profile FROM profiles WHERE workspace = ?", (workspace,)).fetchone()
         return json.loads(row[0]) if row else None
 
+    def forget_profile(self, workspace: str) -> bool:
+        """Delete the workspace's profile; whether one was remembered."""
+        with self._connect() as db:
+            return db.execute("DELETE FROM profiles WHERE workspace = ?", (workspace,)).rowcount == 1
+
 
 def _free_bytes(folder: Path) -> int:
     try:
