@@ -4,10 +4,10 @@
 
 Builds a library of --rows rows (default 100,000) from real House PTRs in ../shared/filings copied under new IDs,
 dates shifted by whole weeks (in this benchmark only), then times what the page does on its first draw after the
-library changed (read every row, prepare them, count delays from the first disclosure, each view) and what a later
-draw costs (the same, cached: nothing but the open tab's table). The browser test prints the whole page's time
-(tests/e2e/test_library_browser.py); this says where that time goes. Timings are one run each on a shared machine:
-compare them with each other, not with another run.
+library changed (the counts, the views' typed columns of every row, preparing them, delays counted from the first
+disclosure, the Members tab's table), the other tabs, a member's whole rows, and what the library scope of the other
+pages reads. The browser test prints the whole page's time (tests/e2e/test_library_browser.py); this says where that
+time goes. Timings are one run each on a shared machine: compare them with each other, not with another run.
 """
 
 from __future__ import annotations
@@ -85,16 +85,21 @@ def main(argv: list[str] | None = None) -> int:
     stats = library.stats(WORKSPACE)
     print(f"library: {stats.rows:,} rows in {stats.filings:,} filings, built in {time.perf_counter() - started:.1f} s")
 
-    print("first draw after a change (pages/library_data.py, pages/common.py):")
+    print("first draw after a change (pages/library_page.py, pages/library_data.py, pages/common.py):")
     steps = []
-    all_rows, seconds = timed("Library.rows(include_superseded=True)", lambda: library.rows(WORKSPACE,
-                                                                                          include_superseded=True))
+    for label, action in (("Library.version (library_version, the caches' key)", lambda: library.version(WORKSPACE)),
+                          ("Library.stats (the counts line)", lambda: library.stats(WORKSPACE))):
+        steps.append(timed(label, action)[1])
+    all_rows, seconds = timed("Library.view_rows(include_superseded=True): the views' typed columns",
+                              lambda: library.view_rows(WORKSPACE, include_superseded=True))
     steps.append(seconds)
     prepared, seconds = timed("prepare_trades", lambda: prepare_trades(all_rows))
     steps.append(seconds)
     prepared, seconds = timed("first_disclosed", lambda: first_disclosed(prepared))
     steps.append(seconds)
-    prepared, seconds = timed("member_names", lambda: prepared.assign(member=member_names))
+    current = (all_rows["row_state"] == "current").to_numpy()
+    prepared, seconds = timed("current rows and member_names",
+                              lambda: prepared[current].reset_index(drop=True).assign(member=member_names))
     steps.append(seconds)
     members, seconds = timed("members_table (the Members tab, open first)", lambda: members_table(prepared))
     steps.append(seconds)
@@ -105,12 +110,16 @@ def main(argv: list[str] | None = None) -> int:
     timed("clusters", lambda: clusters(prepared))
     timed("late_filings", lambda: late_filings(prepared))
     member = str(members.iloc[0]["filer"])
-    rows = all_rows[(prepared["member"] == member).to_numpy()]
-    print(f"a member's view ({member}, {len(rows):,} rows):")
+    ids = all_rows.loc[current, "library_id"][(prepared["member"] == member).to_numpy()].tolist()
+    print(f"a member's view ({member}, {len(ids):,} rows):")
+    rows, _ = timed("their rows, every column (Library.rows(library_ids=...))",
+                    lambda: library.rows(WORKSPACE, include_superseded=True, library_ids=ids))
     timed("their fit (assess)", lambda: assess(rows, InvestorProfile("medium", "medium"), member))
     timed("their rows' table (investor_table)", lambda: investor_table(rows))
-    print("the Transactions page in library scope, made once per change of the library:")
-    timed("investor_table of every current row", lambda: investor_table(all_rows))
+    print("the Transactions, Charts and Risk pages in library scope, read once per change of the library:")
+    current_rows, _ = timed("Library.rows(): every current row, every column (pages/common.py library_frame)",
+                            lambda: library.rows(WORKSPACE))
+    timed("investor_table of every current row (the Transactions table)", lambda: investor_table(current_rows))
     library.close()
     folder.cleanup()
     return 0

@@ -104,11 +104,8 @@ def library() -> Library | None:
 
 
 def library_version(shelf: Library) -> tuple[float, ...]:
-    """What changes whenever this workspace's library does, the key of the cached frames below: its filings, their
-    rows and the latest added (an add, a replacement and the amendments it relinks all add a filing). Read from the
-    filings' list alone: counting 100,000 rows (Library.stats) takes a second or more on a busy machine."""
-    filings = shelf.filings(workspace())
-    return (len(filings), sum(filing.rows for filing in filings), max((f.added_at for f in filings), default=0.0))
+    """What changes whenever this workspace's library does (Library.version), the key of the cached frames below."""
+    return shelf.version(workspace())
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -118,27 +115,19 @@ def library_stats(path: str, token: str, version: tuple[float, ...]) -> LibraryS
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def all_library_rows(path: str, token: str, version: tuple[float, ...]) -> pd.DataFrame:
-    """Every row of the library, superseded ones too, read once per change (the version is only the cache key).
-    Shared by the workspace's sessions and never changed by a page: every view copies what it changes."""
-    return library_at(path).rows(token, include_superseded=True)
-
-
-@st.cache_resource(max_entries=2, show_spinner=False)
 def _current_rows(path: str, token: str, version: tuple[float, ...]) -> pd.DataFrame:
-    rows = all_library_rows(path, token, version)
-    return rows[rows["row_state"] == "current"].reset_index(drop=True)
+    """Every current row of the library, every column, read once per change (the version is only the cache key).
+    Shared by the workspace's sessions and never changed by a page: every view copies what it changes."""
+    return library_at(path).rows(token)
 
 
-def library_frame(all_rows: bool = False) -> pd.DataFrame:
-    """The library's current rows (every row, superseded ones too, with all_rows), read once per change of the
-    library: 100,000 rows take seconds to read."""
+def library_frame() -> pd.DataFrame:
+    """The library's current rows, read once per change of the library: 100,000 rows take seconds to read."""
     shelf = library()
     if shelf is None:
         return to_dataframe([])
     try:
-        key = (str(history_path()), workspace(), library_version(shelf))
-        frame = all_library_rows(*key) if all_rows else _current_rows(*key)
+        frame = _current_rows(str(history_path()), workspace(), library_version(shelf))
     except StoreError as exc:
         st.session_state[LIBRARY_ERROR] = f"The library cannot be read: {exc}"
         return to_dataframe([])

@@ -3,6 +3,7 @@ search): at 100,000 rows each view takes a noticeable part of a second, and a pa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import cached_property
 
 import pandas as pd
@@ -20,15 +21,19 @@ from agent.analysis.library_views import (
 from agent.errors import StoreError
 from agent.export import to_dataframe
 from agent.store.paths import history_path
-from pages.common import LIBRARY_ERROR, all_library_rows, library_at, workspace
+from pages.common import LIBRARY_ERROR, library_at, workspace
+
+RowsById = Callable[[Sequence[str]], pd.DataFrame]
 
 
 class LibraryData:
-    """Rows of the library (all of them, or a search's) and the views over their current rows, each computed when
-    first asked for. Shared by the workspace's sessions and never changed."""
+    """Rows of the library (all of them, or a search's) as the views read them (Library.view_rows: a few typed
+    columns), the views over their current rows, each computed when first asked for, and the whole rows of a
+    member, ticker or cluster, read by library_id when shown. Shared by the workspace's sessions and never changed."""
 
-    def __init__(self, all_rows: pd.DataFrame) -> None:
+    def __init__(self, all_rows: pd.DataFrame, rows_by_id: RowsById) -> None:
         self.all_rows = all_rows
+        self._rows_by_id = rows_by_id
         # A frame without row_state (none could be read) holds no superseded row.
         states = all_rows["row_state"] if "row_state" in all_rows.columns else pd.Series("current", all_rows.index)
         self._current = (states == "current").to_numpy()
@@ -58,16 +63,28 @@ class LibraryData:
         return late_filings(self.prepared)
 
     def rows_of(self, column: str, value: str) -> pd.DataFrame:
-        """The library rows (as read, not prepared) whose prepared `column` is `value`: a member's, a ticker's."""
-        return self.frame[(self.prepared[column] == value).to_numpy()]
+        """The library rows (every column, as read) whose prepared `column` is `value`: a member's, a ticker's."""
+        return self.rows_with_ids(self.frame.loc[(self.prepared[column] == value).to_numpy(), "library_id"].tolist())
+
+    def rows_with_ids(self, library_ids: Sequence[str]) -> pd.DataFrame:
+        """The library rows (every column, as read) with these library_ids, in library_id order."""
+        return self._rows_by_id(library_ids)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _library_data(path: str, token: str, version: tuple[float, ...], search: str) -> LibraryData:
-    """The version and path are the cache key: a search reads its own rows, the whole library is the cached frame."""
-    if search:
-        return LibraryData(library_at(path).rows(token, include_superseded=True, search=search))
-    return LibraryData(all_library_rows(path, token, version))
+    """The version and path are the cache key: a search reads its own rows, the whole library its own."""
+    return LibraryData(library_at(path).view_rows(token, include_superseded=True, search=search),
+                       lambda ids: _rows_by_id(path, token, ids))
+
+
+def _rows_by_id(path: str, token: str, library_ids: Sequence[str]) -> pd.DataFrame:
+    """The rows with these library_ids; none, and the reason shown, when the library cannot be read now."""
+    try:
+        return library_at(path).rows(token, include_superseded=True, library_ids=library_ids)
+    except StoreError as exc:
+        st.error(f"The library cannot be read: {exc}")
+        return to_dataframe([])
 
 
 def library_data(version: tuple[float, ...], search: str = "") -> LibraryData:
@@ -76,6 +93,6 @@ def library_data(version: tuple[float, ...], search: str = "") -> LibraryData:
         data = _library_data(str(history_path()), workspace(), version, search.strip())
     except StoreError as exc:
         st.session_state[LIBRARY_ERROR] = f"The library cannot be read: {exc}"
-        return LibraryData(to_dataframe([]))
+        return LibraryData(to_dataframe([]), lambda ids: to_dataframe([]))
     st.session_state.pop(LIBRARY_ERROR, None)
     return data

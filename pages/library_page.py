@@ -206,9 +206,7 @@ def clusters_tab(data: LibraryData) -> None:
     if picked is None:
         st.caption("Select a cluster to see its trades.")
         return
-    keys = set(table.iloc[int(picked.name)]["row_keys"])
-    rows = data.frame[[key in keys for key in zip(data.frame["source_file"], data.frame["row_number"])]]
-    rows_to_open(rows, "library_cluster_rows")
+    rows_to_open(data.rows_with_ids(table.iloc[int(picked.name)]["library_ids"]), "library_cluster_rows")
 
 
 def late_tab(data: LibraryData) -> None:

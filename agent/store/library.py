@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import orjson
 import pandas as pd
 
@@ -55,6 +56,19 @@ _STORED_ORDER = (*_HEADER_COLUMNS, *ROW_COLUMNS, *LIBRARY_COLUMNS)  # the order 
 _TRANSACTION_FIELDS = frozenset(item.name for item in fields(Transaction))
 _LABEL_AT = {column: ROW_COLUMNS.index(column) for column in
              ("row_number", "ticker", "asset_name", "transaction_type", "transaction_date")}
+# A row's values the views read besides those its filters have, in library_rows' own columns (migration 6).
+TYPED_ROW_COLUMNS: tuple[str, ...] = ("asset_name", "asset_type", "amount_min", "amount_max", "option_type",
+                                      "option_action")
+# The filing's values the views read, merged into view_rows' frame from the filings (few) rather than per row.
+_VIEW_FILING_COLUMNS = ("source_file", "filing_id", "filer_name", "chamber", "signed_date", "filed_date",
+                        "report_date", "amendment_number")
+# view_rows' columns: what prepare_trades, first_disclosed and the library views read, and the row's identity.
+VIEW_COLUMNS: tuple[str, ...] = (
+    *_VIEW_FILING_COLUMNS, "row_number", "ticker", "transaction_date", "transaction_type", *TYPED_ROW_COLUMNS,
+    "library_id", "filing_key", "row_state", "replaces",
+)
+# A trade as an amended House row must match it: asset, transaction date, type.
+Trade = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -130,7 +144,7 @@ class _Row:
 
     id: int
     filing_key: str
-    key: tuple[str, str, str]  # asset, transaction date, type
+    key: Trade  # asset, transaction date, type
     amended: bool
     state: str
     superseded_by: str
@@ -146,6 +160,31 @@ class _Row:
 
     def reset(self) -> None:
         self.state, self.superseded_by, self.replaces = "current", "", ""
+
+
+@dataclass(frozen=True)
+class _Affected:
+    """What an add can change the linking of, for one filer."""
+
+    reports: set[str]  # Senate report dates
+    trades: set[Trade]  # House rows' trades
+
+
+def _trade(row: Transaction) -> Trade:
+    return asset_key(row), row.transaction_date, row.transaction_type
+
+
+# What _versions reads of a filing (a _Version's fields, in order) and of a row (_link_row's).
+_VERSION_COLUMNS = ("filing_key, source_file, chamber, filing_id, filer_name, report_date, amendment_number, "
+                    "signed_date, filed_date, filed_time, added_at")
+_LINK_COLUMNS = ("r.id, r.filing_key, r.asset_key, r.transaction_date, r.transaction_type, r.amended, r.state, "
+                 "r.superseded_by, r.replaces, CASE r.amended WHEN 1 THEN "
+                 "(SELECT record FROM library_records d WHERE d.id = r.id) ELSE '' END")
+
+
+def _link_row(values: Sequence[Any]) -> _Row:
+    row_id, key, asset, date, kind, amended, state, by, replaces, record = values
+    return _Row(row_id, key, (asset, date, kind), bool(amended), state, by, replaces, record)
 
 
 @dataclass
@@ -230,15 +269,20 @@ class Library:
                               known_key, rows)
         older = db.execute("SELECT source_file, added_at, filer_key, report_date, sha256 FROM library_filings "
                            "WHERE workspace = ? AND filing_key = ?", (workspace, key)).fetchone()
-        affected = {filer_key(filing.filer_name): {filing.report_date}}  # filer -> Senate report dates
+        # Per filer: the Senate report dates and the House trades whose linking this add can change.
+        trades = set(map(_trade, filing.transactions))
+        affected = {filer_key(filing.filer_name): _Affected({filing.report_date}, trades)}
         if older is not None:
             older_source, older_at, older_filer, older_report, older_sha = older
-            affected.setdefault(older_filer, set()).add(older_report)
+            changed = affected.setdefault(older_filer, _Affected(set(), set()))
+            changed.reports.add(older_report)
+            changed.trades.update(db.execute("SELECT asset_key, transaction_date, transaction_type FROM library_rows "
+                                             "WHERE workspace = ? AND filing_key = ?", (workspace, key)))
             db.execute("DELETE FROM library_filings WHERE workspace = ? AND filing_key = ?", (workspace, key))
             db.execute("DELETE FROM library_files WHERE sha256 = ? AND NOT EXISTS "
                        "(SELECT 1 FROM library_filings WHERE sha256 = ?)", (older_sha, older_sha))
         self._insert(db, workspace, key, filing, data, run_id)
-        notes = [self._relink(db, workspace, filer, reports, key) for filer, reports in sorted(affected.items())]
+        notes = [self._relink(db, workspace, filer, affected[filer], key) for filer in sorted(affected)]
         if older is None:
             action: LibraryAction = "added"
             head = f"added ({_plural(len(filing.transactions), 'row')})"
@@ -263,12 +307,14 @@ class Library:
                     filing.filed_time, len(filing.transactions), json.dumps(header, ensure_ascii=False), run_id,
                     time.time()))
         filer_words = " ".join(words(filing.filer_name))
-        db.executemany("INSERT INTO library_rows (workspace, filing_key, row_number, filer_key, ticker, "
-                       "transaction_date, transaction_type, asset_key, amended, search_text, state) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current')",
+        db.executemany(f"INSERT INTO library_rows (workspace, filing_key, row_number, filer_key, ticker, "
+                       f"transaction_date, transaction_type, asset_key, amended, search_text, state, "
+                       f"{', '.join(TYPED_ROW_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'current', "
+                       f"{', '.join('?' * len(TYPED_ROW_COLUMNS))})",
                        [(workspace, key, row.row_number, filer, row.ticker.upper(), row.transaction_date,
                          row.transaction_type, asset_key(row), int(row.filing_status.lower() == "amended"),
-                         " ".join((filer_words, row.ticker.lower(), *words(row.asset_name))))
+                         " ".join((filer_words, row.ticker.lower(), *words(row.asset_name))),
+                         *(getattr(row, column) for column in TYPED_ROW_COLUMNS))
                         for row in filing.transactions])
         ids = db.execute("SELECT id FROM library_rows WHERE workspace = ? AND filing_key = ? ORDER BY id",
                          (workspace, key)).fetchall()  # in the order inserted: ids only grow
@@ -282,11 +328,11 @@ class Library:
 
     # --- linking amendments ----------------------------------------------------------------------------------
 
-    def _relink(self, db: sqlite3.Connection, workspace: str, filer: str, reports: set[str], added_key: str) -> str:
-        """Recompute which versions and rows are current among the filer's Senate reports of those report dates
-        and the filer's House filings, and return what a person should know about the filing just added
-        (`added_key`), if it is one of them."""
-        versions = self._versions(db, workspace, filer, reports)
+    def _relink(self, db: sqlite3.Connection, workspace: str, filer: str, affected: _Affected, added_key: str) -> str:
+        """Recompute which versions and rows are current among the filer's Senate reports of the affected report
+        dates and the filer's House rows of the affected trades, and return what a person should know about the
+        filing just added (`added_key`), if it is one of them."""
+        versions = self._versions(db, workspace, filer, affected)
         rows = [row for version in versions.values() for row in version.rows]
         before = {row.id: (row.state, row.superseded_by, row.replaces) for row in rows}
         before_filings = {key: (v.state, v.superseded_by) for key, v in versions.items()}
@@ -303,47 +349,56 @@ class Library:
                         if (row.state, row.superseded_by, row.replaces) != before[row.id]])
         return "; ".join(note for note in notes if note)
 
-    def _versions(self, db: sqlite3.Connection, workspace: str, filer: str, reports: set[str]) -> dict[str, _Version]:
-        """The filings linking may touch, with their rows: the filer's Senate reports of those report dates, and
-        the filer's House filings when some row of the filer's is amended or linked. None without a name:
-        nameless filings are nobody's versions."""
+    def _versions(self, db: sqlite3.Connection, workspace: str, filer: str, affected: _Affected) -> dict[str, _Version]:
+        """The filings linking may touch: the filer's Senate reports of the affected report dates, with all their
+        rows, and the filer's House filings with their rows of the affected trades. An amended House row links
+        only to a row of its own trade, so the filer's other rows cannot change (reading all of them made each add
+        slower as a filer's filings piled up). None without a name: nameless filings are nobody's versions."""
         if not filer:
             return {}
-        dates = sorted(date for date in reports if date)
-        house = db.execute("SELECT 1 FROM library_rows WHERE workspace = ? AND filer_key = ? AND "
-                           "(amended = 1 OR replaces != '' OR superseded_by != '') LIMIT 1",
-                           (workspace, filer)).fetchone() is not None
-        chosen = [f"(chamber = 'senate' AND report_date IN ({', '.join('?' * len(dates))}))"] if dates else []
-        chosen += ["chamber = 'house'"] if house else []
-        if not chosen:
-            return {}
-        versions = {key: _Version(key, *rest) for key, *rest in db.execute(
-            "SELECT filing_key, source_file, chamber, filing_id, filer_name, report_date, amendment_number, "
-            "signed_date, filed_date, filed_time, added_at FROM library_filings WHERE workspace = ? AND filer_key = ? "
-            f"AND ({' OR '.join(chosen)})", (workspace, filer, *dates))}
-        keys = sorted(versions)
+        dates = sorted(date for date in affected.reports if date)
+        senate = {key: _Version(key, *rest) for key, *rest in db.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM library_filings WHERE workspace = ? AND filer_key = ? AND "
+            f"chamber = 'senate' AND report_date IN (SELECT value FROM json_each(?))",
+            (workspace, filer, json.dumps(dates)))} if dates else {}
+        keys = sorted(senate)
         for chunk in range(0, len(keys), 500):
             some = keys[chunk:chunk + 500]
-            for row_id, key, asset, date, kind, amended, state, by, replaces, record in db.execute(
-                    "SELECT id, filing_key, asset_key, transaction_date, transaction_type, amended, state, "
-                    "superseded_by, replaces, CASE amended WHEN 1 THEN "
-                    "(SELECT record FROM library_records d WHERE d.id = r.id) ELSE '' END FROM library_rows r "
-                    f"WHERE workspace = ? AND filing_key IN ({', '.join('?' * len(some))}) "
-                    "ORDER BY filing_key, row_number", (workspace, *some)):
-                versions[key].rows.append(_Row(row_id, key, (asset, date, kind), bool(amended), state, by, replaces,
-                                               record))
-        return versions
+            for row in db.execute(f"SELECT {_LINK_COLUMNS} FROM library_rows r WHERE workspace = ? AND filing_key IN "
+                                  f"({', '.join('?' * len(some))}) ORDER BY filing_key, row_number",
+                                  (workspace, *some)):
+                senate[row[1]].rows.append(_link_row(row))
+        if not affected.trades:
+            return senate
+        house_rows = [_link_row(row) for row in db.execute(
+            # CROSS JOIN: the trades first, each looked up in library_rows_by_trade (SQLite would rather scan the
+            # workspace's rows for a filer with a json_each it cannot count).
+            f"SELECT {_LINK_COLUMNS} FROM json_each(?) t CROSS JOIN library_rows r ON r.workspace = ? "
+            "AND r.filer_key = ? AND r.asset_key = json_extract(t.value, '$[0]') "
+            "AND r.transaction_date = json_extract(t.value, '$[1]') "
+            "AND r.transaction_type = json_extract(t.value, '$[2]') "
+            "JOIN library_filings f ON f.workspace = r.workspace AND f.filing_key = r.filing_key "
+            "WHERE f.chamber = 'house' ORDER BY r.filing_key, r.row_number",
+            (json.dumps(sorted(affected.trades)), workspace, filer))]
+        house_keys = sorted({row.filing_key for row in house_rows})
+        house = {key: _Version(key, *rest) for key, *rest in db.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM library_filings WHERE workspace = ? AND filing_key IN "
+            "(SELECT value FROM json_each(?))", (workspace, json.dumps(house_keys)))}
+        for row in house_rows:
+            house[row.filing_key].rows.append(row)
+        return {**senate, **house}
 
     # --- reading ---------------------------------------------------------------------------------------------
 
     def rows(self, workspace: str, *, include_superseded: bool = False, member: str = "", ticker: str = "",
-             search: str = "", date_from: str = "", date_to: str = "") -> pd.DataFrame:
+             search: str = "", date_from: str = "", date_to: str = "",
+             library_ids: Sequence[str] | None = None) -> pd.DataFrame:
         """The workspace's rows (current ones unless include_superseded), as agent.export.to_dataframe's frame
         plus LIBRARY_COLUMNS. `member`: every word is a word of the filer's name (any case); `ticker`: exact;
         `search`: every word starts a word of the filer's name, the ticker or the asset's name; dates: ISO,
-        inclusive, on the transaction date."""
+        inclusive, on the transaction date; `library_ids`: those rows only."""
         return rows_frame(self.found(workspace, include_superseded=include_superseded, member=member, ticker=ticker,
-                                     search=search, date_from=date_from, date_to=date_to))
+                                     search=search, date_from=date_from, date_to=date_to, library_ids=library_ids))
 
     def _records(self, workspace: str, include_superseded: bool) -> list[dict[str, Any]]:
         """The rows, each as a record of _STORED_ORDER's columns."""
@@ -351,9 +406,48 @@ class Library:
         return [dict(zip(columns, values)) for values in zip(*columns.values())]
 
     def found(self, workspace: str, *, include_superseded: bool = False, member: str = "", ticker: str = "",
-              search: str = "", date_from: str = "", date_to: str = "") -> list[tuple[Any, ...]]:
+              search: str = "", date_from: str = "", date_to: str = "",
+              library_ids: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
         """The SQL half of rows() (the benchmark times it apart): the rows found, each as the filing's values
         (_HEADER_COLUMNS), the stored record, then LIBRARY_COLUMNS' values, in library_id order."""
+        chosen = self._where(workspace, include_superseded, member, ticker, search, date_from, date_to, library_ids)
+        if chosen is None:
+            return []
+        where, params = chosen
+        # added_at as datetime.fromtimestamp(added_at, <this machine's offset now>).isoformat(timespec="seconds")
+        # writes it (to the microsecond, then cut to the second), in SQL: per row in C, not in Python.
+        here = datetime.now().astimezone()
+        offset = here.utcoffset()
+        added_at = ("strftime('%Y-%m-%dT%H:%M:%S', CAST(round(f.added_at * 1000000) AS INTEGER) / 1000000 + ?, "
+                    "'unixepoch') || ?")
+        query = (f"SELECT {', '.join(f'f.{column}' for column in _HEADER_COLUMNS)}, d.record, CAST(r.id AS TEXT), "
+                 f"r.filing_key, r.state, r.superseded_by, r.replaces, f.run_id, {added_at} FROM library_rows r "
+                 "JOIN library_records d ON d.id = r.id "
+                 "JOIN library_filings f ON f.workspace = r.workspace AND f.filing_key = r.filing_key "
+                 f"WHERE {where} ORDER BY r.id")
+        seconds = int(offset.total_seconds()) if offset else 0
+        with self.store.connection() as db:
+            return db.execute(query, [seconds, here.isoformat(timespec="seconds")[19:], *params]).fetchall()
+
+    def view_rows(self, workspace: str, *, include_superseded: bool = False, search: str = "") -> pd.DataFrame:
+        """The rows as the library views read them (VIEW_COLUMNS, typed as rows() types them), filtered as rows()
+        filters: a narrow frame read from typed columns, without decoding a record, the filing's values merged
+        from the workspace's filings. A row's whole record is rows(library_ids=...)'s."""
+        chosen = self._where(workspace, include_superseded, "", "", search, "", "", None)
+        assert chosen is not None  # only a member's name can match nobody
+        where, params = chosen
+        with self.store.connection() as db:
+            found = db.execute(f"SELECT r.filing_key, r.row_number, r.ticker, r.transaction_date, r.transaction_type, "
+                               f"{', '.join(f'r.{column}' for column in TYPED_ROW_COLUMNS)}, r.id, r.state, r.replaces "
+                               f"FROM library_rows r WHERE {where} ORDER BY r.id",
+                               params).fetchall()
+            filings = db.execute(f"SELECT filing_key, {', '.join(_VIEW_FILING_COLUMNS)} FROM library_filings "
+                                 "WHERE workspace = ?", (workspace,)).fetchall()
+        return _view_frame(found, filings)
+
+    def _where(self, workspace: str, include_superseded: bool, member: str, ticker: str, search: str, date_from: str,
+               date_to: str, library_ids: Sequence[str] | None) -> tuple[str, list[Any]] | None:
+        """The rows' filters as SQL over library_rows r, with its parameters; None when they match nothing."""
         where, params = ["r.workspace = ?"], [workspace]
         if not include_superseded:
             where.append("r.state = 'current'")
@@ -369,26 +463,16 @@ class Library:
         if member:
             filers = self._filers_named(workspace, member)
             if not filers:
-                return []
+                return None
             where.append(f"r.filer_key IN ({', '.join('?' * len(filers))})")
             params += filers
         for word in words(search):  # words are letters and digits: never a LIKE wildcard
             where.append("(' ' || r.search_text) LIKE ?")
             params.append(f"% {word}%")
-        # added_at as datetime.fromtimestamp(added_at, <this machine's offset now>).isoformat(timespec="seconds")
-        # writes it (to the microsecond, then cut to the second), in SQL: per row in C, not in Python.
-        here = datetime.now().astimezone()
-        offset = here.utcoffset()
-        added_at = ("strftime('%Y-%m-%dT%H:%M:%S', CAST(round(f.added_at * 1000000) AS INTEGER) / 1000000 + ?, "
-                    "'unixepoch') || ?")
-        query = (f"SELECT {', '.join(f'f.{column}' for column in _HEADER_COLUMNS)}, d.record, CAST(r.id AS TEXT), "
-                 f"r.filing_key, r.state, r.superseded_by, r.replaces, f.run_id, {added_at} FROM library_rows r "
-                 "JOIN library_records d ON d.id = r.id "
-                 "JOIN library_filings f ON f.workspace = r.workspace AND f.filing_key = r.filing_key "
-                 f"WHERE {' AND '.join(where)} ORDER BY r.id")
-        seconds = int(offset.total_seconds()) if offset else 0
-        with self.store.connection() as db:
-            return db.execute(query, [seconds, here.isoformat(timespec="seconds")[19:], *params]).fetchall()
+        if library_ids is not None:  # one parameter however many: SQLite caps a statement's parameters
+            where.append("r.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps([int(library_id) for library_id in library_ids]))
+        return " AND ".join(where), params
 
     def _filers_named(self, workspace: str, member: str) -> list[str]:
         """The filer keys with every word of `member` among their words (few: one per person)."""
@@ -448,6 +532,15 @@ class Library:
             found = db.execute("SELECT source_file, action, message, filing_key, rows FROM library_adds "
                                "WHERE workspace = ? AND run_id = ? ORDER BY seq", (workspace, run_id)).fetchall()
         return [LibraryAdd(*values) for values in found]
+
+    def version(self, workspace: str) -> tuple[int, int, float]:
+        """What changes whenever the workspace's library does: its filings, their rows and when the latest was
+        added (an add, a replacement and the amendments it relinks all add a filing)."""
+        with self.store.connection() as db:
+            filings, rows, latest = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(rows), 0), COALESCE(MAX(added_at), 0.0) FROM library_filings "
+                "WHERE workspace = ?", (workspace,)).fetchone()
+        return filings, rows, latest
 
     def stats(self, workspace: str) -> LibraryStats:
         with self.store.connection() as db:
@@ -600,6 +693,26 @@ def rows_frame(found: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
     if not columns:
         return typed_frame(pd.DataFrame(columns=list(FRAME_COLUMNS)))
     return typed_frame(pd.DataFrame({column: columns[column] for column in FRAME_COLUMNS}))
+
+
+def _view_frame(found: Sequence[tuple[Any, ...]], filings: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
+    """view_rows' frame: the rows' values a column at a time, each filing's values taken by the row's filing_key."""
+    row_columns = ("filing_key", "row_number", "ticker", "transaction_date", "transaction_type", *TYPED_ROW_COLUMNS,
+                   "library_id", "row_state", "replaces")
+    with _collector_paused():
+        values = dict(zip(row_columns, zip(*found))) if found else {column: () for column in row_columns}
+        by_filing = dict(zip(("filing_key", *_VIEW_FILING_COLUMNS), zip(*filings))) if filings else {}
+    at = pd.Index(by_filing.get("filing_key", ())).get_indexer(pd.Index(values["filing_key"], dtype=object))
+    frame = pd.DataFrame({
+        column: np.asarray(by_filing[column], dtype=object)[at] if by_filing else np.array([], dtype=object)
+        for column in _VIEW_FILING_COLUMNS
+    } | {column: np.asarray(values[column], dtype=object) for column in row_columns})
+    frame["row_number"] = frame["row_number"].astype("Int64")
+    frame["library_id"] = frame["library_id"].astype(str)  # as rows() gives it
+    frame["amendment_number"] = pd.array(frame["amendment_number"].tolist(), dtype="Int64")
+    for column in ("amount_min", "amount_max"):
+        frame[column] = pd.array(frame[column].tolist(), dtype="Float64")
+    return frame[list(VIEW_COLUMNS)]
 
 
 def _stored_columns(found: Sequence[tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:

@@ -170,6 +170,27 @@ CREATE TABLE watches (
     PRIMARY KEY (workspace, last_name, first_name, state_district)
 );
 """,
+    # 6: what the library's views read of a row (asset name and type, bracket, option type and action), typed in
+    # columns of its own so that the Library page reads them without decoding every record, filled from the stored
+    # records (library.ROW_COLUMNS' positions 3, 5, 10, 11, 18 and 31; a record json.dumps wrote with a NaN is not
+    # JSON to SQLite: read with null there). And an index on a row's trade, which an amended House row must match,
+    # so that an add relinks only the filer's rows of its own trades.
+    """
+ALTER TABLE library_rows ADD COLUMN asset_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE library_rows ADD COLUMN asset_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE library_rows ADD COLUMN amount_min REAL;
+ALTER TABLE library_rows ADD COLUMN amount_max REAL;
+ALTER TABLE library_rows ADD COLUMN option_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE library_rows ADD COLUMN option_action TEXT NOT NULL DEFAULT '';
+UPDATE library_rows SET asset_name = json_extract(d.record, '$[3]'), asset_type = json_extract(d.record, '$[5]'),
+    amount_min = json_extract(d.record, '$[10]'), amount_max = json_extract(d.record, '$[11]'),
+    option_type = json_extract(d.record, '$[18]'), option_action = json_extract(d.record, '$[31]')
+FROM (SELECT id, CASE WHEN json_valid(record) THEN record ELSE replace(record, ', NaN', ', null') END AS record
+      FROM library_records) d
+WHERE d.id = library_rows.id;
+CREATE INDEX library_rows_by_trade ON library_rows (workspace, filer_key, asset_key, transaction_date,
+                                                    transaction_type);
+""",
 )
 LATEST_VERSION = len(MIGRATIONS)
 
