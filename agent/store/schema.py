@@ -191,6 +191,11 @@ WHERE d.id = library_rows.id;
 CREATE INDEX library_rows_by_trade ON library_rows (workspace, filer_key, asset_key, transaction_date,
                                                     transaction_type);
 """,
+    # 7: a workspace's rows in library_id order from an index (its entries end in the rowid): reading every row of a
+    # workspace then needs no sort (a third of view_rows' SQL at 100,000 rows).
+    """
+CREATE INDEX library_rows_by_workspace ON library_rows (workspace);
+""",
 )
 LATEST_VERSION = len(MIGRATIONS)
 
