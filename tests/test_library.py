@@ -91,6 +91,31 @@ def test_the_same_filing_id_read_again_replaces_the_older_reading(tmp_path):
     assert library.file_data("w", read(senate_file(TOOMEY[1]))[0].filing.sha256) is None
 
 
+def test_a_senate_page_saved_under_its_title_and_under_its_uuid_is_one_filing(tmp_path):
+    """A browser names a saved eFD page after its title, and only the eFD address holds the report's UUID: the same
+    report saved again (other bytes) under either name replaces the other reading and keeps the UUID."""
+    path = senate_file(TOOMEY[0])
+    uuid = path.stem
+    title = "eFD_ Print Periodic Transaction Report.html"
+    saved_again = path.read_bytes() + b"\n<!-- saved again -->\n"
+    for first, second in (((path.name, path.read_bytes()), (title, saved_again)),
+                          ((title, saved_again), (path.name, path.read_bytes()))):
+        library = Library(tmp_path / f"{first[0]}.db")
+        (added,) = library.add("w", [extract_bytes(first[1], first[0])])
+        (again,) = library.add("w", [extract_bytes(second[1], second[0])])
+        assert added.action == "added" and again.action == "replaced"
+        assert again.message.startswith(f"replaces the reading of {first[0]} from ")
+        assert again.filing_key == f"senate:{uuid}"
+        (filing,) = library.filings("w")
+        assert (filing.source_file, filing.filing_id, filing.state, filing.rows) == (second[0], uuid, "current", 5)
+    # two eFD UUIDs are two reports, however alike: both kept, the later one current
+    library = Library(tmp_path / "two.db")
+    other_uuid = "00000000-0000-4000-8000-000000000000.html"
+    library.add("w", [extract_bytes(path.read_bytes(), path.name), extract_bytes(saved_again, other_uuid)])
+    assert [(filing.source_file, filing.state) for filing in library.filings("w")] == [
+        (path.name, "superseded"), (other_uuid, "current")]
+
+
 def test_unreadable_outcomes_are_reported_not_stored(tmp_path):
     library = Library(tmp_path / "h.db")
     scanned, _ = read(filing_path("2000711"))  # no text layer, read without OCR

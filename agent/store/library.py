@@ -67,6 +67,8 @@ VIEW_COLUMNS: tuple[str, ...] = (
     *_VIEW_FILING_COLUMNS, "row_number", "ticker", "transaction_date", "transaction_type", *TYPED_ROW_COLUMNS,
     "library_id", "filing_key", "row_state", "replaces",
 )
+# The id of an eFD report (its address's UUID), as a Senate filing_key holds it when its file was named by it.
+_EFD_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # A trade as an amended House row must match it: asset, transaction date, type.
 Trade = tuple[str, str, str]
 
@@ -267,18 +269,20 @@ class Library:
             return LibraryAdd(filing.source_file, "already_there",
                               f"already in the library{as_what} (the same file, added {_local_time(known_at)})",
                               known_key, rows)
-        older = db.execute("SELECT source_file, added_at, filer_key, report_date, sha256 FROM library_filings "
-                           "WHERE workspace = ? AND filing_key = ?", (workspace, key)).fetchone()
+        older = self._older_reading(db, workspace, filing, key)
+        if older is not None and older[0] != key and _EFD_UUID.fullmatch(older[0].removeprefix("senate:")):
+            key = older[0]  # the report keeps eFD's own id, which only a file named by it shows
+            filing = replace(filing, filing_id=key.removeprefix("senate:"))
         # Per filer: the Senate report dates and the House trades whose linking this add can change.
         trades = set(map(_trade, filing.transactions))
         affected = {filer_key(filing.filer_name): _Affected({filing.report_date}, trades)}
         if older is not None:
-            older_source, older_at, older_filer, older_report, older_sha = older
+            older_key, older_source, older_at, older_filer, older_report, older_sha = older
             changed = affected.setdefault(older_filer, _Affected(set(), set()))
             changed.reports.add(older_report)
             changed.trades.update(db.execute("SELECT asset_key, transaction_date, transaction_type FROM library_rows "
-                                             "WHERE workspace = ? AND filing_key = ?", (workspace, key)))
-            db.execute("DELETE FROM library_filings WHERE workspace = ? AND filing_key = ?", (workspace, key))
+                                             "WHERE workspace = ? AND filing_key = ?", (workspace, older_key)))
+            db.execute("DELETE FROM library_filings WHERE workspace = ? AND filing_key = ?", (workspace, older_key))
             db.execute("DELETE FROM library_files WHERE sha256 = ? AND NOT EXISTS "
                        "(SELECT 1 FROM library_filings WHERE sha256 = ?)", (older_sha, older_sha))
         self._insert(db, workspace, key, filing, data, run_id)
@@ -291,6 +295,27 @@ class Library:
             head = f"replaces the reading of {older_source} from {_local_time(older_at)}"
         return LibraryAdd(filing.source_file, action, "; ".join([head, *(note for note in notes if note)]), key,
                           len(filing.transactions))
+
+    def _older_reading(self, db: sqlite3.Connection, workspace: str, filing: Filing,
+                       key: str) -> tuple[Any, ...] | None:
+        """The stored reading this filing replaces: the same filing ID, or, for a Senate report, the same report
+        (filer, report date, amendment, filed date and time) under another ID when one of the two has no eFD UUID.
+        The UUID is only in a file's name: a page saved under its title ("eFD_ Print Periodic Transaction
+        Report.html") gets an ID from what it prints, so the same report saved under both names (other bytes) was
+        stored twice."""
+        columns = "filing_key, source_file, added_at, filer_key, report_date, sha256"
+        older: tuple[Any, ...] | None = db.execute(f"SELECT {columns} FROM library_filings WHERE workspace = ? AND "
+                                                   "filing_key = ?", (workspace, key)).fetchone()
+        if older is not None or filing.chamber != "senate" or not filing.filed_time:
+            return older
+        for found in db.execute(f"SELECT {columns} FROM library_filings WHERE workspace = ? AND filer_key = ? AND "
+                                "chamber = 'senate' AND report_date = ? AND amendment_number = ? AND filed_date = ? "
+                                "AND filed_time = ? ORDER BY added_at",
+                                (workspace, filer_key(filing.filer_name), filing.report_date,
+                                 filing.amendment_number, filing.filed_date, filing.filed_time)):
+            if not (_EFD_UUID.fullmatch(filing.filing_id) and _EFD_UUID.fullmatch(found[0].removeprefix("senate:"))):
+                return tuple(found)  # two eFD UUIDs are two reports, however alike
+        return None
 
     def _insert(self, db: sqlite3.Connection, workspace: str, key: str, filing: Filing, data: bytes | None,
                 run_id: str) -> None:
