@@ -31,12 +31,18 @@ from agent.formats.paper.dates import (
     read_date,
     repair_dates,
 )
-from agent.formats.paper.grid import find_columns
+from agent.formats.paper.grid import TYPE_NAMES, find_columns
 from agent.formats.paper.grid_reader import owners_from_neighbours
-from agent.formats.paper.header import filer_from_pages, filing_id_from_name
+from agent.formats.paper.header import filer_from_pages, filing_id_from_name, house_members
 from agent.formats.paper.line_reader import parse_ocr_page
-from agent.formats.paper.marks import label_for, owner_code, runs_beyond_row
-from agent.formats.paper.names import asset_name_flags, split_ticker, without_specks
+from agent.formats.paper.marks import label_for, owner_code, read_marks, runs_beyond_row
+from agent.formats.paper.names import (
+    asset_name_flags,
+    known_name,
+    name_not_confirmed,
+    split_ticker,
+    without_specks,
+)
 from agent.models import Transaction
 from agent.run.extract import extract_bytes
 from tests.conftest import filing_path
@@ -65,11 +71,11 @@ RULES = [0, 30, 300, 330, 360, 390, 460, 530, 560, 590, 620, 650, 680, 710, 740,
 
 
 def test_grid_row_reads_owner_asset_type_dates_and_amount():
-    words = [_word("SP", 5, 25), _word("INTEL", 40, 90), _word("CORP", 95, 140),
+    words = [_word("SP", 5, 25), _word("INTEL", 40, 90), _word("CORPORATION", 95, 200),
              _word("09/19/2024", 395, 455), _word("10/05/2024", 465, 525)]
     page = _grid_page({"S": 339, "C": 599}, words, RULES)
     (row,) = parse_ocr_page(page)
-    assert (row.owner, row.asset_name, row.transaction_type) == ("SP", "INTEL CORP", "S")
+    assert (row.owner, row.asset_name, row.transaction_type) == ("SP", "INTEL CORPORATION", "S")
     assert (row.transaction_date, row.notification_date) == ("2024-09-19", "2024-10-05")
     assert row.amount == "$50,001 - $100,000" and row.amount_min == 50001 and row.amount_max == 100000
     assert row.extracted_by == "ocr" and row.page == 1 and row.boxes[0].page == 1
@@ -153,6 +159,10 @@ def _cells(*widths: float) -> list[float]:
                  id="small-print-attachment-by-count"),
     pytest.param([30, 113, 29, 17, 30, 31, 34, 38, 48, 33, 32, 29, 27, 28, 33, 32, 36, 36, 36, 37], (True, 5, 11),
                  id="attachment-with-gains-and-partial-by-count"),
+    pytest.param([19, 143, 26, 25, 25, 27, 67, 63] + [23] * 11, (True, 4, 11), id="form-with-partial-sale-column"),
+    pytest.param([19, 143, 26, 25, 5, 20, 27, 67, 63, 23, 23, 15, 8] + [23] * 8, (True, 4, 11),
+                 id="pen-strokes-read-as-rules-cut-slivers"),
+    pytest.param([19, 63, 80, 25, 26, 25, 28, 66, 63] + [23] * 11, (True, 4, 11), id="a-pen-stroke-down-the-name"),
     pytest.param([245, 57, 50, 50, 267], None, id="form-header-no-grid"),
     pytest.param([38, 207, 19, 19, 19, 49, 50] + [27] * 9, None, id="too-few-amount-columns"),
 ])
@@ -342,6 +352,35 @@ def test_ink_running_on_beyond_the_row_is_not_taken_for_a_mark(ink, crosses):
     assert runs_beyond_row(_row_with_ink(*ink), (50.0, 70.0), 100.0, 130.0) is crosses
 
 
+def _checkbox_row(crossed: set[int]) -> tuple[OcrPage, list[tuple[float, float]]]:
+    """A row (y 100-130) of 14 cells 25 points wide, each holding a printed checkbox; an X in the `crossed` ones."""
+    image = Image.new("L", (350, 300), 255)
+    draw = ImageDraw.Draw(image)
+    cells = [(25.0 * i, 25.0 * i + 25) for i in range(14)]
+    for index, (x0, _) in enumerate(cells):
+        draw.rectangle((x0 + 5, 105, x0 + 20, 125), outline=0, width=2)
+        if index in crossed:
+            draw.line((x0 + 8, 108, x0 + 17, 122), fill=0, width=2)
+            draw.line((x0 + 8, 122, x0 + 17, 108), fill=0, width=2)
+    return OcrPage(1, 0, 350, 300, [], 0.0, np.array(image), 1.0), cells
+
+
+@pytest.mark.parametrize("crossed, kind, amount", [
+    ({2, 4}, "S (partial)", "$1,001 - $15,000"),
+    ({0, 13}, "P", "Over $50,000,000"),
+    (set(), "", ""),
+], ids=["partial-sale-column-and-column-A", "purchase-and-column-J", "nothing-crossed"])
+def test_printed_checkboxes_are_blank_until_crossed(crossed, kind, amount):
+    """The newer form prints a box in every type and amount cell: its outline is not a mark, an X inside it is
+    (4 type cells: Purchase, Sale, Partial Sale, Exchange; then 10 amount cells)."""
+    page, cells = _checkbox_row(crossed)
+    row, flags = Transaction(row_number=1, page=1), []
+    read_marks(page, row, cells[4:], cells[:4], TYPE_NAMES[4], 100.0, 130.0, flags)
+    assert (row.transaction_type, row.amount) == (kind, amount)
+    expected_flags = {"unreadable:transaction_type"} if not kind else set()
+    assert {code for code, _ in flags} == expected_flags | ({"unreadable:amount"} if not amount else set())
+
+
 def test_a_page_without_the_grid_leaves_the_turn_to_the_text_probe():
     blank = np.full((500, 700), 255, np.uint8)
     blank[100:102, 50:650] = 0  # a lone rule
@@ -371,9 +410,9 @@ def _golden_ids() -> list[str]:
 _BELOW_TARGET = {
     "8218109": "0.54: a low-resolution bilevel scan with 6-point print; most of page 3's date and owner "
                "cells read in part or not at all",
-    # transcribed on 2026-12-02 and kept out of the tuning: forms filled in by hand
-    "8220731": "0: every cell filled in by hand (tesseract does not read handwriting: the pages are flagged)",
-    "8220764": "0: the one row filled in by hand",
+    # transcribed on 2026-12-02 and kept out of the tuning: a form filled in by hand
+    "8220764": "0: the one row filled in by hand, its dates read by rapidocr alone as 01/4/25 and 01/1/25 "
+               "(01/14/25), flagged",
     "9107549": "0.5: the second row's owner is printed 'DP', no such code (the golden takes it as DC): left unread, "
                "flagged",
 }
@@ -416,29 +455,61 @@ def test_ocr_rows_match_the_hand_transcribed_goldens(docid):
     ("Vanguard Index Fds S&P 500 ETF USD", ("Vanguard Index Fds S&P 500 ETF USD", "")),
     ("Tracror Supply TSCO", ("Tracror Supply", "TSCO")),
     ("Intel", ("Intel", "")),
+    ("Amplify ETF Tr HACK I", ("Amplify ETF Tr", "HACK")),
+    ("Tracror Supply Tsco", ("Tracror Supply", "TSCO")),
+    ("SPDR Ser TrS&P500GwhETF-spYG", ("SPDR Ser TrS&P500GwhETF", "SPYG")),
+    ("Global X Uranium Etf", ("Global X Uranium Etf", "")),
 ], ids=["typed-after-the-name", "after-a-dash", "joined-by-a-dash", "in-brackets-as-electronic-filings",
         "the-in-brackets-is-a-word", "a-word-in-brackets", "a-class-letter", "ends-with-etf",
-        "all-capitals-unknown-ticker-is-a-word", "a-currency-is-not-a-ticker", "a-two-word-name", "one-word"])
+        "all-capitals-unknown-ticker-is-a-word", "a-currency-is-not-a-ticker", "a-two-word-name", "one-word",
+        "a-speck-after-the-ticker", "a-printed-ticker-read-in-lower-case", "joined-in-lower-case",
+        "a-name-word-in-lower-case-is-no-ticker"])
 def test_a_ticker_printed_in_a_scanned_asset_name_is_taken_out_of_it(printed, expected):
     assert split_ticker(printed) == expected
 
 
-@pytest.mark.parametrize("words, name, codes", [
-    ([("Intel", 95), ("Corp", 40)], "Intel Corp", []),
-    ([("Ishares", 95), ("Tres", 41)], "Ishares Tres", ["low_confidence:asset_name"]),
-    ([("MERCKANDCOINCSHS", 49)], "MERCKANDCOINCSHS", []),
-    ([("WELISFARGO&CO", 55)], "WELISFARGO&CO", ["low_confidence:asset_name"]),
-    ([("oo", 9), ("PROSUS", 91), ("NV", 93), ("a", 30)], "PROSUS NV", []),
-    ([("Humana", 91), ("Inc", 92), ("7", 3)], "Humana Inc 7", ["low_confidence:asset_name"]),
-    ([("Schibsted", 96), ("A", 20)], "Schibsted A", []),
-    ([("xq", 10)], "", ["unreadable:asset_name"]),
-], ids=["unsure-word-of-a-security-name", "unsure-word-of-no-security-name", "words-run-together",
-        "run-together-with-a-misread", "specks-at-the-ends-dropped",
+ONE_ENGINE = ("low_confidence:asset_name", "read by one engine only")
+UNSURE_WORDS = ("low_confidence:asset_name", "read with low confidence and not the words of any security name")
+
+
+@pytest.mark.parametrize("words, name, flag", [
+    ([("Intel", 95), ("Corporation", 40)], "Intel Corporation", None),
+    ([("Intel", 95), ("Corp", 40)], "Intel Corp", ONE_ENGINE),
+    ([("Ishares", 95), ("Tres", 41)], "Ishares Tres", UNSURE_WORDS),
+    ([("MERCKANDCOINCSHS", 49)], "MERCKANDCOINCSHS", ONE_ENGINE),
+    ([("WELISFARGO&CO", 55)], "WELISFARGO&CO", UNSURE_WORDS),
+    ([("oo", 9), ("PROSUS", 91), ("NV", 93), ("a", 30)], "PROSUS NV", ONE_ENGINE),
+    ([("Humana", 91), ("Inc", 92), ("7", 3)], "Humana Inc 7", UNSURE_WORDS),
+    ([("Schibsted", 96), ("A", 20)], "Schibsted A", ONE_ENGINE),
+    ([("xq", 10)], "", ("unreadable:asset_name", "no asset name read")),
+], ids=["a-name-some-filing-printed", "unsure-word-of-a-security-name", "unsure-word-of-no-security-name",
+        "words-run-together", "run-together-with-a-misread", "specks-at-the-ends-dropped",
         "an-unsure-digit-is-kept-and-flagged", "a-class-letter-is-kept", "only-a-speck"])
-def test_unsure_asset_name_words_are_confirmed_by_the_security_table_or_flagged(words, name, codes):
+def test_an_asset_name_is_unflagged_only_as_a_printed_name_and_unsure_words_are_listed(words, name, flag):
+    """Tesseract's words are one reading: a name stays flagged (for the second engine) unless some filing printed
+    it; a low-confidence word that no security's name has is named in the flag."""
     read = without_specks([_word(text, 40 + 60 * i, 90 + 60 * i, conf) for i, (text, conf) in enumerate(words)])
     assert " ".join(word.text for word in read) == name
-    assert [code for code, _ in asset_name_flags(read)] == codes
+    flags = asset_name_flags(read, name, "")
+    assert len(flags) == (flag is not None)
+    assert flag is None or (flags[0][0] == flag[0] and flag[1] in flags[0][1])
+
+
+def test_a_printed_name_is_known_under_its_own_ticker_only():
+    assert known_name("Intel Corporation", "INTC") and known_name("INTEL CORPORATION", "")
+    assert not known_name("Intel Corporation", "MRK")
+
+
+@pytest.mark.parametrize("name, ticker, reading, why", [
+    ("SPDR Ser Tr S&P 600 Small Cap Value", "SLYV", "SPDR Ser T S& 600 Smal ap Value SLYV", ""),
+    ("Humana Inc", "", "SP Humana Inc", ""),
+    ("Amplify ETF Tr HACK I", "", "Amplify ETF Tr HACK", "'I' not confirmed"),
+    ("MSO", "", "MSD", "'MSO' not confirmed"),
+    ("Invesco", "", "Invesco Currency Shares Swiss Franc FXF", "it reads 27 more letters"),
+], ids=["letters-the-second-engine-dropped-are-words-of-security-names", "an-owner-code-read-with-it",
+        "a-speck-only-tesseract-read", "a-misread-letter", "tesseract-missed-most-of-the-name"])
+def test_a_second_reading_confirms_an_asset_name_word_by_word(name, ticker, reading, why):
+    assert name_not_confirmed(name, ticker, reading) == why
 
 
 @pytest.mark.parametrize("source, docid", [
@@ -474,6 +545,21 @@ def test_a_filer_typed_under_the_name_label_is_read(below, filer):
     words = [label, OcrWord("OFFICE", 300, 100, 340, 110, 96.0, (1, 1, 1)), *(
         OcrWord(text, x0, 116, x0 + 40, 126, conf, (1, 2, 1)) for text, conf, x0 in below)]
     assert filer_from_pages([OcrPage(1, 0, 800, 300, words, 0.5)]) == filer
+
+
+@pytest.mark.parametrize("words, filer", [
+    ([("NAME:", 95), ("Harald", 90), ("Dallas", 91), ("Rogers", 92)], "Harold Dallas Rogers"),
+    ([("wane:", 79), ("Speier", 15), ("page", 7)], "Jackie Speier"),
+    ([("NAME:", 93), ("RohitKhanna", 39), ("OFFICE", 31)], "Rohit Khanna"),
+    ([("NAME:", 90), ("Adrian", 40), ("Smith", 45)], "Adrian Smith"),
+    ([("NAME:", 90), ("Smith", 45)], ""),
+    ([("NAME:", 90), ("Sell", 45), ("Keith", 30)], ""),
+    ([("NAME:", 96), ("Jane", 95), ("Q.", 95), ("Public", 96)], "Jane Q. Public"),
+], ids=["misread-letters", "a-misread-label-and-an-unsure-name", "run-together", "a-last-name-two-filers-share",
+        "the-shared-last-name-alone", "a-short-name-misread", "no-known-name-read-confidently"])
+def test_the_filer_is_matched_to_the_known_house_filers(words, filer):
+    line = [_word(text, 40 + 80 * i, 110 + 80 * i, conf) for i, (text, conf) in enumerate(words)]
+    assert filer_from_pages([OcrPage(1, 0, 800, 100, line, 0.5)], house_members()) == filer
 
 
 @pytest.mark.parametrize("text, iso", [

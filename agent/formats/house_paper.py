@@ -11,14 +11,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from agent.documents.ocr import ENGINE, PARALLEL_PAGES, OcrPage, OcrWord, ocr_pdf_pages
+from agent.documents.ocr import ENGINE, PARALLEL_PAGES, SECOND_ENGINE, OcrPage, OcrWord, ocr_pdf_pages
 from agent.documents.pdf import Checkbox, Document, Word
 from agent.errors import InputError, OcrUnavailable
 from agent.formats.base import Detection, ExpectedRows, PageReading, PrintedForms, Reading, ReadOptions
 from agent.formats.house_ptr import printed_forms as house_printed_forms
 from agent.formats.paper.dates import read_date
 from agent.formats.paper.grid import find_columns
-from agent.formats.paper.header import filer_from_pages, filing_id_from_name
+from agent.formats.paper.header import filer_from_pages, filing_id_from_name, house_members
 from agent.formats.paper.line_reader import looks_handwritten, number_rows, read_page_rows
 from agent.models import Filing, Flag, Transaction
 
@@ -58,17 +58,23 @@ def read_scanned(document: Document, data: bytes, line_reader: bool = True) -> R
     except InputError as exc:  # the sandbox could not render a page (too slow, too big, crashed)
         filing.flags.append(Flag("ocr_failed", f"OCR stopped: {exc.reason}"))
         return Reading(filing, error=f"OCR stopped: {exc.reason}")
-    filing.filer_name = filer_from_pages(pages)
+    filing.filer_name = filer_from_pages(pages, house_members())
     handwritten = [page.number for page in pages if looks_handwritten(page)]
     typed = [page for page in pages if page.number not in handwritten]
     with ThreadPoolExecutor(PARALLEL_PAGES) as pool:  # second readings are more tesseract runs: a page per core
-        pending = pool.map(lambda page: read_page_rows(page, line_reader), typed)
+        pending = list(pool.map(lambda page: read_page_rows(page, line_reader, page.number in handwritten), pages))
     filing.transactions = number_rows([row for rows in pending for row in rows], 1)
+    written = sorted({row.page for rows in pending for row, flags in rows if any(code == "handwritten"
+                                                                              for code, _ in flags)})
     apply_ocr_text(document, pages)
     without_grid = [page.number for page in typed if find_columns(page.rules) is None
                     and any(read_date(word.text)[0] for word in page.words)]
-    if handwritten:
-        filing.flags.append(Flag("handwritten", f"page(s) {', '.join(map(str, handwritten))}: handwritten: "
+    if written:
+        filing.flags.append(Flag("handwritten", f"page(s) {', '.join(map(str, written))}: filled in by hand: rows "
+                                 f"read by {SECOND_ENGINE} alone (tesseract does not read handwriting), each flagged"))
+    unread = [number for number in handwritten if number not in written]
+    if unread:
+        filing.flags.append(Flag("handwritten", f"page(s) {', '.join(map(str, unread))}: handwritten: "
                                  "needs review (OCR does not read handwriting; no values were taken from them)"))
     left_to_llm = without_grid if not line_reader else []
     if left_to_llm:

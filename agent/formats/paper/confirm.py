@@ -1,8 +1,9 @@
 """Confirming doubtful cells with the second OCR engine (agent.documents.ocr.read_cells): an owner code, a date or
 an asset name that tesseract's readings left flagged is read again by an engine that shares nothing with
 tesseract; when it reads the value taken, the value is confirmed by two independent readings and its flag is
-dropped. When it reads something else the flag stays and says what it read; without the engine the flag says it
-is not installed."""
+dropped. An asset name is confirmed word by word (agent/formats/paper/names.py: name_not_confirmed): where the
+engines read a word differently, the table of printed security names may still confirm it. When it reads
+something else the flag stays and says what it read; without the engine the flag says it is not installed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from agent.formats.paper.cells import PendingRow
 from agent.formats.paper.dates import read_date
 from agent.formats.paper.grid import Span
 from agent.formats.paper.marks import owner_code
-from agent.formats.paper.names import squeeze
+from agent.formats.paper.names import name_not_confirmed
 from agent.models import Transaction
 
 DOUBT = ("low_confidence", "unreadable")
@@ -43,28 +44,33 @@ def confirm_cells(page: OcrPage, rows: list[PendingRow], bands: list[tuple[float
             word = words[position]
             if word.text:
                 page.second_reading.append(word)  # grounding finds the value where it was read
-            read = _value(name, word.text)
-            if read and read == _taken(name, row):
+            note = _disagreement(name, row, word.text)
+            if not note:
                 flags[:] = [(code, message) for code, message in flags if code not in doubt_codes(name)]
                 continue
-            if read and name != "asset_name" and not getattr(row, name):  # one reading: still doubtful
-                setattr(row, name, read)
-            note = f"{SECOND_ENGINE} read {word.text!r}" if word.text else f"{SECOND_ENGINE} read nothing"
         flags[:] = [(code, f"{message}; {note}" if code in doubt_codes(name) else message) for code, message in flags]
 
 
+def _disagreement(name: str, row: Transaction, text: str) -> str:
+    """"" when the second engine's reading `text` of the row's cell confirms the value taken; else what it read.
+    An owner or date that tesseract did not read at all is taken from it (one reading: still doubtful)."""
+    if not text:
+        return f"{SECOND_ENGINE} read nothing"
+    if name == "asset_name":
+        why = name_not_confirmed(row.asset_name, row.ticker, text)
+        return f"{SECOND_ENGINE} read {text!r}: {why}" if why else ""
+    read = _value(name, text)
+    if read and read == str(getattr(row, name)):
+        return ""
+    if read and not getattr(row, name):
+        setattr(row, name, read)
+    return f"{SECOND_ENGINE} read {text!r}"
+
+
 def _value(name: str, text: str) -> str:
-    """The field's value in a second engine's reading of its cell ("" when it is not one)."""
+    """The owner code or date in a second engine's reading of its cell ("" when it is not one)."""
     if name == "owner":
         code, exact = owner_code(OcrWord(text, 0, 0, 0, 0, 100.0))  # the whole code, as printed
         return code if exact else ""
-    if name == "asset_name":
-        return squeeze(text)
     iso, repaired = read_date(text)
     return iso if not repaired else ""
-
-
-def _taken(name: str, row: Transaction) -> str:
-    """The row's value as `_value` gives a reading of its cell: a name with its ticker, letters and digits only
-    (the engines differ in spacing and punctuation, not in the letters they read)."""
-    return squeeze(f"{row.asset_name}{row.ticker}") if name == "asset_name" else str(getattr(row, name))

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from itertools import pairwise
 
-from agent.documents.ocr import PARALLEL_PAGES, OcrPage, OcrWord, read_columns
+from agent.documents.ocr import PARALLEL_PAGES, SECOND_ENGINE, OcrPage, OcrWord, read_cells, read_columns
 from agent.formats.paper.cells import (
     EXAMPLE_ROW,
     JUNK_TEXT,
@@ -23,7 +23,7 @@ from agent.formats.paper.cells import (
 from agent.formats.paper.confirm import confirm_cells
 from agent.formats.paper.dates import MIN_DIGITS_TO_COMPLETE, decide_date, read_date, repair_dates
 from agent.formats.paper.grid import TYPE_NAMES, GridColumns
-from agent.formats.paper.marks import MARK_INK, decide_owner, owner_code, read_marks
+from agent.formats.paper.marks import MARK_INK, decide_owner, mark_inks, owner_code, read_marks
 from agent.formats.paper.names import asset_name_flags, split_ticker, without_specks
 from agent.models import Transaction
 
@@ -99,12 +99,29 @@ def row_bands(page: OcrPage, columns: GridColumns, strips: list[list[OcrWord]],
     return sorted(bands)
 
 
-def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
+def written_row_bands(page: OcrPage, columns: GridColumns, bands: list[tuple[float, float]],
+                      pitch: float | None) -> list[tuple[float, float]]:
+    """On a form filled in by hand: the bands between ruled lines, outside `bands`, whose type and amount cells
+    hold a mark and whose transaction date the second engine reads as a date (tesseract reads no handwriting)."""
+    found = [(top, bottom) for top, bottom in pairwise(page.row_rules)
+             if pitch is not None and bottom - top <= 2 * pitch
+             and not any(a <= (top + bottom) / 2 <= b for a, b in bands)
+             and all(max(mark_inks(page, cells, top, bottom), default=0.0) >= MARK_INK
+                     for cells in (columns.types, columns.amounts))
+             and cell_ink(page, *columns.transaction_date, top, bottom) >= DATE_INK]
+    span = inset(columns.transaction_date)
+    dates = read_cells(page, [(span[0], top, span[1], bottom) for top, bottom in found]) if found else None
+    return [band for band, word in zip(found, dates or []) if read_date(word.text)[0]]
+
+
+def read_grid_rows(page: OcrPage, columns: GridColumns, handwritten: bool = False) -> list[PendingRow]:
     """Rows of a page whose grid matched `find_columns`. The two date columns are read again on their own
     with only date characters, as printed and enlarged 2x (for small print also 3x, and 3x as sparse
     text), and the owner column with only its letters. Every line of those readings that holds a date is a
     row (on small print, so is a band between ruled lines with marks and digits that no reading made a
-    whole date of); each row's cells are read within its band."""
+    whole date of); each row's cells are read within its band. On a `handwritten` page (or one where those
+    readings found no date) the rows are also found by `written_row_bands`, their names are the second
+    engine's reading (it reads handwriting), and every row is flagged: its values have that one reading."""
     date_spans = [inset(columns.transaction_date), inset(columns.notified)]
     pitch = row_pitch(page)
     small_print = pitch is not None and pitch < SMALL_PRINT
@@ -120,6 +137,12 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
         page.second_reading.extend(words)
     date_columns = {"transaction_date": columns.transaction_date, "notification_date": columns.notified}
     bands = row_bands(page, columns, strips, pitch)
+    handwritten = handwritten or not bands  # no date tesseract could read: a form filled in by hand, or blank
+    if handwritten:
+        bands = sorted(bands + written_row_bands(page, columns, bands, pitch))
+        name_span = inset(columns.name)
+        written_names = read_cells(page, [(name_span[0], top, name_span[1], bottom) for top, bottom in bands]) or []
+        page.second_reading.extend(word for word in written_names if word.text)  # grounding finds the names there
     cell_readings = {(band, name): [date_in_cell(words_in_cell(words, span, *band)) for words in (*strips, page.words)]
                      for band in bands for name, span in date_columns.items()}
     usual_year, usual_months, known = {}, {}, {}  # per date column: its settled dates, their years and months
@@ -139,6 +162,11 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
             continue  # the form's printed example row
         row = Transaction(row_number=0, page=page.number, extracted_by="ocr")  # numbered by number_rows
         flags: list[tuple[str, str]] = []
+        if handwritten:
+            written = written_names[bands.index(band)] if written_names else None
+            names = [written] if written is not None and written.text else []
+            flags.append(("handwritten", f"written by hand: read by {SECOND_ENGINE} alone (tesseract does not read "
+                          "handwriting): check every value against the page"))
         for name in date_columns:
             setattr(row, name, decide_date(cell_readings[band, name], name, flags, usual_year[name],
                                            usual_months[name], known[name]))
@@ -155,7 +183,7 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
                 flags.append(("low_confidence:owner", f"owner read as {first.text!r}"))
         names = without_specks(names)
         row.asset_name, row.ticker = split_ticker(" ".join(w.text for w in names).strip(" |_-—~"))
-        flags.extend(asset_name_flags(names if row.asset_name else []))
+        flags.extend(asset_name_flags(names if row.asset_name else [], row.asset_name, row.ticker))
         row_words = sorted(words_in_cell(page.words, (0.0, page.width), top, bottom), key=lambda w: (w.line, w.x0))
         row.source_lines = [" ".join(w.text for w in row_words)]
         left = columns.owner[0] if columns.owner else columns.name[0]
@@ -163,8 +191,9 @@ def read_grid_rows(page: OcrPage, columns: GridColumns) -> list[PendingRow]:
         rows.append((row, flags))
         kept.append(band)
     owners_from_neighbours(rows)
-    cells = {"transaction_date": inset(columns.transaction_date), "notification_date": inset(columns.notified),
-             "asset_name": inset(columns.name)}
+    cells = {"transaction_date": inset(columns.transaction_date), "notification_date": inset(columns.notified)}
+    if not handwritten:  # a written name is the second engine's reading already
+        cells["asset_name"] = inset(columns.name)
     confirm_cells(page, rows, kept, {**cells, "owner": inset(columns.owner)} if columns.owner else cells)
     return rows
 

@@ -7,16 +7,19 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from agent.documents.ocr import OcrPage
+from agent.documents.ocr import OcrPage, OcrWord
 from agent.formats.paper.cells import EXAMPLE_ROW, JUNK_TEXT, LOW_CONFIDENCE, PendingRow, ocr_lines
+from agent.formats.paper.confirm import confirm_cells
 from agent.formats.paper.dates import read_date
-from agent.formats.paper.grid import TYPE_NAMES, find_columns
+from agent.formats.paper.grid import TYPE_NAMES, Span, find_columns
 from agent.formats.paper.grid_reader import read_grid_rows
 from agent.formats.paper.marks import owner_code, read_marks
 from agent.formats.paper.names import asset_name_flags, split_ticker, without_specks
 from agent.models import Flag, Transaction
 
 HANDWRITING_CONFIDENCE = 45.0
+
+WORD_MARGIN = 3.0  # points around words read again by the second engine
 
 
 def parse_ocr_page(page: OcrPage, first_row_number: int = 1) -> list[Transaction]:
@@ -35,13 +38,14 @@ def number_rows(pending: list[PendingRow], first_row_number: int) -> list[Transa
     return rows
 
 
-def read_page_rows(page: OcrPage, line_reader: bool = True) -> list[PendingRow]:
+def read_page_rows(page: OcrPage, line_reader: bool = True, handwritten: bool = False) -> list[PendingRow]:
     """A page's rows, not yet numbered: by the grid reader when the page's ruled lines show the form's
-    columns, else line by line (or none, without `line_reader`: the page is left to an LLM)."""
+    columns, else line by line (or none, without `line_reader`: the page is left to an LLM). A `handwritten`
+    page is read only on the form's grid."""
     columns = find_columns(page.rules)
     if columns is not None:
-        return read_grid_rows(page, columns)
-    if not line_reader:
+        return read_grid_rows(page, columns, handwritten)
+    if not line_reader or handwritten:
         return []
     partial_variant = any(w.text.lower().startswith("partial") for w in page.words)
     rows: list[PendingRow] = []
@@ -91,12 +95,24 @@ def read_page_rows(page: OcrPage, line_reader: bool = True) -> list[PendingRow]:
                 texts = texts[1:]
         texts = without_specks(texts)
         row.asset_name, row.ticker = split_ticker(" ".join(w.text for w in texts).strip(" |_-—~"))
-        flags.extend(asset_name_flags(texts if row.asset_name else []))
+        flags.extend(asset_name_flags(texts if row.asset_name else [], row.asset_name, row.ticker))
         row.source_lines = [" ".join(w.text for w in line)]
         # the row's line, then the cells of its type and amount marks (evidence for values read from ink)
         row.boxes = [page.page_box(min(w.x0 for w in line), top, max(w.x1 for w in line), bottom), *mark_boxes]
         rows.append((row, flags))
+        # the second engine reads the name and dates where tesseract read them (a typed list has no cells)
+        cells = {"transaction_date": around([first_date])}
+        if len(dates) >= 2:
+            cells["notification_date"] = around([last_date])
+        if texts:
+            cells["asset_name"] = around(texts)
+        confirm_cells(page, [rows[-1]], [(top, bottom)], cells)
     return rows
+
+
+def around(words: list[OcrWord]) -> Span:
+    """The x span of some words on a line, with room for the second engine's crop (it trims a cell's edges)."""
+    return min(w.x0 for w in words) - WORD_MARGIN, max(w.x1 for w in words) + WORD_MARGIN
 
 
 def looks_handwritten(page: OcrPage) -> bool:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from agent.documents.ocr import OcrPage, OcrWord
+import numpy as np
+
+from agent.documents.ocr import INK, OcrPage, OcrWord
 from agent.formats.fields import AMOUNT_BRACKETS, OWNER_CODES
 from agent.formats.paper.cells import cell_box, cell_ink
 from agent.formats.paper.grid import TYPE_NAMES, Span
@@ -18,6 +20,14 @@ MARK_INK = 0.015  # share of a cell's inner pixels that must be ink for an X mar
 MARK_SHARE = 0.4  # ... and at least this share of the most inked cell of its group
 
 SPILL_EDGE, SPILL_INK = 0.2, 0.05  # strips 20% of a row high just outside it; ink there over 5% is a crossing
+
+TYPE_KINDS = ("P", "S", "S (partial)", "E")  # type cells that are a transaction's type (not Cap. Gains, Partial)
+
+BOXED_INK = 0.1  # every cell of a group this inked: each holds a printed checkbox
+
+BOX_MARGIN = 0.25  # share of the inside of a box, each side, left out of its measure
+
+BOX_SIDE = 0.5  # share of a box's height (width) that a column (row) of its pixels inks when it is a side
 
 HANDWRITTEN_ROW = 18.0  # points: rows this high leave room to write in by hand (the paper form's are 25-30)
 
@@ -37,7 +47,7 @@ def label_for(index: int) -> tuple[str, float, float | None]:
 def marked_cells(page: OcrPage, cells: list[tuple[float, float]], top: float, bottom: float) -> tuple[list[int], float]:
     """Indices of the cells holding a mark, and how clearly (the weakest mark over the strongest blank).
     Each marked cell is recorded on the page (`page.marks`), where grounding and source views find it."""
-    inks = [cell_ink(page, a, b, top, bottom) for a, b in cells]
+    inks = mark_inks(page, cells, top, bottom)
     strongest = max(inks, default=0.0)
     # small typed x's ink 2-5% of a cell, drawn X's 10-15%; specks of neighbouring print stay under either
     marked = [i for i, ink in enumerate(inks) if ink >= MARK_INK and ink >= MARK_SHARE * strongest]
@@ -45,6 +55,60 @@ def marked_cells(page: OcrPage, cells: list[tuple[float, float]], top: float, bo
     clarity = (min(inks[i] for i in marked) / max(max(blanks, default=0.0), 0.01)) if marked else 0.0
     page.marks.extend(cell_box(page, cells, i, top, bottom) for i in marked)
     return marked, clarity
+
+
+def mark_inks(page: OcrPage, cells: list[Span], top: float, bottom: float) -> list[float]:
+    """The ink of each cell of a group where a mark would be: in the cell, or, when every cell of the group holds
+    a printed checkbox, in the middle of its box (the outline is no mark)."""
+    if holds_boxes(page, cells, top, bottom):
+        return [box_interior_ink(page, a, b, top, bottom) for a, b in cells]
+    return [cell_ink(page, a, b, top, bottom) for a, b in cells]
+
+
+def holds_boxes(page: OcrPage, cells: list[Span], top: float, bottom: float) -> bool:
+    """Whether every cell of a group holds a printed checkbox (a blank ruled cell holds next to no ink)."""
+    return bool(cells) and min(cell_ink(page, a, b, top, bottom) for a, b in cells) >= BOXED_INK
+
+
+def box_interior_ink(page: OcrPage, x0: float, x1: float, top: float, bottom: float) -> float:
+    """Share of ink in the middle of the checkbox printed in a cell: within its sides (the columns and rows of
+    pixels that are mostly ink), BOX_MARGIN off each side. The cell's ink, as `cell_ink` measures it, when no
+    box shows."""
+    if page.image is None:
+        return 0.0
+    s = page.scale
+    region = page.image[max(0, int(top * s)): int(bottom * s) + 1, max(0, int(x0 * s)): int(x1 * s) + 1] < INK
+    if region.shape[0] < 6 or region.shape[1] < 6:
+        return 0.0
+    rows, columns = _between_sides(region.mean(axis=1)), _between_sides(region.mean(axis=0))
+    if rows is None or columns is None:
+        return cell_ink(page, x0, x1, top, bottom)
+    (top_row, bottom_row), (left, right) = (_middle(*rows), _middle(*columns))
+    inside = region[top_row: bottom_row + 1, left: right + 1]
+    return float(inside.mean()) if inside.size else 0.0
+
+
+def _middle(first: int, last: int) -> tuple[int, int]:
+    """The middle part of a span of pixels: an X crosses it, and a side mistaken for another's (a rule's remnant
+    next to the box) stays out."""
+    trim = int((last - first) * BOX_MARGIN)
+    return first + trim, last - trim
+
+
+def _between_sides(profile: np.ndarray) -> tuple[int, int] | None:
+    """The first and last index between a box's two sides, from the ink share of each line of pixels across it:
+    the sides are the first run of lines over BOX_SIDE in the first half and the last run in the second half
+    (an X inside the box may ink its middle lines as much). None without both sides."""
+    sides = np.nonzero(profile >= BOX_SIDE)[0]
+    middle = len(profile) / 2
+    if not len(sides) or sides[0] >= middle or sides[-1] < middle:
+        return None
+    first, last = int(sides[0]), int(sides[-1])
+    while first + 1 in sides:
+        first += 1
+    while last - 1 in sides:
+        last -= 1
+    return (first + 1, last - 1) if first < last else None
 
 
 def runs_beyond_row(page: OcrPage, cell: Span, top: float, bottom: float) -> bool:
@@ -122,8 +186,10 @@ def read_marks(page: OcrPage, row: Transaction, amount_cells: list[Span], type_c
         flags.append(("unreadable:amount", f"{len(marked)} amount cells marked"))
     marked, clarity = marked_cells(page, type_cells, top, bottom)
     picked = [type_names[i] for i in marked]
-    kinds = [i for i in marked if type_names[i] in ("P", "S", "E")]
-    if len(kinds) == 1 and runs_beyond_row(page, type_cells[kinds[0]], top, bottom):
+    kinds = [i for i in marked if type_names[i] in TYPE_KINDS]
+    # a mark inside a printed box stays in it: the box's own sides reach the row's edges
+    beyond = len(kinds) == 1 and not holds_boxes(page, type_cells, top, bottom)
+    if beyond and runs_beyond_row(page, type_cells[kinds[0]], top, bottom):
         reason = "the ink in the type cells runs on beyond the row: handwriting or a stray line, not an X"
         flags.append(("unreadable:transaction_type", reason))
     elif len(kinds) == 1:

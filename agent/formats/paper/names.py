@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
 
@@ -30,6 +31,8 @@ DASHES = {"-", "–", "—"}
 
 MAX_JOINED, MIN_JOINED = 5, 2  # words run together into one token, and the fewest characters of each
 MIN_RUN_TOGETHER = 6  # characters: a shorter token must be a word itself ("TRES" is not "TR" + "ES")
+
+MIN_EXTRA, EXTRA_SHARE = 2, 0.15  # letters a second reading may hold beyond the name read (an owner code, specks)
 
 EDGE_SPECK = 2  # characters: a low-confidence fragment this short at either end of a name is a speck, not a word
 
@@ -58,7 +61,8 @@ def squeeze(word: str) -> str:
 def split_ticker(name: str) -> tuple[str, str]:
     """(name, ticker) from an asset name as a scan prints it: "(AVDV)" anywhere, as electronic filings print
     it, or a ticker standing last after two or more words ("... Small Cap Val AVDV", "Global X Funds Uranium -
-    URA", "Gold Minishares-GLDM"); the ticker is taken out of the name."""
+    URA", "Gold Minishares-GLDM", a printed ticker misread in lower case or followed by a speck); the ticker is
+    taken out of the name."""
     for match in reversed(list(PAREN_TICKER.finditer(name))):
         value = normalize_ticker(match.group(1))
         # typed in capitals ("(Stock)" is a word), or a ticker some filing printed ("(AAPl)" in an old font)
@@ -66,13 +70,27 @@ def split_ticker(name: str) -> tuple[str, str]:
         if printed and is_ticker(value) and value not in NAME_WORDS:
             return " ".join((name[:match.start()] + name[match.end():]).split()), value
     words = name.split()
-    joined = bool(words) and re.fullmatch(r"[^-]{2,}-[A-Z]{2,5}", words[-1]) is not None  # "Minishares-GLDM"
+    if len(words) >= 3 and len(words[-1]) == 1 and printed_ticker(words[-2]):
+        words = words[:-1]  # a speck after the ticker ("Amplify ETF Tr HACK I")
+    joined = bool(words) and re.fullmatch(r"[^-]{2,}-[A-Za-z]{2,5}", words[-1]) is not None  # "Minishares-GLDM"
     if joined:
         words = [*words[:-1], *words[-1].rsplit("-", 1)]
+    last = printed_ticker(words[-1]) if words else ""  # a printed ticker misread in lower case ("Tsco", "spYG")
+    if last:
+        words = [*words[:-1], last]
     before = [word for word in words[:-1] if word not in DASHES]
     if len(before) >= 2 and bare_ticker(words[-1], before, joined or words[-2] in DASHES):
         return " ".join(before), words[-1]
     return name, ""
+
+
+def printed_ticker(word: str) -> str:
+    """The word in capitals when, so written, it is a ticker some filing printed and no word of a security's name
+    ("Tsco" is TSCO; "Corp" is a word); "" otherwise."""
+    upper = word.upper()
+    known = vocabulary()
+    is_ticker_word = word.isalpha() and 2 <= len(word) <= 5 and upper not in NAME_WORDS
+    return upper if is_ticker_word and upper in known.tickers and upper not in known.words else ""
 
 
 def bare_ticker(last: str, before: list[str], set_apart: bool) -> bool:
@@ -118,13 +136,63 @@ def known_words(text: str, words: frozenset[str], most: int = MAX_JOINED) -> boo
         for cut in range(MIN_JOINED, len(text) - MIN_JOINED + 1))
 
 
-def asset_name_flags(words: list[OcrWord]) -> list[tuple[str, str]]:
-    """The asset name's flag: none when every word was read confidently or confirmed by the table."""
+def name_not_confirmed(name: str, ticker: str, reading: str) -> str:
+    """Why a second engine's `reading` of an asset name's cell does not confirm the name (and ticker) tesseract
+    read; "" when it does. A word is confirmed when the two readings have its letters at the same place (aligned
+    letter by letter, spacing and punctuation aside), or, where they differ, when it is a word of some security's
+    printed name of MIN_JOINED letters or more (or a printed ticker): the table is then the second reading. The
+    reading must hold little that tesseract's name lacks (else that name is missing words)."""
+    words = [word for word in (squeeze(part) for part in f"{name} {ticker}".split()) if word]
+    first, second = "".join(words), squeeze(reading)
+    blocks = SequenceMatcher(None, first, second, autojunk=False).get_matching_blocks()
+    agreed = {index for block in blocks for index in range(block.a, block.a + block.size)}
+    known = vocabulary()
+    unconfirmed, start = [], 0
+    for word in words:
+        same = all(index in agreed for index in range(start, start + len(word)))
+        if not (same or (len(word) >= MIN_JOINED and (word in known.words or word in known.tickers))):
+            unconfirmed.append(word)
+        start += len(word)
+    if unconfirmed:
+        return f"{', '.join(map(repr, unconfirmed[:4]))} not confirmed"
+    extra = len(second) - sum(block.size for block in blocks)
+    return f"it reads {extra} more letters" if extra > max(MIN_EXTRA, EXTRA_SHARE * len(second)) else ""
+
+
+def known_name(name: str, ticker: str) -> bool:
+    """Whether the name (with its ticker, when one was read) is one some electronic filing printed, letters and
+    digits alike: a second reading, independent of the OCR."""
+    names = printed_names()
+    return squeeze(name) in names.get(ticker, names[""])
+
+
+@cache
+def printed_names() -> dict[str, frozenset[str]]:
+    """The table's printed asset names, squeezed, by ticker; under "" all of them (none when the table is
+    missing)."""
+    if not TABLE.exists():
+        return {"": frozenset()}
+    with open(TABLE, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    by_ticker: dict[str, set[str]] = {}
+    for row in rows:
+        by_ticker.setdefault(row["ticker"], set()).add(squeeze(row["asset_name"]))
+    every = frozenset(squeeze(row["asset_name"]) for row in rows)
+    return {"": every, **{ticker: frozenset(found) for ticker, found in by_ticker.items()}}
+
+
+def asset_name_flags(words: list[OcrWord], name: str, ticker: str) -> list[tuple[str, str]]:
+    """The flag of the asset name read as `words` (split into `name` and `ticker`). Tesseract's words are one
+    reading: the name is unflagged only when some filing printed it (`known_name`); otherwise it is flagged for a
+    second engine to confirm (agent/formats/paper/confirm.py), and the flag lists the words read with low
+    confidence that no security's name has."""
     if not words:
         return [("unreadable:asset_name", "no asset name read")]
     doubtful = unconfirmed_words(words)
     if not doubtful:
-        return []
+        if known_name(name, ticker):
+            return []
+        return [("low_confidence:asset_name", "asset name read by one engine only, and no filing on file prints it")]
     listed = ", ".join(f"{word.text!r} ({word.conf:.0f})" for word in doubtful[:4])
     return [("low_confidence:asset_name", f"asset name words read with low confidence and not the words of any "
              f"security name on file: {listed}")]
