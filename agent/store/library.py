@@ -722,7 +722,7 @@ def rows_frame(found: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
 
 def _view_frame(found: Sequence[tuple[Any, ...]], filings: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
     """view_rows' frame: the rows' values a column at a time, typed once; each filing's values typed once per filing
-    and taken for its rows by their filing_key (in Arrow, never a Python object per row)."""
+    and taken for its rows by their filing_key (an array take: no Python object per row for them)."""
     row_columns = ("filing_key", "row_number", "ticker", "transaction_date", "transaction_type", *TYPED_ROW_COLUMNS,
                    "library_id", "row_state", "replaces")
     filing_columns = ("filing_key", *_VIEW_FILING_COLUMNS)
