@@ -1,6 +1,8 @@
 """Command line.
 
-`python -m agent extract FILE_OR_DIR... -o out.csv [--json out.json] [--no-ocr]`: the rows alone, fast.
+`python -m agent extract FILE_OR_DIR... -o out.csv [--json out.json] [--no-ocr] [--one-filing]`: the rows alone,
+fast; --one-filing reads the page images named (GIF, PNG, JPEG, TIFF) as the pages of one report, as the app's
+"These images are one filing" does.
 `python -m agent run FILE_OR_DIR... --out DIR [--risk ...] [--horizon ...] [--no-options] [--max-position PCT]`:
 the whole job as the app does it (the agent's loop, its trace live on stderr), writing DIR/transactions.csv,
 DIR/report.md and DIR/trace.jsonl, the same files as the app's downloads, and adding the filings to the library.
@@ -16,19 +18,21 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from agent.analysis.fit import HORIZONS, RISK_LEVELS, InvestorProfile
 from agent.analysis.report import markdown_report
 from agent.ask.cli import register_ask
 from agent.documents import ocr
+from agent.documents.images import bundle_images
 from agent.documents.sandbox import safe_display_name
 from agent.export import filings_csv, to_dataframe
 from agent.fetch.cli import register_fetch
 from agent.library_cli import add_store_arguments, register_library, store_outcomes
 from agent.models import FileOutcome, InputFile
 from agent.run.events import Event, to_jsonl
-from agent.run.extract import extract_path, find_filings
+from agent.run.extract import extract_bytes, extract_path, find_filings
 from agent.run.llm import LLMConfig
 from agent.run.loop import Agent, brain_for
 from agent.run.result import RunResult
@@ -98,15 +102,29 @@ def position_percent(text: str) -> float:
 # --- extract ------------------------------------------------------------------------------------------------------
 
 
+def _filings_to_read(args: argparse.Namespace) -> tuple[list[tuple[str, Callable[[], FileOutcome]]], bool]:
+    """Each filing's name and how to read it: a file each, or with --one-filing the page images as one report
+    (its pages in the names' order, the other files each on its own; a file that cannot be read is said so on
+    stderr, and the second value is True)."""
+    if not args.one_filing:
+        return [(str(path), partial(extract_path, path, args.ocr)) for path in args.paths], False
+    files, problems = _read_inputs(args.paths)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return [(file.name, partial(extract_bytes, file.data, file.name, args.ocr)) for file in bundle_images(files)], \
+        bool(problems)
+
+
 def run_extract(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     outcomes = []
-    for number, path in enumerate(args.paths, start=1):
-        outcome = extract_path(path, args.ocr)
+    to_read, unreadable = _filings_to_read(args)
+    for number, (name, read) in enumerate(to_read, start=1):
+        outcome = read()
         outcomes.append(outcome)
-        _progress(number, len(args.paths), path.name)
+        _progress(number, len(to_read), Path(name).name)
         if outcome.status in ("failed", "needs_ocr"):
-            print(f"{path}: {outcome.status.replace('_', ' ')}: {outcome.reason}", file=sys.stderr)
+            print(f"{name}: {outcome.status.replace('_', ' ')}: {outcome.reason}", file=sys.stderr)
     _ocr_hint(outcomes, args.ocr)
     filings = [outcome.filing for outcome in outcomes if outcome.filing]
     args.output.write_text(filings_csv(filings), encoding="utf-8", newline="")
@@ -114,7 +132,7 @@ def run_extract(args: argparse.Namespace) -> int:
         payload = [outcome.to_dict() for outcome in outcomes]
         args.json.write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
     print(summary_line(outcomes, time.perf_counter() - started))
-    return 1 if any(outcome.status == "failed" for outcome in outcomes) else 0
+    return 1 if unreadable or any(outcome.status == "failed" for outcome in outcomes) else 0
 
 
 # --- run ----------------------------------------------------------------------------------------------------------
@@ -147,6 +165,7 @@ def run_job(args: argparse.Namespace) -> int:
     files, problems = _read_inputs(args.paths)
     for problem in problems:
         print(problem, file=sys.stderr)
+    files = bundle_images(files) if args.one_filing else files
     agent = Agent(brain_for(LLMConfig.from_sources()), ocr=args.ocr)
     width = shutil.get_terminal_size().columns if sys.stderr.isatty() else 0
     events = []
@@ -183,6 +202,9 @@ def _add_inputs(command: argparse.ArgumentParser) -> None:
     command.add_argument("--ocr", action=argparse.BooleanOptionalAction, default=None,
                          help="read scanned filings with OCR (several seconds a page); on by default wherever "
                               "tesseract is installed")
+    command.add_argument("--one-filing", action="store_true",
+                         help="the page images named (GIF, PNG, JPEG, TIFF: one file a page) are one report, read "
+                              "in their names' order (page2 before page10); without it each image is a filing")
 
 
 def build_parser() -> argparse.ArgumentParser:

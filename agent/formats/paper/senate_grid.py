@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
-from agent.documents.ocr import OcrPage, deskew, horizontal_rules, remove_rules, rule_masks, vertical_rules
+from agent.documents.ocr import INK, OcrPage, deskew, horizontal_rules, remove_rules, rule_masks, vertical_rules
 from agent.formats.paper.grid import Span
 
 RENDER_SIDE = 2200  # pixels on the long side: eFD's GIF pages are 2200 x 1728 (200 dpi); the text needs no more
@@ -25,7 +26,13 @@ DATE = (0.08, 0.16)  # the transaction date cell (about 195)
 NAME = 0.15  # the asset cell is at least this wide (about 400-470)
 MIN_AMOUNTS = 10  # the 11th amount cell is sometimes cut off by the scan's edge
 FEW_ROW_RULES = 10  # a grid showing fewer horizontal rules than this is checked for a tilt
-TURNS = (0, 90, 270)  # counter-clockwise, as agent.documents.ocr turns pages
+TURNS = (0, 90, 270, 180)  # counter-clockwise, as agent.documents.ocr turns pages; upside down seldom
+# A scanned rule is broken and tilted: the pieces too short for the rule masks lie within REMNANT_REACH points of
+# the rule found, and tesseract reads them as part of the text beside them ("2/13/2014" as "-3/2014").
+REMNANT_REACH = 4.0
+# An ink run this long along a rule, that near it, is a piece of it: of the page's width along a row rule (a
+# dash is shorter), of its height along a column rule (a digit "1" beside it is shorter: large print is 0.02).
+REMNANT_RUN = (0.012, 0.025)
 
 
 @dataclass(frozen=True)
@@ -115,21 +122,50 @@ def upright_page(grey: np.ndarray, number: int, dpi: int) -> SenatePage:
     return sheet
 
 
+def runs_along(dark: np.ndarray, length: int) -> np.ndarray:
+    """Pixels of `dark` in a run of at least `length` set pixels along its rows."""
+    if dark.shape[1] < length:
+        return np.zeros_like(dark)
+    starts = sliding_window_view(dark, length, axis=1).all(axis=2)
+    covered = np.zeros_like(dark)
+    for shift in range(length):
+        covered[:, shift:shift + starts.shape[1]] |= starts
+    return covered
+
+
+def clear_rule_remnants(image: np.ndarray, page: OcrPage, extent: tuple[float, float]) -> None:
+    """Whiten, in place, the pieces of the page's rules within the grid's extent (top, bottom in points) that the
+    rule masks left (the name box above it is not touched: its words are read whole)."""
+    scale = page.scale
+    reach = round(REMNANT_REACH * scale)
+    top, bottom = round(extent[0] * scale) - reach, round(extent[1] * scale) + reach + 1
+    grid = image[max(0, top):bottom]
+    rows = [y * scale - max(0, top) for y in page.row_rules if top <= y * scale <= bottom]
+    for positions, picture, share in ((rows, grid, REMNANT_RUN[0] * image.shape[1]),
+                                      ([x * scale for x in page.rules], grid.T, REMNANT_RUN[1] * image.shape[0])):
+        for at in positions:
+            stripe = picture[max(0, round(at) - reach):round(at) + reach + 1]
+            stripe[runs_along(stripe < INK, max(2, round(share)))] = 255
+
+
 def _find_grid(grey: np.ndarray, number: int, dpi: int) -> SenatePage:
     scale = dpi / 72
     small = np.ascontiguousarray(grey[::2, ::2])
     horizontal, vertical = rule_masks(small)
     for rotation in TURNS:
-        columns_mask = _turn(horizontal if rotation else vertical, rotation)
+        sideways = rotation in (90, 270)  # the page's rows run up and down: its horizontal rules are the columns'
+        columns_mask = _turn(horizontal if sideways else vertical, rotation)
         width = columns_mask.shape[1] / (scale / 2)
         columns = find_senate_columns(vertical_rules(columns_mask, scale / 2), width)
         if columns is None:
             continue
-        rows_mask = _turn(vertical if rotation else horizontal, rotation)
+        rows_mask = _turn(vertical if sideways else horizontal, rotation)
         full = [np.repeat(np.repeat(mask, 2, axis=0), 2, axis=1)[:grey.shape[0], :grey.shape[1]]
                 for mask in (horizontal, vertical)]
         upright = _turn(remove_rules(grey, full[0], full[1]), rotation)
         page = OcrPage(number, rotation, upright.shape[1] / scale, upright.shape[0] / scale, [], 0.0, upright, scale,
                        vertical_rules(columns_mask, scale / 2), horizontal_rules(rows_mask, scale / 2))
-        return SenatePage(page, columns, grid_extent(columns_mask, columns, scale / 2))
+        extent = grid_extent(columns_mask, columns, scale / 2)
+        clear_rule_remnants(upright, page, extent)
+        return SenatePage(page, columns, extent)
     return SenatePage(OcrPage(number, 0, grey.shape[1] / scale, grey.shape[0] / scale, image=grey, scale=scale), None)

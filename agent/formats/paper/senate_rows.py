@@ -13,13 +13,24 @@ from dataclasses import dataclass, replace
 from datetime import date
 from itertools import pairwise
 
-from agent.documents.ocr import PARALLEL_PAGES, OcrPage, OcrWord, read_columns
+from agent.documents.ocr import (
+    PARALLEL_PAGES,
+    SECOND_ENGINE,
+    SECOND_ENGINE_MISSING,
+    OcrPage,
+    OcrWord,
+    read_cells,
+    read_columns,
+)
 from agent.formats.paper.cells import JUNK_TEXT, LOW_CONFIDENCE, PendingRow, cell_ink, inset, ocr_lines, words_in_cell
+from agent.formats.paper.confirm import confirm_cells, doubt_codes, doubtful
 from agent.formats.paper.dates import decide_date
 from agent.formats.paper.grid import Span
 from agent.formats.paper.grid_reader import DATE_CHARS, date_in_cell
 from agent.formats.paper.marks import MARK_INK, label_for, read_marks
+from agent.formats.paper.names import split_ticker, squeeze, unconfirmed_words, vocabulary
 from agent.formats.paper.senate_grid import SenateColumns, SenatePage
+from agent.formats.paper.senators import known_senator
 from agent.models import Box, Transaction
 
 SALE_OF_UNKNOWN_KIND = "S*"
@@ -34,14 +45,18 @@ EXAMPLE_DATE = re.compile(r"1[Xx]\b")
 # or inside a note after the name, "(S, IRA)".
 LEADING_CODE = re.compile(r"^(?:\S{1,2}\s+|[\[|])?(?:[(\[{]\s*(S|J|DC|5|8|\$|S\$|OC|0C)|[1l|I](S|J|DC)|6)\s*[)\]}]\s*",
                           re.IGNORECASE)
+# or written before a dash, "S - AAPL" (a handwritten form's way)
+DASHED_CODE = re.compile(r"^(?:\S{1,2}\s+)?(S|J|DC)\s*[-–—]\s*", re.IGNORECASE)
 TRAILING_CODE = re.compile(r"[(\[]\s*(S|J|DC|5|8|\$)\s*[,.][^)]*\)", re.IGNORECASE)
 OWNERS = {"S": "SP", "J": "JT", "DC": "DC", "5": "SP", "8": "SP", "$": "SP", "S$": "SP", "OC": "DC", "0C": "DC",
           "": "SP"}
 
-# A ticker printed in parentheses at the end of the asset, "(IHRT)"; not the notes the form's rows also carry.
-TICKER = re.compile(r"\(([A-Z]{1,5})\)\s*$")
+# Capitals in parentheses that are the notes the form's rows carry, not a ticker: "(DEL)", "(S, IRA)".
 NOT_TICKERS = {"DEL", "IRA", "ADR", "ADS", "LP", "LLC", "NEW", "CL", "INC", "CORP", "ETF", "S", "J", "DC", "SP", "JT",
                "NYSE", "OTC", "REIT", "UTS"}
+
+# A series numeral that tesseract may have read either way, "II" or "ll" ("Amplo ll, L.P"): never trusted as read.
+NUMERAL_LOOKALIKE = re.compile(r"^(?=.*[l1|])[Il1|]{2,3}[,.]?$")
 
 # The name box's printed labels, and titles written before the name.
 LABELS = re.compile(r"\S*(?:Report|Individ|Amend)\S*|\bName\b|^\W*[|]", re.IGNORECASE)
@@ -62,6 +77,8 @@ def owner_from_asset(text: str) -> tuple[str, str, bool]:
         letters = (found.group(1) or found.group(2) or "").upper()  # "6)": tesseract's reading of "(S)"
         exact = found.group(0).lstrip().startswith("(") and letters in ("S", "J", "DC")
         return OWNERS[letters], text[found.end():], exact
+    if found := DASHED_CODE.match(text):
+        return OWNERS[found.group(1).upper()], text[found.end():], True
     if found := TRAILING_CODE.search(text):
         letters = found.group(1).upper()
         return OWNERS[letters], text, letters in ("S", "J", "DC") and "," in found.group(0)
@@ -104,8 +121,14 @@ def strip_owner(text: str) -> str:
 
 
 def ticker_of(asset: str) -> str:
-    found = TICKER.search(asset)
-    return found.group(1) if found and found.group(1) not in NOT_TICKERS else ""
+    """The ticker printed in the asset's name, "(IHRT)" or last after the name (agent/formats/paper/names.py), or
+    the name itself when it is one word some filing printed as a ticker ("AAPL", as a hand may write it)."""
+    known = vocabulary().tickers
+    if asset.isupper() and asset in known:
+        return asset
+    ticker = split_ticker(asset)[1]
+    # bare capitals after the name are a ticker only when some filing printed it ("Envest Ventures IILLC" is not)
+    return ticker if ticker not in NOT_TICKERS and (ticker in known or f"({ticker})" in asset) else ""
 
 
 def row_pitch(page: OcrPage) -> float | None:
@@ -236,6 +259,7 @@ def read_senate_rows(sheet: SenatePage) -> GridReading:
     known = {value.isoformat() for value in settled}
     amounts = house_order(columns.amounts)
     rows: list[PendingRow] = []
+    kept: list[tuple[float, float]] = []  # each row's band
     holding: tuple[str, Box] | None = None
     stray = 0
     for band in bands:
@@ -257,9 +281,44 @@ def read_senate_rows(sheet: SenatePage) -> GridReading:
                           (usual_year, usual_months, known))
         if row.transaction_date or row.transaction_type or row.amount:
             rows.append((row, flags))
+            kept.append(band)
         else:
             stray += 1
+    confirm_by_second_engine(page, columns, rows, kept)
     return GridReading(rows, filer_name(filer), stray)
+
+
+def confirm_by_second_engine(page: OcrPage, columns: SenateColumns, rows: list[PendingRow],
+                             bands: list[tuple[float, float]]) -> None:
+    """Doubtful values read again by the second engine (agent/formats/paper/confirm.py): the date cell as the
+    House reader does; the asset cell once for both the owner code and the name, as the form writes the code
+    inside it. A value it reads alike is confirmed by two independent readings and loses its flag."""
+    confirm_cells(page, rows, bands, {"transaction_date": inset(columns.date)})
+    asked = [index for index, (_, flags) in enumerate(rows)
+             if any(doubtful(flags, field) for field in ("owner", "asset_name"))]
+    if not asked:
+        return
+    name = inset(columns.name)
+    words = read_cells(page, [(name[0], bands[index][0], name[1], bands[index][1]) for index in asked])
+    for position, index in enumerate(asked):
+        row, flags = rows[index]
+        word = words[position] if words is not None else None
+        text = word.text if word is not None else ""
+        if word is not None and text:
+            page.second_reading.append(word)  # grounding finds the values where they were read
+        owner, asset, exact = owner_from_asset(text)
+        note = SECOND_ENGINE_MISSING if words is None else f"{SECOND_ENGINE} read {text!r}"
+        _settle(flags, "owner", bool(text) and exact and owner == row.owner, note)
+        _settle(flags, "asset_name", bool(squeeze(asset)) and squeeze(asset) == squeeze(row.asset_name), note)
+
+
+def _settle(flags: list[tuple[str, str]], name: str, confirmed: bool, note: str) -> None:
+    """Drop the field's doubt flags when a second reading confirmed its value, else say what that reading was."""
+    codes = doubt_codes(name)
+    if confirmed:
+        flags[:] = [(code, message) for code, message in flags if code not in codes]
+    else:
+        flags[:] = [(code, f"{message}; {note}" if code in codes else message) for code, message in flags]
 
 
 def _row(page: OcrPage, columns: SenateColumns, band: tuple[float, float],
@@ -280,12 +339,17 @@ def _row(page: OcrPage, columns: SenateColumns, band: tuple[float, float],
     row.ticker = ticker_of(row.asset_name)
     row.subholding_of = holding[0] if holding else ""
     code_words = len(names) - len(row.asset_name.split()) if row.asset_name else len(names)  # judged as the owner
-    unsure = [w for w in names[code_words:] if w.conf < LOW_CONFIDENCE and not _read_alike(w, again)]
+    unsure = [w for w in unconfirmed_words(names[code_words:]) if not _read_alike(w, again)]
+    lookalike = next((w.text for w in names[code_words:] if NUMERAL_LOOKALIKE.match(w.text)), "")
     if not row.asset_name:
         flags.append(("unreadable:asset_name", "no asset name read"))
     elif unsure:
         flags.append(("low_confidence:asset_name", f"asset name read with confidence {min(w.conf for w in unsure):.0f} "
-                      f"({', '.join(repr(w.text) for w in unsure[:3])}), and not so by a second reading"))
+                      f"({', '.join(repr(w.text) for w in unsure[:3])}), not so by a second reading, and not the "
+                      "words of any security name on file"))
+    elif lookalike:
+        flags.append(("low_confidence:asset_name", f"{lookalike!r} in the asset name may be the numeral II or III "
+                      "(tesseract reads I and l alike): check the page"))
     row_words = sorted(words_in_cell(page.words, (0.0, page.width), top, bottom), key=lambda w: (w.line, w.x0))
     row.source_lines = [" ".join(w.text for w in row_words)]
     row.boxes = [page.page_box(columns.name[0], top, columns.amounts[-1][1], bottom), *mark_boxes]
@@ -295,8 +359,12 @@ def _row(page: OcrPage, columns: SenateColumns, band: tuple[float, float],
 
 
 def filer_name(words: list[OcrWord]) -> str:
-    """The name written in the form's name box, without the box's printed labels; "Last, First" turned
-    round and a leading "Senator" dropped, as the eFD pages give names ("Thomas R. Carper")."""
+    """The name written in the form's name box, without the box's printed labels: a senator's name as the table
+    of senators spells it when the words name one (agent/formats/paper/senators.py, whatever tesseract's
+    confidence); else as read confidently, "Last, First" turned round and a leading "Senator" dropped, as the eFD
+    pages give names ("Thomas R. Carper")."""
+    if known := known_senator([w.text for w in words if not LABELS.search(w.text)]):
+        return known
     lines = [" ".join(w.text for w in line if w.conf >= LOW_CONFIDENCE and any(c.isalpha() for c in w.text))
              for line in ocr_lines(words)]
     lines = [LABELS.sub("", line).strip(" |_-—~[]()'") for line in lines]

@@ -1,0 +1,71 @@
+"""Senators' names (data/senators.tsv, made by scripts/build_senators.py from eFD's listing of report filers),
+matched against the words read from a scanned Senate form's name box. The table is evidence independent of the
+OCR: a slip of a letter or two ("Rou D. Blunt"; "Susan Collis" read at confidence 0) gives the senator's name as
+eFD spells it, with the middle initials as written. A name the table does not hold is left as read."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import cache
+from pathlib import Path
+
+TABLE = Path(__file__).with_name("data") / "senators.tsv"
+
+LAST_SIMILAR = 0.8  # a word this similar to a senator's last name is it ("Collis" for "Collins": 0.92)
+FIRST_SIMILAR = 0.6  # and another this similar to a first name written for them ("Rou" for "Roy": 0.67)
+INITIAL = re.compile(r"^[A-Z]\.?$")
+
+
+@dataclass(frozen=True)
+class Senator:
+    last: str
+    first: str  # one way eFD writes it: "Thomas" and "Tom" are two rows
+
+
+@cache
+def senators() -> tuple[Senator, ...]:
+    """The table's names (none when it is missing: then every name is left as read)."""
+    if not TABLE.exists():
+        return ()
+    with open(TABLE, newline="", encoding="utf-8") as handle:
+        return tuple(Senator(row["last"], row["first"]) for row in csv.DictReader(handle, delimiter="\t"))
+
+
+def _letters(word: str) -> str:
+    return re.sub(r"[^A-Za-z'-]", "", word).lower()
+
+
+def _similar(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b).ratio()
+
+
+def known_senator(words: list[str]) -> str:
+    """The senator the words of a name box name, as "First M. Last" ("" when none is named): a word (or, for
+    "Van Hollen", words) within LAST_SIMILAR of a senator's last name and another within FIRST_SIMILAR of a first
+    name written for them; the initials written after the first name are kept."""
+    letters = [_letters(word) for word in words]
+    best: tuple[float, Senator, int] | None = None
+    for senator in senators():
+        parts = len(senator.last.split())
+        last, first = senator.last.replace(" ", "").lower(), senator.first.split()[-1].lower()
+        for at in range(len(words) - parts + 1):
+            last_score = _similar("".join(letters[at:at + parts]), last)
+            if last_score < LAST_SIMILAR:
+                continue
+            for index, word in enumerate(letters):
+                score = last_score + _similar(word, first)
+                if not at <= index < at + parts and _similar(word, first) >= FIRST_SIMILAR and (
+                        best is None or score > best[0]):
+                    best = (score, senator, index)
+    if best is None:
+        return ""
+    _, senator, index = best
+    initials = []
+    for word in words[index + 1:]:
+        if not INITIAL.match(word.strip(",")):
+            break
+        initials.append(word.strip(",.") + ".")
+    return " ".join([senator.first, *initials, senator.last])
