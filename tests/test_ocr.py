@@ -540,9 +540,11 @@ def test_the_filer_is_read_from_the_forms_name_field(words, filer):
     ([("Charles", 96, 42), ("J.", 95, 90), ("Fleischmann", 96, 110)], "Charles J. Fleischmann"),
     ([("Provide", 96, 300), ("full", 96, 350)], ""),
 ], ids=["typed-under-the-label", "a-line-elsewhere"])
-def test_a_filer_typed_under_the_name_label_is_read(below, filer):
+@pytest.mark.parametrize("speck", [False, True], ids=["nothing-after-the-label", "a-speck-after-the-label"])
+def test_a_filer_typed_under_the_name_label_is_read(below, filer, speck):
     label = OcrWord("NAME:", 40, 100, 75, 110, 96.0, (1, 1, 1))
-    words = [label, OcrWord("OFFICE", 300, 100, 340, 110, 96.0, (1, 1, 1)), *(
+    after = [OcrWord("i", 280, 100, 284, 110, 76.0, (1, 1, 1))] if speck else []
+    words = [label, *after, OcrWord("OFFICE", 300, 100, 340, 110, 96.0, (1, 1, 1)), *(
         OcrWord(text, x0, 116, x0 + 40, 126, conf, (1, 2, 1)) for text, conf, x0 in below)]
     assert filer_from_pages([OcrPage(1, 0, 800, 300, words, 0.5)]) == filer
 
@@ -550,16 +552,28 @@ def test_a_filer_typed_under_the_name_label_is_read(below, filer):
 @pytest.mark.parametrize("words, filer", [
     ([("NAME:", 95), ("Harald", 90), ("Dallas", 91), ("Rogers", 92)], "Harold Dallas Rogers"),
     ([("wane:", 79), ("Speier", 15), ("page", 7)], "Jackie Speier"),
+    ([("wane,", 80), ("Adrian", 14), ("Smith", 36), ("oF", 28), ("TELEPHONE:", 90)], "Adrian Smith"),
     ([("NAME:", 93), ("RohitKhanna", 39), ("OFFICE", 31)], "Rohit Khanna"),
     ([("NAME:", 90), ("Adrian", 40), ("Smith", 45)], "Adrian Smith"),
     ([("NAME:", 90), ("Smith", 45)], ""),
     ([("NAME:", 90), ("Sell", 45), ("Keith", 30)], ""),
     ([("NAME:", 96), ("Jane", 95), ("Q.", 95), ("Public", 96)], "Jane Q. Public"),
-], ids=["misread-letters", "a-misread-label-and-an-unsure-name", "run-together", "a-last-name-two-filers-share",
-        "the-shared-last-name-alone", "a-short-name-misread", "no-known-name-read-confidently"])
+], ids=["misread-letters", "a-misread-label-and-an-unsure-name", "its-colon-read-as-a-comma", "run-together",
+        "a-last-name-two-filers-share", "the-shared-last-name-alone", "a-short-name-misread",
+        "no-known-name-read-confidently"])
 def test_the_filer_is_matched_to_the_known_house_filers(words, filer):
     line = [_word(text, 40 + 80 * i, 110 + 80 * i, conf) for i, (text, conf) in enumerate(words)]
     assert filer_from_pages([OcrPage(1, 0, 800, 100, line, 0.5)], house_members()) == filer
+
+
+@needs_second_engine
+def test_a_name_tesseract_does_not_read_is_read_again_by_the_second_engine():
+    image = Image.new("L", (400, 60), 255)
+    ImageDraw.Draw(image).text((90, 14), "Jackie Speier", fill=0, font=ImageFont.load_default(size=28))
+    label = OcrWord("NAME:", 10, 14, 80, 42, 96.0, (1, 1, 1))  # what tesseract read: the printed label alone
+    page = OcrPage(1, 0, 400, 60, [label], 0.0, np.array(image), 1.0)
+    assert filer_from_pages([page], house_members()) == "Jackie Speier"
+    assert filer_from_pages([page]) == ""  # without the known names, only tesseract's confident reading counts
 
 
 @pytest.mark.parametrize("text, iso", [

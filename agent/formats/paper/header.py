@@ -17,7 +17,7 @@ from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path, PurePath
 
-from agent.documents.ocr import OcrPage, OcrWord
+from agent.documents.ocr import OcrPage, OcrWord, read_cells
 from agent.formats.paper.cells import JUNK_TEXT, LOW_CONFIDENCE, ocr_lines
 from agent.formats.paper.dates import edit_distance
 
@@ -26,11 +26,13 @@ MEMBERS = Path(__file__).with_name("data") / "house_members.tsv"
 DOCID_FILE = re.compile(r"^(\d{7,8})\.pdf$", re.IGNORECASE)  # the Clerk's DocIDs are 7 or 8 digits
 
 NAME_LABEL = "name:"  # with its colon: "FULL ASSET NAME" heads a column
-LABEL_MISREAD = 2  # letters of the label that may be misread ("wane:"): what follows must still be a name
+LABEL_MISREAD = 2  # letters of the label that may be misread ("wane,"): what follows must still be a name
 
 NAME_WORD = re.compile(r"^[A-Z][A-Za-z.'-]*,?$", re.IGNORECASE)
 
 BELOW_LABEL = 25.0  # points: how far under its label, and how far aside, a name typed below it starts
+
+NAME_FIELD = 250.0  # points: how wide the name field is, where nothing read bounds it
 
 NAME_GAP = 30.0  # points: a word this far after the name's last one is another field or the Clerk's stamp
 
@@ -74,7 +76,33 @@ def filer_from_pages(pages: list[OcrPage], known: Collection[Member] = ()) -> st
         member = matching_member(words, known)
         if member is not None:
             return member.name
-    return next((name for name in map(confident_name, fields) if name), "")
+    confident = next((name for name in map(confident_name, fields) if name), "")
+    if confident or not known:
+        return confident
+    member = next((found for page in pages if (found := member_read_again(page, known)) is not None), None)
+    return member.name if member is not None else ""
+
+
+def member_read_again(page: OcrPage, known: Collection[Member]) -> Member | None:
+    """The known name the second engine reads in the page's name field (it reads handwriting): after the
+    "NAME:" label, or, when tesseract did not read the label, left of the "OFFICE TELEPHONE:" field that
+    follows it on the form's first line."""
+    cells = []
+    for line in ocr_lines(page.words):
+        label = next((word for word in line if is_name_label(word.text)), None)
+        end = next((word for word in line if word.text.upper() in AFTER_NAME
+                    and (label is None or word.x0 > label.x1)), None)
+        if label is not None:
+            right = end.x0 - 1 if end is not None else label.x1 + NAME_FIELD
+            cells.append((label.x1 + 1, label, right))
+        elif end is not None and end.text.upper() == "OFFICE":
+            cells.append((max(0.0, end.x0 - NAME_FIELD), end, end.x0 - 1))
+    if not cells:
+        return None
+    read = read_cells(page, [(left, word.top - (word.bottom - word.top), right,
+                              word.bottom + (word.bottom - word.top) / 2) for left, word, right in cells]) or []
+    texts = [[OcrWord(part, 0, 0, 0, 0, word.conf) for part in word.text.split()] for word in read]
+    return next((member for words in texts if (member := matching_member(words, known)) is not None), None)
 
 
 def name_fields(lines: list[list[OcrWord]]) -> list[list[OcrWord]]:
@@ -86,7 +114,7 @@ def name_fields(lines: list[list[OcrWord]]) -> list[list[OcrWord]]:
         if label is None:
             continue
         after = field_words(line[label + 1:])
-        if not after:
+        if not any(len(letters(word.text)) >= 2 for word in after):  # specks only: the name is typed below
             after = field_words(words_below(line[label], lines[index + 1:]))
         if after:
             fields.append(after)
@@ -94,8 +122,9 @@ def name_fields(lines: list[list[OcrWord]]) -> list[list[OcrWord]]:
 
 
 def is_name_label(text: str) -> bool:
-    same_shape = len(text) == len(NAME_LABEL) and text.endswith(":")
-    return same_shape and edit_distance(text.lower(), NAME_LABEL) <= LABEL_MISREAD
+    """"NAME:", up to LABEL_MISREAD letters misread, its colon perhaps read as a comma ("wane,")."""
+    same_shape = len(text) == len(NAME_LABEL) and text[-1] in ":,;"
+    return same_shape and edit_distance(text[:-1].lower(), NAME_LABEL[:-1]) <= LABEL_MISREAD
 
 
 def words_below(label: OcrWord, following: list[list[OcrWord]]) -> list[OcrWord]:
