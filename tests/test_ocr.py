@@ -42,6 +42,7 @@ from agent.formats.paper.names import (
     name_not_confirmed,
     split_ticker,
     without_specks,
+    without_unread_specks,
 )
 from agent.models import Transaction
 from agent.run.extract import extract_bytes
@@ -510,6 +511,16 @@ def test_a_printed_name_is_known_under_its_own_ticker_only():
         "a-speck-only-tesseract-read", "a-misread-letter", "tesseract-missed-most-of-the-name"])
 def test_a_second_reading_confirms_an_asset_name_word_by_word(name, ticker, reading, why):
     assert name_not_confirmed(name, ticker, reading) == why
+
+
+@pytest.mark.parametrize("name, reading, kept", [
+    ("CHEVRON CORP TS", "CHEVRONCORP", "CHEVRON CORP"),
+    ("7 Ishares Tr 10-20 Yr Tres Bd ETF", "Ishares Tr 10-20 Yr Tres Bd ETF TLH", "Ishares Tr 10-20 Yr Tres Bd ETF"),
+    ("TEMPE ARIZ GO BDS A", "TEMPEARIZGOBDSA", "TEMPE ARIZ GO BDS A"),
+    ("HPS SPECIAL OPP FUND Ht LP", "HPSSPECIALOPPFUNDHLP", "HPS SPECIAL OPP FUND Ht LP"),
+], ids=["a-speck-at-the-end", "a-speck-at-the-start", "a-class-letter-both-read", "inside-the-name-it-stays"])
+def test_a_speck_only_tesseract_read_at_either_end_of_a_name_is_dropped(name, reading, kept):
+    assert without_unread_specks(name, reading) == kept
 
 
 @pytest.mark.parametrize("source, docid", [

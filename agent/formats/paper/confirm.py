@@ -2,7 +2,8 @@
 an asset name that tesseract's readings left flagged is read again by an engine that shares nothing with
 tesseract; when it reads the value taken, the value is confirmed by two independent readings and its flag is
 dropped. An asset name is confirmed word by word (agent/formats/paper/names.py: name_not_confirmed): where the
-engines read a word differently, the table of printed security names may still confirm it. When it reads
+engines read a word differently, the table of printed security names may still confirm it, and a speck at
+either end that only tesseract read is dropped. When it reads
 something else the flag stays and says what it read; without the engine the flag says it is not installed."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from agent.formats.paper.cells import PendingRow
 from agent.formats.paper.dates import read_date
 from agent.formats.paper.grid import Span
 from agent.formats.paper.marks import owner_code
-from agent.formats.paper.names import name_not_confirmed
+from agent.formats.paper.names import name_not_confirmed, without_unread_specks
 from agent.models import Transaction
 
 DOUBT = ("low_confidence", "unreadable")
@@ -57,6 +58,7 @@ def _disagreement(name: str, row: Transaction, text: str) -> str:
     if not text:
         return f"{SECOND_ENGINE} read nothing"
     if name == "asset_name":
+        row.asset_name = without_unread_specks(row.asset_name, text) or row.asset_name
         why = name_not_confirmed(row.asset_name, row.ticker, text)
         return f"{SECOND_ENGINE} read {text!r}: {why}" if why else ""
     read = _value(name, text)

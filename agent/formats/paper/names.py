@@ -143,20 +143,39 @@ def name_not_confirmed(name: str, ticker: str, reading: str) -> str:
     printed name of MIN_JOINED letters or more (or a printed ticker): the table is then the second reading. The
     reading must hold little that tesseract's name lacks (else that name is missing words)."""
     words = [word for word in (squeeze(part) for part in f"{name} {ticker}".split()) if word]
-    first, second = "".join(words), squeeze(reading)
-    blocks = SequenceMatcher(None, first, second, autojunk=False).get_matching_blocks()
-    agreed = {index for block in blocks for index in range(block.a, block.a + block.size)}
-    known = vocabulary()
-    unconfirmed, start = [], 0
-    for word in words:
-        same = all(index in agreed for index in range(start, start + len(word)))
-        if not (same or (len(word) >= MIN_JOINED and (word in known.words or word in known.tickers))):
-            unconfirmed.append(word)
-        start += len(word)
+    unconfirmed = [word for word, confirmed in zip(words, _confirmed_words(words, squeeze(reading))) if not confirmed]
     if unconfirmed:
         return f"{', '.join(map(repr, unconfirmed[:4]))} not confirmed"
-    extra = len(second) - sum(block.size for block in blocks)
-    return f"it reads {extra} more letters" if extra > max(MIN_EXTRA, EXTRA_SHARE * len(second)) else ""
+    blocks = SequenceMatcher(None, "".join(words), squeeze(reading), autojunk=False).get_matching_blocks()
+    extra = len(squeeze(reading)) - sum(block.size for block in blocks)
+    return f"it reads {extra} more letters" if extra > max(MIN_EXTRA, EXTRA_SHARE * len(squeeze(reading))) else ""
+
+
+def without_unread_specks(name: str, reading: str) -> str:
+    """The name without the fragments of EDGE_SPECK characters or fewer at either end that a second engine's
+    `reading` of its cell does not have: specks tesseract alone read there ("CHEVRON CORP TS", "7 Ishares")."""
+    words = name.split()
+    confirmed = _confirmed_words([squeeze(word) for word in words], squeeze(reading))
+    start, end = 0, len(words)
+    while start < end and not confirmed[start] and len(squeeze(words[start])) <= EDGE_SPECK:
+        start += 1
+    while end > start and not confirmed[end - 1] and len(squeeze(words[end - 1])) <= EDGE_SPECK:
+        end -= 1
+    return " ".join(words[start:end])
+
+
+def _confirmed_words(words: list[str], reading: str) -> list[bool]:
+    """Per squeezed word: whether the squeezed `reading` has its letters at the same place, or it is a word or
+    ticker of the table (see `name_not_confirmed`). A word squeezed to nothing is confirmed."""
+    blocks = SequenceMatcher(None, "".join(words), reading, autojunk=False).get_matching_blocks()
+    agreed = {index for block in blocks for index in range(block.a, block.a + block.size)}
+    known = vocabulary()
+    confirmed, start = [], 0
+    for word in words:
+        same = all(index in agreed for index in range(start, start + len(word)))
+        confirmed.append(same or (len(word) >= MIN_JOINED and (word in known.words or word in known.tickers)))
+        start += len(word)
+    return confirmed
 
 
 def known_name(name: str, ticker: str) -> bool:
