@@ -139,6 +139,32 @@ def to_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str] = CSV_CO
     return buffer.getvalue()
 
 
+def frame_csv(frame: pd.DataFrame, columns: Sequence[str] = CSV_COLUMNS) -> str:
+    """to_csv(records_of_frame(frame), columns), byte for byte, a column at a time: each distinct value of a column
+    is rendered once (csv_cell per cell of 100,000 rows took seconds), keyed by its type too, so True and 1 stay
+    apart; a value that cannot be a key (a list) is rendered where it stands."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows(zip(*(_column_cells(frame[column].astype(object).tolist()) for column in columns)))
+    return buffer.getvalue()
+
+
+def _column_cells(values: list[object]) -> list[str]:
+    rendered: dict[tuple[type, object], str] = {}
+    cells = []
+    for value in values:
+        try:
+            key = (type(value), value)
+            cell = rendered.get(key)
+            if cell is None:
+                cell = rendered[key] = csv_cell(value)
+        except TypeError:
+            cell = csv_cell(value)
+        cells.append(cell)
+    return cells
+
+
 def records_of_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of a (filtered) transactions DataFrame as plain records, missing values as None."""
     return [{str(key): (None if value is pd.NA else value) for key, value in row.items()}

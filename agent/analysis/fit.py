@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from agent.analysis.formatting import counted, number_text, percent_text
-from agent.analysis.metrics import TOP_POSITIONS, OptionActivity, SectorExposure, TradingMetrics, VolumeEstimate
+from agent.analysis.metrics import TOP_POSITIONS, FitInputs, OptionActivity, SectorExposure, VolumeEstimate
 
 # Thresholds of assess_fit; its docstrings say how each is used.
 OPTION_HEAVY_SHARE = 0.25
@@ -151,7 +151,7 @@ def _points(points: int) -> str:
     return f"+{counted(points, 'risk point')}"
 
 
-def _concentrated(metrics: TradingMetrics) -> tuple[bool, str]:
+def _concentrated(metrics: FitInputs) -> tuple[bool, str]:
     """Concentrated when either the HHI or the top positions' share says so, so the word never contradicts the
     numbers beside it; the reason names both numbers and both thresholds."""
     tickers = metrics.concentration
@@ -166,7 +166,7 @@ def _concentrated(metrics: TradingMetrics) -> tuple[bool, str]:
                           f"{percent_text(tickers.top_share)} of volume: {word} {rule}, {_points(int(concentrated))}.")
 
 
-def _risk_fit(metrics: TradingMetrics, tolerance: RiskLevel) -> FitVerdict:
+def _risk_fit(metrics: FitInputs, tolerance: RiskLevel) -> FitVerdict:
     """Risk score from 0 to 4 points: options at 25% of volume or more 2 (any options 1), concentrated
     positions 1 (see _concentrated), crypto at 10% of volume or more 1. 0 points reads as low risk, 1-2 as
     medium, 3-4 as high. At or below the tolerance fits, one level above is partly, two is does not fit."""
@@ -210,7 +210,7 @@ def horizon_band(days: float) -> HorizonBand:
     return [band for band in HORIZON_BANDS if days >= band.min_days][-1]
 
 
-def _horizon_fit(metrics: TradingMetrics, wanted: Horizon) -> FitVerdict:
+def _horizon_fit(metrics: FitInputs, wanted: Horizon) -> FitVerdict:
     """Horizon from the median days held in round trips and the median days to expiry of options bought
     (an option cannot be held past expiry), each read by HORIZON_BANDS. With both, the shorter horizon
     counts. The profile's horizon fits, one band away is partly, two does not fit."""
@@ -346,7 +346,7 @@ def _sector_share_fit(sectors: SectorExposure, limit: float) -> FitVerdict:
     return _with_unknown_sectors(verdict, sectors)
 
 
-def assess_fit(metrics: TradingMetrics, profile: InvestorProfile) -> list[FitVerdict]:
+def assess_fit(metrics: FitInputs, profile: InvestorProfile) -> list[FitVerdict]:
     """One verdict for risk, one for horizon, and one for each constraint the profile sets."""
     verdicts = [_risk_fit(metrics, profile.risk_tolerance), _horizon_fit(metrics, profile.horizon)]
     if profile.no_options:

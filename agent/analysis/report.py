@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from agent.analysis.assessment import FitAssessment, assess, assess_per_filer
+from agent.analysis.assessment import UNNAMED_FILER, FitAssessment, assess_filers, assess_trades
 from agent.analysis.fit import InvestorProfile
-from agent.analysis.metrics import compute_metrics
+from agent.analysis.frame import prepare_trades
+from agent.analysis.metrics import TradingMetrics, metrics_of_trades
 from agent.analysis.summary import fit_lines, summary_text
 from agent.export import OWNER_LABELS, owner_label, transaction_type_label
 from agent.models import FileOutcome, Filing
@@ -75,18 +76,21 @@ def _assessment_lines(assessment: FitAssessment) -> list[str]:
     return fit_lines(assessment.verdicts, assessment.overall, assessment.subsets)
 
 
-def fit_section(transactions: pd.DataFrame, profile: InvestorProfile | None) -> list[str]:
-    """The answer for the profile: with several filers each one's, then all of them combined."""
+def fit_section(trades: pd.DataFrame, profile: InvestorProfile | None) -> tuple[list[str], TradingMetrics]:
+    """The answer for the profile (with several filers each one's, then all of them combined), and the metrics of
+    all the trades, which the fit computed already. `trades` are prepared (prepare_trades)."""
     if profile is None:
-        return []
+        return [], metrics_of_trades(trades)
+    everyone = assess_trades(trades, profile)
     lines = ["## Fit with this profile (derived from the transactions below)", ""]
-    filers = assess_per_filer(transactions, profile)
+    several = trades["filer_name"].replace("", UNNAMED_FILER).nunique() > 1
+    filers = assess_filers(trades, profile) if several else ()
     if len(filers) < 2:
-        return lines + _assessment_lines(assess(transactions, profile)) + [""]
+        return lines + _assessment_lines(everyone) + [""], everyone.metrics
     lines += ["Each filer's trades on their own, then all of them combined.", ""]
-    for assessment in (*filers, assess(transactions, profile)):
+    for assessment in (*filers, everyone):
         lines += [f"### {assessment.label}", "", *_assessment_lines(assessment), ""]
-    return lines
+    return lines, everyone.metrics
 
 
 def _filing_line(outcome: FileOutcome, filing: Filing) -> str:
@@ -161,15 +165,18 @@ def check_lines(outcomes: Sequence[FileOutcome], trace: Sequence[Event]) -> list
 
 
 def markdown_report(outcomes: list[FileOutcome], transactions: pd.DataFrame, profile: InvestorProfile | None = None,
-                    run_outcome: str = "completed", trace: Sequence[Event] = ()) -> str:
+                    run_outcome: str = "completed", trace: Sequence[Event] = (),
+                    trades: pd.DataFrame | None = None) -> str:
     """The downloadable report: when, for which profile and the answer for it, the run, each filer, the
     transactions, the trading style, the checks. Every number in it is printed on a filing or derived from those
-    (the derivations are named). `trace` is the run's events, for the checks that ran."""
+    (the derivations are named). `trace` is the run's events, for the checks that ran; `trades` the transactions
+    prepared (prepare_trades) when the caller has them already."""
+    fit, metrics = fit_section(prepare_trades(transactions) if trades is None else trades, profile)
     lines = ["# TradeTrace report", "", f"Made {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC.", "",
-             "## Investor profile", "", *profile_lines(profile), "", *fit_section(transactions, profile),
+             "## Investor profile", "", *profile_lines(profile), "", *fit,
              "## Run", "", run_summary(outcomes, run_outcome), "",
              "## Filers", *filer_lines(outcomes), "",
              f"## Transactions ({len(transactions)})", "", OWNER_NOTE, "", *transaction_table(transactions),
              "", "## Trading style (derived from the transactions above)", "",
-             summary_text(compute_metrics(transactions)), "", "## Checks", "", *check_lines(outcomes, trace)]
+             summary_text(metrics), "", "## Checks", "", *check_lines(outcomes, trace)]
     return "\n".join(lines) + "\n"
