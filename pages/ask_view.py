@@ -17,7 +17,7 @@ from agent.ask.offline import OfflineAskBrain
 from agent.ask.profile import describe_profile
 from agent.ask.queries import AskContext, Scope
 from agent.errors import StoreError
-from agent.run.events import Event, ThoughtDelta
+from agent.run.events import Event, FinalAnswer, ThoughtDelta
 from agent.run.llm import OpenAIChat
 from pages.common import (
     ScopedRows,
@@ -113,6 +113,11 @@ def brain() -> AskBrain:
     return OfflineAskBrain()
 
 
+def steps_shown(event: Event) -> bool:
+    """Whether the trace box shows the event: not the final answer, which the answer's own box shows below it."""
+    return not isinstance(event, FinalAnswer)
+
+
 def run_live(request: str, context: AskContext) -> AskResult:
     """The request's steps as they happen, in one trace box; the model's streamed text shown as it arrives."""
     box = TraceBox(st.empty())
@@ -125,7 +130,8 @@ def run_live(request: str, context: AskContext) -> AskResult:
             continue
         streamed = ""
         events.append(event)
-        box.add(event)
+        if steps_shown(event):
+            box.add(event)
     return AskResult(events)
 
 
@@ -142,10 +148,20 @@ def answer_live(request: str, scoped: ScopedRows, key: str) -> Asked:
     return asked
 
 
+def answer_markdown(answer: Answer) -> str:
+    """The answer a sentence a paragraph; a sentence of several lines (the fit: the overall answer, then each
+    dimension with its reasons) as its first line in bold and the others as a list."""
+    paragraphs = []
+    for sentence in answer.sentences:
+        first, *others = [md_escape(line) for line in sentence.text.split("\n")]
+        paragraphs.append((f"**{first}**" if others else first) + "".join(f"\n- {line}" for line in others))
+    return "\n\n".join(paragraphs)
+
+
 def show_answer(asked: Asked, key: str) -> None:
     outcome = asked.result.outcome
     if isinstance(outcome, Answer):
-        st.success(md_escape(outcome.text))
+        st.success(answer_markdown(outcome))
         if outcome.removed:
             st.caption("Removed by the check: " + md_escape("; ".join(outcome.removed)))
         cited = outcome.citations[:CITED_BUTTONS]
@@ -187,7 +203,8 @@ def ask_box(key: str = "ask", heading: str = "") -> None:
         asked = answer_live(request.strip(), scoped, key)
     elif asked is not None:
         st.markdown(f"**You asked:** {md_escape(asked.request)}")
-        TraceBox(st.empty(), [line for event in asked.result.events for line in trace_lines(event)]).show()
+        TraceBox(st.empty(), [line for event in asked.result.events if steps_shown(event)
+                              for line in trace_lines(event)]).show()
     if asked is not None:
         show_answer(asked, key)
     profile_box(key)  # last: a profile the request just stated is the one shown

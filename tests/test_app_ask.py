@@ -98,6 +98,19 @@ def test_the_remembered_profile_can_be_forgotten(app, tmp_path):
     assert "No profile remembered yet" in texts(later)
 
 
+def test_the_fit_reads_once_a_line_per_dimension(app):
+    asked(on_ask_page(app), "I'm a cautious investor, no options, ten-year horizon")
+    answer = app.success[0].value
+    overall, *dimensions = answer.split("\n")
+    assert overall.startswith("**Copying these trades") and overall.endswith("**")
+    assert [line.split(":")[0] for line in dimensions] == ["- Risk", "- Horizon", "- No options"]
+    page = texts(app)
+    assert page.count("Copying these trades") == 1  # not in the trace's observation, nor as a trace line
+    assert "Observation: The fit with a low-risk, long-term investor:" in page and "Answer:" not in page
+    app.run()  # a rerun draws the same steps and the answer once
+    assert texts(app).count("Copying these trades") == 1
+
+
 def test_what_the_filings_do_not_say_is_said(app):
     asked(on_ask_page(app), "What returns did the filer make on NVDA?")
     assert "The filings do not say what the trades returned" in app.warning[0].value

@@ -373,3 +373,13 @@ def test_cli_says_when_the_history_cannot_be_opened(tmp_path: Path, capsys: pyte
     assert main(["ask", "--forget-profile", "--db", str(not_a_folder / "history.sqlite3")]) == 1
     error = capsys.readouterr().err
     assert error.startswith("history: cannot open it: cannot open the history database at") and "Traceback" not in error
+
+
+def test_the_fit_states_a_line_each_and_the_trace_a_one_line_summary(frame: pd.DataFrame) -> None:
+    result = QUERY_TOOLS.call(AskContext(frame), "investor_fit", {"risk": "low", "horizon": "long", "no_options": True})
+    assert isinstance(result.data, QueryResult)
+    lines = result.data.statement.split("\n")
+    assert lines[0].startswith("Copying these trades does not fit a low-risk, long-term investor, because")
+    assert [line.split(":")[0] for line in lines[-3:]] == ["Risk", "Horizon", "No options"]
+    assert result.summary == ("The fit with a low-risk, long-term investor: does not fit (risk partly fits; horizon "
+                              "does not fit; no options does not fit), over 68 trades.")

@@ -171,7 +171,8 @@ def _answer(args: argparse.Namespace, command: argparse.ArgumentParser, store: R
         elif event.type != "final_answer":
             print("  " + " ".join(event.headline.split()))
     outcome = AskResult(events).outcome
-    print("\n" + outcome.text)
+    answer = "\n".join(sentence.text for sentence in outcome.sentences) if isinstance(outcome, Answer) else outcome.text
+    print("\n" + answer)
     lines = (_citations(outcome) if isinstance(outcome, Answer) else []) + _write_outputs(args.out, context.artifacts)
     judged = any(isinstance(event, ToolCall) and event.tool == "investor_fit" for event in events)
     lines.append(_profile_line(context, profile, judged, store, args.workspace))

@@ -19,7 +19,7 @@ from agent.ask.answer import Answer, CannotAnswer, checked_answer, outcome_from_
 from agent.ask.brain import OUTPUT_FILES, AskBrain, AskState, Understanding
 from agent.ask.offline import OfflineAskBrain
 from agent.ask.queries import QUERY_TOOLS, AskContext
-from agent.export import records_of_frame, to_csv
+from agent.export import frame_csv
 from agent.run.events import EPHEMERAL_TYPES, Check, Event, FinalAnswer, Observation, Plan, ToolCall, to_jsonl
 
 MAX_CALLS = 8  # queries one request may run
@@ -100,10 +100,10 @@ def ask(request: str, context: AskContext, brain: AskBrain | None = None) -> Ite
     outcome = outcome.model_copy(update={"outputs": [OUTPUT_FILES[output] for output in understanding.outputs]})
     started = time.time()
     if "csv" in understanding.outputs:
-        context.artifacts[OUTPUT_FILES["csv"]] = to_csv(records_of_frame(context.frame))
+        context.artifacts[OUTPUT_FILES["csv"]] = frame_csv(context.frame)
     if "report" in understanding.outputs:
         context.artifacts[OUTPUT_FILES["report"]] = markdown_report(
-            list(context.outcomes), context.frame, context.profile, trace=events)
+            list(context.outcomes), context.frame, context.profile, trace=events, trades=context.prepared)
     yield emit(FinalAnswer(text=outcome.text, answer=outcome.model_dump(mode="json")), started)
     if "trace" in understanding.outputs:
         context.artifacts[OUTPUT_FILES["trace"]] = to_jsonl(events)

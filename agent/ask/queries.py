@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from agent.analysis.assessment import ALL_FILERS, assess
-from agent.analysis.fit import Horizon, InvestorProfile, RiskLevel
+from agent.analysis.assessment import ALL_FILERS, assess_trades
+from agent.analysis.fit import VERDICT_WORDS, Horizon, InvestorProfile, RiskLevel
 from agent.analysis.formatting import counted, dollars_text
 from agent.analysis.frame import prepare_trades
 from agent.analysis.library_views import clusters, late_filings, members_table
@@ -110,10 +110,11 @@ class AskContext:
     profile: InvestorProfile | None = None  # the profile remembered for the workspace, if any
     outcomes: Sequence[FileOutcome] = ()  # the run's files, for the report; empty over the library
     artifacts: dict[str, str] = field(default_factory=dict)  # outputs asked for: name -> text
+    prepared: pd.DataFrame = field(init=False)  # the rows prepared once (prepare_trades), for the fit and the report
     trades: pd.DataFrame = field(init=False)  # the prepared rows, only the columns the queries read
 
     def __post_init__(self) -> None:
-        prepared = prepare_trades(self.frame)
+        prepared = self.prepared = prepare_trades(self.frame)
         trades = prepared[[column for column in QUERY_COLUMNS if column in prepared.columns]]
         # Selecting rows from Arrow-backed text columns cost most of a query over 100,000 rows: text is plain
         # objects, and the few values filters compare and group by are categories; consolidated once, not per copy.
@@ -238,11 +239,12 @@ def _table(columns: list[str], rows: Sequence[Sequence[object]]) -> QueryTable:
 
 
 def _result(tool: str, statement: str, numbers: Mapping[str, float | int | str], table: QueryTable,
-            rows: pd.DataFrame, rows_total: int | None = None) -> ToolResult:
-    """The result; `rows` are the rows it rests on, or the first of them when rows_total counts them all."""
+            rows: pd.DataFrame, rows_total: int | None = None, summary: str = "") -> ToolResult:
+    """The result; `rows` are the rows it rests on, or the first of them when rows_total counts them all. The trace
+    shows `summary`, the statement unless told: the answer states the statement."""
     data = QueryResult(tool=tool, statement=statement, numbers=dict(numbers), table=table, row_keys=row_keys(rows),
                        rows_total=len(rows) if rows_total is None else rows_total)
-    return ToolResult(statement, data)
+    return ToolResult(summary or statement, data)
 
 
 def _amounts(trades: pd.DataFrame) -> dict[str, float | int]:
@@ -316,12 +318,12 @@ def count_trades(ctx: AskContext, member: str = "", ticker: str = "", date_from:
     """Count the trades that match the filters, with how many were buys, sales and exchanges.
 
     Args:
-        member: words of a filer's name (e.g. "Pelosi"); empty for every filer.
-        ticker: a ticker symbol (e.g. "AAPL"); empty for every asset.
-        date_from: first trade date, YYYY-MM-DD; empty for no limit.
-        date_to: last trade date, YYYY-MM-DD; empty for no limit.
+        member: a filer's name, e.g. "Pelosi".
+        ticker: e.g. "AAPL".
+        date_from: first trade date, YYYY-MM-DD.
+        date_to: last trade date, YYYY-MM-DD.
         side: buy, sell, exchange, or any.
-        options: include option trades, only option trades, or exclude them.
+        options: option trades in, only, or out.
     """
     selection = select(ctx, member, ticker, date_from, date_to, side, options)
     trades = ctx.trades[selection.mask]
@@ -337,16 +339,16 @@ def count_trades(ctx: AskContext, member: str = "", ticker: str = "", date_from:
 
 def sum_amounts(ctx: AskContext, member: str = "", ticker: str = "", date_from: str = "", date_to: str = "",
                 side: Side = "any", options: Options = "include") -> ToolResult:
-    """The estimated amount of the trades that match the filters: the sum of their amount brackets as a low-high
-    range (the filings give brackets, never exact amounts), in all and for buys and sales apart.
+    """The estimated amount of the trades that match the filters: the sum of their brackets as a low-high
+    range, in all and for buys and sales apart.
 
     Args:
-        member: words of a filer's name (e.g. "Pelosi"); empty for every filer.
-        ticker: a ticker symbol (e.g. "AAPL"); empty for every asset.
-        date_from: first trade date, YYYY-MM-DD; empty for no limit.
-        date_to: last trade date, YYYY-MM-DD; empty for no limit.
+        member: a filer's name, e.g. "Pelosi".
+        ticker: e.g. "AAPL".
+        date_from: first trade date, YYYY-MM-DD.
+        date_to: last trade date, YYYY-MM-DD.
         side: buy, sell, exchange, or any.
-        options: include option trades, only option trades, or exclude them.
+        options: option trades in, only, or out.
     """
     selection = select(ctx, member, ticker, date_from, date_to, side, options)
     trades = ctx.trades[selection.mask]
@@ -393,11 +395,11 @@ def top_tickers(ctx: AskContext, member: str = "", date_from: str = "", date_to:
     """The most traded tickers among the trades that match the filters: by number of trades, then estimated amount.
 
     Args:
-        member: words of a filer's name (e.g. "Pelosi"); empty for every filer.
-        date_from: first trade date, YYYY-MM-DD; empty for no limit.
-        date_to: last trade date, YYYY-MM-DD; empty for no limit.
+        member: a filer's name, e.g. "Pelosi".
+        date_from: first trade date, YYYY-MM-DD.
+        date_to: last trade date, YYYY-MM-DD.
         side: buy, sell, exchange, or any.
-        options: include option trades, only option trades, or exclude them.
+        options: option trades in, only, or out.
         limit: how many tickers, 1 to 20.
     """
     if not 1 <= limit <= TABLE_LIMIT:
@@ -419,14 +421,13 @@ def top_tickers(ctx: AskContext, member: str = "", date_from: str = "", date_to:
 
 def date_range(ctx: AskContext, member: str = "", ticker: str = "", side: Side = "any",
                options: Options = "include") -> ToolResult:
-    """When the trades that match the filters were made (first and last trade date) and disclosed (first and last
-    filing date).
+    """When the trades that match the filters were made and disclosed (first and last trade and filing date).
 
     Args:
-        member: words of a filer's name (e.g. "Pelosi"); empty for every filer.
-        ticker: a ticker symbol (e.g. "AAPL"); empty for every asset.
+        member: a filer's name, e.g. "Pelosi".
+        ticker: e.g. "AAPL".
         side: buy, sell, exchange, or any.
-        options: include option trades, only option trades, or exclude them.
+        options: option trades in, only, or out.
     """
     selection = select(ctx, member, ticker, side=side, options=options)
     trades = ctx.trades[selection.mask]
@@ -446,15 +447,15 @@ def date_range(ctx: AskContext, member: str = "", ticker: str = "", side: Side =
 
 def per_member(ctx: AskContext, ticker: str = "", date_from: str = "", date_to: str = "", side: Side = "any",
                options: Options = "include") -> ToolResult:
-    """Who traded: per member, the trades that match the filters (count, buys, sells, estimated volume, reporting
-    delay, first and last trade date), most trades first.
+    """Per member, the trades that match the filters (count, buys, sells, estimated volume, reporting delay,
+    first and last trade date), most trades first.
 
     Args:
         ticker: a ticker symbol (e.g. "NVDA"); empty for every asset.
-        date_from: first trade date, YYYY-MM-DD; empty for no limit.
-        date_to: last trade date, YYYY-MM-DD; empty for no limit.
+        date_from: first trade date, YYYY-MM-DD.
+        date_to: last trade date, YYYY-MM-DD.
         side: buy, sell, exchange, or any.
-        options: include option trades, only option trades, or exclude them.
+        options: option trades in, only, or out.
     """
     selection = select(ctx, "", ticker, date_from, date_to, side, options)
     trades = ctx.trades[selection.mask]
@@ -475,15 +476,15 @@ def per_member(ctx: AskContext, ticker: str = "", date_from: str = "", date_to: 
 
 def per_ticker(ctx: AskContext, member: str = "", date_from: str = "", date_to: str = "", side: Side = "any",
                options: Options = "include") -> ToolResult:
-    """What was traded: per ticker, the trades that match the filters (count, buys, sales, estimated amount),
-    most trades first; trades without a ticker are counted apart.
+    """Per ticker, the trades that match the filters (count, buys, sales, estimated amount), most trades first;
+    trades without a ticker apart.
 
     Args:
-        member: words of a filer's name (e.g. "Pelosi"); empty for every filer.
-        date_from: first trade date, YYYY-MM-DD; empty for no limit.
-        date_to: last trade date, YYYY-MM-DD; empty for no limit.
+        member: a filer's name, e.g. "Pelosi".
+        date_from: first trade date, YYYY-MM-DD.
+        date_to: last trade date, YYYY-MM-DD.
         side: buy, sell, exchange, or any.
-        options: include option trades, only option trades, or exclude them.
+        options: option trades in, only, or out.
     """
     selection = select(ctx, member, "", date_from, date_to, side, options)
     trades = ctx.trades[selection.mask]
@@ -507,12 +508,12 @@ def list_trades(ctx: AskContext, member: str = "", ticker: str = "", date_from: 
     """The trades that match the filters, one line each (date, filer, side, asset, amount bracket), by trade date.
 
     Args:
-        member: words of a filer's name (e.g. "Pelosi"); empty for every filer.
-        ticker: a ticker symbol (e.g. "AAPL"); empty for every asset.
-        date_from: first trade date, YYYY-MM-DD; empty for no limit.
-        date_to: last trade date, YYYY-MM-DD; empty for no limit.
+        member: a filer's name, e.g. "Pelosi".
+        ticker: e.g. "AAPL".
+        date_from: first trade date, YYYY-MM-DD.
+        date_to: last trade date, YYYY-MM-DD.
         side: buy, sell, exchange, or any.
-        options: include option trades, only option trades, or exclude them.
+        options: option trades in, only, or out.
     """
     selection = select(ctx, member, ticker, date_from, date_to, side, options)
     trades = ctx.trades[selection.mask].sort_values("traded_on", kind="stable")
@@ -534,10 +535,10 @@ def overview(ctx: AskContext, member: str = "", ticker: str = "", date_from: str
     """What the rows hold: how many trades from how many filings and filers, when, and their estimated amount.
 
     Args:
-        member: words of a filer's name (e.g. "Pelosi"); empty for every filer.
-        ticker: a ticker symbol (e.g. "AAPL"); empty for every asset.
-        date_from: first trade date, YYYY-MM-DD; empty for no limit.
-        date_to: last trade date, YYYY-MM-DD; empty for no limit.
+        member: a filer's name, e.g. "Pelosi".
+        ticker: e.g. "AAPL".
+        date_from: first trade date, YYYY-MM-DD.
+        date_to: last trade date, YYYY-MM-DD.
     """
     selection = select(ctx, member, ticker, date_from, date_to)
     trades = ctx.trades[selection.mask]
@@ -558,14 +559,14 @@ def overview(ctx: AskContext, member: str = "", ticker: str = "", date_from: str
 
 def options_by_expiry(ctx: AskContext, member: str = "", ticker: str = "", date_from: str = "", date_to: str = "",
                       within_days: int = 0) -> ToolResult:
-    """The option trades that match the filters, by expiration date (with their type, strike and the days from the
-    trade to expiry); within_days keeps those expiring at most that many days after the trade.
+    """The option trades that match the filters by expiration date, with type, strike and days from the trade
+    to expiry.
 
     Args:
-        member: words of a filer's name (e.g. "Pelosi"); empty for every filer.
-        ticker: a ticker symbol (e.g. "AAPL"); empty for every asset.
-        date_from: first trade date, YYYY-MM-DD; empty for no limit.
-        date_to: last trade date, YYYY-MM-DD; empty for no limit.
+        member: a filer's name, e.g. "Pelosi".
+        ticker: e.g. "AAPL".
+        date_from: first trade date, YYYY-MM-DD.
+        date_to: last trade date, YYYY-MM-DD.
         within_days: only options expiring within this many days of the trade (365 for a year); 0 for any.
     """
     if within_days < 0:
@@ -596,14 +597,13 @@ def options_by_expiry(ctx: AskContext, member: str = "", ticker: str = "", date_
 
 def late_disclosures(ctx: AskContext, member: str = "", ticker: str = "", date_from: str = "", date_to: str = "",
                      limit_days: int = 45) -> ToolResult:
-    """The trades disclosed more than limit_days after they were made (trade date to filing date; the law's limit
-    is 45 days), longest delay first.
+    """The trades disclosed more than limit_days after the trade (the law allows 45), longest delay first.
 
     Args:
-        member: words of a filer's name (e.g. "Pelosi"); empty for every filer.
-        ticker: a ticker symbol (e.g. "AAPL"); empty for every asset.
-        date_from: first trade date, YYYY-MM-DD; empty for no limit.
-        date_to: last trade date, YYYY-MM-DD; empty for no limit.
+        member: a filer's name, e.g. "Pelosi".
+        ticker: e.g. "AAPL".
+        date_from: first trade date, YYYY-MM-DD.
+        date_to: last trade date, YYYY-MM-DD.
         limit_days: the number of days after which a disclosure counts as late.
     """
     if limit_days < 0:
@@ -632,13 +632,12 @@ def late_disclosures(ctx: AskContext, member: str = "", ticker: str = "", date_f
 
 def clustered_trades(ctx: AskContext, ticker: str = "", date_from: str = "", date_to: str = "",
                      window_days: int = 14) -> ToolResult:
-    """Clusters: two or more members trading the same ticker in the same direction (all buying or all selling)
-    within window_days of the cluster's first trade, newest first.
+    """Two or more members trading the same ticker in the same direction within window_days, newest first.
 
     Args:
         ticker: a ticker symbol (e.g. "NVDA"); empty for every ticker.
-        date_from: first trade date, YYYY-MM-DD; empty for no limit.
-        date_to: last trade date, YYYY-MM-DD; empty for no limit.
+        date_from: first trade date, YYYY-MM-DD.
+        date_to: last trade date, YYYY-MM-DD.
         window_days: the most days between a cluster's first and last trade, 1 to 365.
     """
     if not 1 <= window_days <= 365:
@@ -689,8 +688,8 @@ def compare_members(ctx: AskContext, member_a: str, member_b: str, ticker: str =
         member_a: words of the first filer's name.
         member_b: words of the second filer's name.
         ticker: a ticker symbol to compare on; empty for every asset.
-        date_from: first trade date, YYYY-MM-DD; empty for no limit.
-        date_to: last trade date, YYYY-MM-DD; empty for no limit.
+        date_from: first trade date, YYYY-MM-DD.
+        date_to: last trade date, YYYY-MM-DD.
     """
     selections = [select(ctx, member, ticker, date_from, date_to) for member in (member_a, member_b)]
     unmatched = " ".join(selection.unmatched for selection in selections if selection.unmatched)
@@ -733,8 +732,8 @@ def compare_years(ctx: AskContext, year_a: int, year_b: int, member: str = "", t
 
 def investor_fit(ctx: AskContext, risk: RiskLevel, horizon: Horizon, no_options: bool = False,
                  max_position_percent: float = 0, member: str = "") -> ToolResult:
-    """How copying the trades would fit an investor profile: the overall answer and each dimension's verdict
-    with its reasons (risk, horizon, options, largest position), computed from the trades' metrics.
+    """How copying the trades fits an investor profile: the overall answer and each dimension's verdict with its
+    reasons.
 
     Args:
         risk: the investor's risk tolerance: low, medium or high.
@@ -749,15 +748,20 @@ def investor_fit(ctx: AskContext, risk: RiskLevel, horizon: Horizon, no_options:
     selection = select(ctx, member)
     if not selection.mask.any():
         return _none_found(ctx, "investor_fit", selection)
-    assessment = assess(ctx.frame[selection.mask], profile, selection.words.removeprefix("by ") or ALL_FILERS)
-    reasons = [f"{verdict.heading} {' '.join(verdict.reasons)}" for verdict in assessment.verdicts]
-    statement = " ".join([assessment.overall.sentence, *(subset.sentence for subset in assessment.subsets),
-                          *reasons])
+    assessment = assess_trades(ctx.prepared[selection.mask].reset_index(drop=True), profile,
+                               selection.words.removeprefix("by ") or ALL_FILERS)
+    verdicts = assessment.verdicts
+    # A line each: the overall answer, the subsets that would fit better, each dimension with its reasons.
+    statement = "\n".join([assessment.overall.sentence, *(subset.sentence for subset in assessment.subsets),
+                           *(f"{verdict.heading} {' '.join(verdict.reasons)}" for verdict in verdicts)])
+    summary = (f"The fit with {profile.investor}: {VERDICT_WORDS[assessment.overall.verdict]} ("
+               + "; ".join(f"{verdict.dimension} {VERDICT_WORDS[verdict.verdict]}" for verdict in verdicts)
+               + f"), over {counted(int(selection.mask.sum()), 'trade')}.")
     table = _table(["dimension", "verdict", "reasons"],
                    [[verdict.dimension, verdict.verdict, " ".join(verdict.reasons)] for verdict in assessment.verdicts])
     numbers: dict[str, float | int | str] = {"trades": int(selection.mask.sum()), "verdict": assessment.overall.verdict,
                                              "profile": profile.investor}
-    return _result("investor_fit", statement, numbers, table, ctx.trades[selection.mask])
+    return _result("investor_fit", statement, numbers, table, ctx.trades[selection.mask], summary=summary)
 
 
 # --- the registry --------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Ask in a real browser (Debian's Chromium through Playwright against `streamlit run app.py`): real filings read on
 the Extract page, a request typed on the Ask page, its plan and steps in the trace, the answer, a cited row opened
-with its source on the Transactions page, and a profile stated in words remembered. Writes docs/screenshots/ask.png.
+with its source on the Transactions page, a profile stated in words remembered, its fit read once, and the profile
+forgotten. Writes docs/screenshots/ask.png and ask_fit.png.
 """
 
 from __future__ import annotations
@@ -81,6 +82,17 @@ def test_a_profile_in_words_is_remembered(page: Page, app_url):
     ask(page, "I'm a cautious investor, no options, ten-year horizon")
     profile = "A low-risk, long-term investor, no options."
     expect(page.get_by_text(f"Remembered for this workspace: {profile}")).to_be_visible()
+    # The fit reads once: its answer in the answer's box (a line per dimension), a one-line observation above.
+    expect(page.get_by_text(re.compile("Copying these trades"))).to_have_count(1)
+    answer = page.get_by_test_id("stAlertContentSuccess")
+    expect(answer.locator("li")).to_have_count(3)
+    expect(page.get_by_test_id("stMarkdown").filter(has_text="Plan:")).to_contain_text(
+        "Observation: The fit with a low-risk, long-term investor:")
+    full_page_screenshot(page, "ask_fit")
     page.reload()
     expect(page.get_by_text(f"Remembered profile: {profile}")).to_be_visible()
+    page.get_by_role("button", name="Forget the profile").click()
+    expect(page.get_by_text("No profile remembered yet")).to_be_visible(timeout=UI_TIMEOUT)
+    page.reload()
+    expect(page.get_by_text("No profile remembered yet")).to_be_visible(timeout=UI_TIMEOUT)
     no_traceback(page)
