@@ -35,6 +35,9 @@ SHARED = ROOT.parent / "shared"
 FILINGS = SHARED / "filings"
 KEYS = ("transaction_date", "notification_date", "amount", "transaction_type", "owner")
 NAME_SIMILAR = 0.85  # an asset name this similar to the golden one (case and spacing aside) is the same name
+# Goldens made "not used in tuning" whose pages were then looked at to fix the readers (2026-12-02, issue 18's House
+# scans: printed checkboxes, the Partial Sale column, forms filled in by hand): they count as tuned on.
+TUNED_ON_LATER = {"8220731", "8220764", "9107549"}
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,8 @@ def measure_goldens(details: Path | None, only: str = "") -> None:
         for path in paths:
             tally, line = measure_filing(golden_set, path, clerk, details)
             # goldens made after the readers were tuned say so in `made_by`
-            (untuned if "not used in tuning" in json.loads(path.read_text()).get("made_by", "") else tuned).add(tally)
+            unseen = "not used in tuning" in json.loads(path.read_text()).get("made_by", "")
+            (untuned if unseen and path.stem not in TUNED_ON_LATER else tuned).add(tally)
             print(line)
         whole = Tally()
         whole.add(tuned)

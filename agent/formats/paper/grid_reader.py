@@ -155,7 +155,7 @@ def read_grid_rows(page: OcrPage, columns: GridColumns, handwritten: bool = Fals
         known[name] = {day.isoformat() for day in settled}
     rows: list[PendingRow] = []
     kept: list[tuple[float, float]] = []  # the rows' bands
-    for band in bands:
+    for index, band in enumerate(bands):
         top, bottom = band
         names = [w for w in words_in_cell(page.words, columns.name, top, bottom) if not JUNK_TEXT.match(w.text)]
         if names and EXAMPLE_ROW.search(names[0].text):
@@ -163,10 +163,10 @@ def read_grid_rows(page: OcrPage, columns: GridColumns, handwritten: bool = Fals
         row = Transaction(row_number=0, page=page.number, extracted_by="ocr")  # numbered by number_rows
         flags: list[tuple[str, str]] = []
         if handwritten:
-            written = written_names[bands.index(band)] if written_names else None
+            written = written_names[index] if written_names else None
             names = [written] if written is not None and written.text else []
-            flags.append(("handwritten", f"written by hand: read by {SECOND_ENGINE} alone (tesseract does not read "
-                          "handwriting): check every value against the page"))
+            flags.append(("handwritten", f"filled in by hand (tesseract read no date here): read by {SECOND_ENGINE} "
+                          "alone, check every value against the page"))
         for name in date_columns:
             setattr(row, name, decide_date(cell_readings[band, name], name, flags, usual_year[name],
                                            usual_months[name], known[name]))

@@ -4,8 +4,9 @@ A paper form prints no filing ID: the Clerk gives one (the DocID) when it publis
 after it (8218109.pdf). The filer's name is typed or written after "NAME:" at the top of the form and of typed
 attachments. Given the names of the people who file (House PTR filers, data/house_members.tsv, from the Clerk's
 public indexes by scripts/build_members.py), the words read there are matched to one of them, misreads and all
-("Harald Dallas Rogers", "Speier" read at confidence 15); otherwise only a name read confidently is taken. A
-handwritten name is seldom read (tesseract does not read handwriting), and the filer is then left blank."""
+("Harald Dallas Rogers", "Speier" read at confidence 15), and where tesseract read none of them the field is read
+again by the second engine, which reads handwriting; otherwise only a name tesseract read confidently is taken, and
+else the filer is left blank."""
 
 from __future__ import annotations
 
