@@ -21,7 +21,7 @@ from agent.analysis.fit import (
 )
 from agent.analysis.formatting import counted, percent_text
 from agent.analysis.frame import prepare_trades
-from agent.analysis.metrics import Groups, TradingMetrics, fit_metrics_by_group, metrics_by_group
+from agent.analysis.metrics import Groups, TradingMetrics, fit_metrics_by_group, fit_rows, metrics_by_group
 
 ALL_FILERS = "All filers combined"
 
@@ -136,7 +136,7 @@ def _better_subsets(trades: pd.DataFrame, groups: Groups, profile: InvestorProfi
     rests = {key: rest_rows for key, rest_rows in rests.items() if len(rest_rows)}
     judged: dict[tuple[int, int], SubsetFit] = {}
     if rests:
-        rows = trades.take(np.concatenate(list(rests.values()))).reset_index(drop=True)
+        rows = fit_rows(trades).take(np.concatenate(list(rests.values()))).reset_index(drop=True)
         codes = np.repeat(np.arange(len(rests)), [len(rest_rows) for rest_rows in rests.values()])
         rest_metrics = fit_metrics_by_group(rows, Groups(codes, tuple(map(str, rests))))
         for (group, index), rest in zip(rests, rest_metrics):

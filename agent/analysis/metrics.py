@@ -837,6 +837,19 @@ class FitMetrics:
 
 FitInputs = TradingMetrics | FitMetrics
 
+# The prepared columns FitMetrics reads, and of them the text ones it groups and compares by.
+FIT_COLUMNS = ("midpoint", "amount_min", "amount_max", "open_bracket", "position", "sector", "is_option", "side",
+               "option_action", "option_type", "days_to_expiry", "is_crypto", "traded_on", "instrument",
+               "partial_sale")
+_FIT_TEXT_COLUMNS = ("position", "sector", "side", "option_action", "option_type", "instrument")
+
+
+def fit_rows(trades: pd.DataFrame) -> pd.DataFrame:
+    """Prepared trades cut to FIT_COLUMNS, their text as categories (sorted, as the text sorts): rows taken from it
+    many times over (the rests of set-asides) copy and group codes, not Arrow strings."""
+    rows = trades[list(FIT_COLUMNS)]
+    return rows.astype({column: "category" for column in _FIT_TEXT_COLUMNS})
+
 
 def fit_metrics_by_group(trades: pd.DataFrame, groups: Groups) -> list[FitMetrics]:
     """The FitMetrics of each group of prepared trades, as metrics_by_group computes them."""
