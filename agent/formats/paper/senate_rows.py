@@ -41,9 +41,10 @@ OPEN_MILLION_HOUSE, OPEN_MILLION = label_for(10)[0], "Over $1,000,000"  # the Ho
 EXAMPLE = re.compile(r"IBM|Micro|NASDAQ/|xample", re.IGNORECASE)
 EXAMPLE_DATE = re.compile(r"1[Xx]\b")
 
-# An owner code opening the asset cell, "(S)" or "(DC)" (tesseract reads the S of "(S)" as 5, 8 or $ at times),
+# An owner code opening the asset cell, "(S)" or "(DC)" (tesseract reads the S of "(S)" as 5, 8 or $ at times, and
+# the cell's left rule as "|", "[" or "l"),
 # or inside a note after the name, "(S, IRA)".
-LEADING_CODE = re.compile(r"^(?:\S{1,2}\s+|[\[|])?(?:[(\[{]\s*(S|J|DC|5|8|\$|S\$|OC|0C)|[1l|I](S|J|DC)|6)\s*[)\]}]\s*",
+LEADING_CODE = re.compile(r"^(?:\S{1,2}\s+|[\[|l])?(?:[(\[{]\s*(S|J|DC|5|8|\$|S\$|OC|0C)|[1l|I](S|J|DC)|6)\s*[)\]}]\s*",
                           re.IGNORECASE)
 # or written before a dash, "S - AAPL" (a handwritten form's way)
 DASHED_CODE = re.compile(r"^(?:\S{1,2}\s+)?(S|J|DC)\s*[-–—]\s*", re.IGNORECASE)
@@ -67,6 +68,7 @@ NAME = re.compile(r"^[A-Z][A-Za-z.'-]*,?(?: [A-Z][A-Za-z.'-]*,?){1,4}$")
 PITCH = (0.025, 0.06)  # a row of the grid: this share of the page's height (about 80 of 2200 points)
 USUAL_PITCH = 0.037  # the form's row height as a share of the page's, where its rules were not found
 MARGIN = 0.01  # of the page's width: white put left of a column read on its own
+HEADER_ROWS = 3  # the header, with its column titles written upwards, is about six rows high
 EXAMPLE_ROWS = 1.8  # row heights under the header taken by the two example rows (each about 0.8 of a row)
 ROW_INK = 0.04  # a type or amount cell this inked holds a mark (drawn X's ink 7-18%; rule remnants 2%)
 
@@ -151,13 +153,16 @@ def rule_bands(page: OcrPage, top: float, bottom: float) -> list[tuple[float, fl
 
 
 def header_band(page: OcrPage, extent: tuple[float, float]) -> tuple[float, float]:
-    """The grid's header (the column titles, the tallest gap between rules in the grid's upper half); the
-    grid's top twice when its rules were not found."""
+    """The grid's header (the column titles): the first gap between rules HEADER_ROWS rows high or more that ends
+    below the grid's top (the amount columns' rules may start below the header's top rule; a faint scan's lost
+    rules leave taller gaps lower down), else the tallest in the grid's upper half; the grid's top twice when its
+    rules were not found."""
     top, bottom = extent
-    gaps = [(b - a, a, b) for a, b in pairwise(page.row_rules) if top - 1 <= a <= (top + bottom) / 2]
+    gaps = [(b - a, a, b) for a, b in pairwise(page.row_rules) if b > top + 1 and a <= (top + bottom) / 2]
     if not gaps:
         return top, top
-    _, a, b = max(gaps)
+    pitch = row_pitch(page) or USUAL_PITCH * page.height
+    _, a, b = next((gap for gap in gaps if gap[0] >= HEADER_ROWS * pitch), max(gaps))
     return a, b
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 TABLE = Path(__file__).with_name("data") / "senators.tsv"
 
-LAST_SIMILAR = 0.8  # a word this similar to a senator's last name is it ("Collis" for "Collins": 0.92)
+LAST_SIMILAR = 0.75  # a word this similar to a senator's last name is it ("Collis" for "Collins", "Gurr" for "Burr")
 FIRST_SIMILAR = 0.6  # and another this similar to a first name written for them ("Rou" for "Roy": 0.67)
 INITIAL = re.compile(r"^[A-Z]\.?$")
 
