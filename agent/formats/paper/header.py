@@ -46,21 +46,29 @@ EXACT_UNDER = 5  # letters: a shorter name must be read exactly ("Self" is not "
 
 @dataclass(frozen=True)
 class Member:
+    """A member of Congress as a name table has them: the House filers' (the Clerk's index) or the senators'."""
+
     last: str
-    first: str  # the given names, as the Clerk's index has them ("Charles J.")
+    first: str  # the given names as written there ("Charles J."; eFD's "Thomas" and "Tom" are two rows)
 
     @property
     def name(self) -> str:
         return f"{self.first} {self.last}"
 
 
+def name_table(path: Path) -> tuple[Member, ...]:
+    """A table of names (a `last` and a `first` column, tab-separated); none when it is missing: then no name is
+    matched and every name is left as read."""
+    if not path.exists():
+        return ()
+    with open(path, newline="", encoding="utf-8") as handle:
+        return tuple(Member(row["last"], row["first"]) for row in csv.DictReader(handle, delimiter="\t"))
+
+
 @cache
 def house_members() -> tuple[Member, ...]:
-    """The House PTR filers' names (none when the table is missing: then no name is matched)."""
-    if not MEMBERS.exists():
-        return ()
-    with open(MEMBERS, newline="", encoding="utf-8") as handle:
-        return tuple(Member(row["last"], row["first"]) for row in csv.DictReader(handle, delimiter="\t"))
+    """The House PTR filers' names."""
+    return name_table(MEMBERS)
 
 
 def filing_id_from_name(source: str) -> str:

@@ -5,12 +5,12 @@ eFD spells it, with the middle initials as written. A name the table does not ho
 
 from __future__ import annotations
 
-import csv
 import re
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
+
+from agent.formats.paper.header import Member, name_table
 
 TABLE = Path(__file__).with_name("data") / "senators.tsv"
 
@@ -19,19 +19,10 @@ FIRST_SIMILAR = 0.6  # and another this similar to a first name written for them
 INITIAL = re.compile(r"^[A-Z]\.?$")
 
 
-@dataclass(frozen=True)
-class Senator:
-    last: str
-    first: str  # one way eFD writes it: "Thomas" and "Tom" are two rows
-
-
 @cache
-def senators() -> tuple[Senator, ...]:
-    """The table's names (none when it is missing: then every name is left as read)."""
-    if not TABLE.exists():
-        return ()
-    with open(TABLE, newline="", encoding="utf-8") as handle:
-        return tuple(Senator(row["last"], row["first"]) for row in csv.DictReader(handle, delimiter="\t"))
+def senators() -> tuple[Member, ...]:
+    """The table's names, a row for each way eFD writes one ("Thomas" and "Tom" Carper are two)."""
+    return name_table(TABLE)
 
 
 def _letters(word: str) -> str:
@@ -47,7 +38,7 @@ def known_senator(words: list[str]) -> str:
     "Van Hollen", words) within LAST_SIMILAR of a senator's last name and another within FIRST_SIMILAR of a first
     name written for them; the initials written after the first name are kept."""
     letters = [_letters(word) for word in words]
-    best: tuple[float, Senator, int] | None = None
+    best: tuple[float, Member, int] | None = None
     for senator in senators():
         parts = len(senator.last.split())
         last, first = senator.last.replace(" ", "").lower(), senator.first.split()[-1].lower()
