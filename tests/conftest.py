@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -31,6 +32,19 @@ def senate_file(relative: str) -> Path:
             pytest.fail(f"{path} is missing: CI must have ../shared/senate beside the project")
         pytest.skip(f"real Senate reports not found at {SHARED_SENATE}")
     return path
+
+
+def electronic_filings(limit: int, year: str = "") -> list[Path]:
+    """The first `limit` electronic House PTRs in ../shared/filings' manifest (of `year` when given); skips the test
+    with a reason when they are absent."""
+    manifest = SHARED_FILINGS / "MANIFEST.tsv"
+    if not manifest.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{manifest} is missing: CI must have ../shared/filings beside the project")
+        pytest.skip(f"real filings not found at {SHARED_FILINGS}")
+    with manifest.open(encoding="utf-8") as handle:
+        return [SHARED_FILINGS / row["file"] for row in csv.DictReader(handle, delimiter="\t")
+                if row["kind"] == "electronic" and (not year or row["year"] == year)][:limit]
 
 
 @pytest.fixture

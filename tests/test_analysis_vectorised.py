@@ -7,7 +7,6 @@ shared tickers within weeks, so the clusters are many), repeated a few times wit
 
 from __future__ import annotations
 
-import csv
 from collections import deque
 from dataclasses import astuple
 
@@ -22,7 +21,7 @@ from agent.analysis.metrics import _round_trips, compute_metrics, metrics_of_tra
 from agent.analysis.report import OWNER_NOTE, TRANSACTION_COLUMNS, _cell, _in_words, markdown_report
 from agent.export import to_dataframe
 from agent.run.extract import extract_path
-from tests.conftest import SHARED_FILINGS
+from tests.conftest import electronic_filings
 
 FILES = 80
 COPIES = 3
@@ -31,12 +30,7 @@ DATE_COLUMNS = ("transaction_date", "notification_date", "signed_date", "option_
 
 @pytest.fixture(scope="module")
 def rows() -> pd.DataFrame:
-    manifest = SHARED_FILINGS / "MANIFEST.tsv"
-    if not manifest.exists():
-        pytest.skip(f"real filings not found at {SHARED_FILINGS}")
-    with manifest.open(encoding="utf-8") as handle:
-        paths = [SHARED_FILINGS / row["file"] for row in csv.DictReader(handle, delimiter="\t")
-                 if row["kind"] == "electronic" and row["year"] == "2025"][:FILES]
+    paths = electronic_filings(FILES, year="2025")
     real = to_dataframe([outcome.filing for outcome in map(extract_path, paths) if outcome.filing])
     return pd.concat([_shifted(real, weeks) for weeks in range(COPIES)], ignore_index=True)
 

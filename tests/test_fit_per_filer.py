@@ -4,8 +4,6 @@ would be; dollar sums are exact, so one position's share of its filer's volume i
 
 from __future__ import annotations
 
-import csv
-
 import pandas as pd
 import pytest
 
@@ -16,7 +14,7 @@ from agent.analysis.metrics import Groups, compute_metrics, metrics_by_group
 from agent.export import to_dataframe
 from agent.run.extract import extract_path
 from tests.ask_cases import HOUSE_FILES, SENATE_FILES
-from tests.conftest import SHARED_FILINGS, filing_path, senate_file
+from tests.conftest import electronic_filings, filing_path, senate_file
 
 ELECTRONIC = 40  # the first electronic House PTRs of the manifest: many filers, options, cents, Senate rows beside
 PROFILES = (
@@ -29,13 +27,7 @@ PROFILES = (
 
 @pytest.fixture(scope="module")
 def rows() -> pd.DataFrame:
-    manifest = SHARED_FILINGS / "MANIFEST.tsv"
-    if not manifest.exists():
-        pytest.skip(f"real filings not found at {SHARED_FILINGS}")
-    with manifest.open(encoding="utf-8") as handle:
-        electronic = [SHARED_FILINGS / row["file"] for row in csv.DictReader(handle, delimiter="\t")
-                      if row["kind"] == "electronic"][:ELECTRONIC]
-    paths = [*electronic, *map(filing_path, HOUSE_FILES), *map(senate_file, SENATE_FILES)]
+    paths = [*electronic_filings(ELECTRONIC), *map(filing_path, HOUSE_FILES), *map(senate_file, SENATE_FILES)]
     return to_dataframe([outcome.filing for outcome in map(extract_path, paths) if outcome.filing])
 
 
