@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from agent.ask.answer import Answer, CannotAnswer
+from agent.ask.brain import MAX_CALLS
 from agent.ask.llm import SYSTEM_PROMPT, LLMAskBrain
-from agent.ask.loop import MAX_CALLS, AskResult, run
+from agent.ask.loop import AskResult, run
 from agent.ask.queries import QUERY_TOOLS, AskContext
 from agent.export import to_dataframe
 from agent.run.events import Check, ErrorEvent, Observation, ToolCall
@@ -266,3 +267,62 @@ def test_a_query_run_before_the_fallback_is_stated_once(frame: pd.DataFrame, ser
     result = run("How many trades did Pelosi make in 2020?", AskContext(frame), brain_for(server))
     assert tool_events(result) == [same, same]
     assert result.outcome.text.count("20 trades by Nancy Pelosi") == 1
+
+
+# Seen with SmolLM2-135M on llama.cpp: a query over every row for "How many trades did Pelosi make in 2020?", then
+# the same query again. Each number of the answer would be true, and the answer would still mislead.
+def test_queries_that_miss_the_requests_rows_hand_the_answer_to_the_offline_plan(frame: pd.DataFrame,
+                                                                               server: FakeOpenAI) -> None:
+    everything = ("sum_amounts", {"options": "include"})
+    server.queue(tool_calls([everything]), tool_calls([everything]))
+    request = "How many trades did Pelosi make in 2020?"
+    result = run(request, AskContext(frame), brain_for(server))
+    offline = run(request, AskContext(frame))
+    assert tool_events(result) == [everything, *tool_events(offline)]
+    assert result.outcome.text == offline.outcome.text
+    assert "20 trades by Nancy Pelosi" in result.outcome.text and "68" not in result.outcome.text
+    missed = [event.message for event in result.events if isinstance(event, ErrorEvent)][-1]
+    assert missed.startswith("No query of the model's selected the rows the request asks about, as count_trades("
+                             "member='Pelosi', date_from='2020-01-01', date_to='2020-12-31') does")
+
+
+def test_a_query_worded_otherwise_over_the_same_rows_keeps_the_models_answer(frame: pd.DataFrame,
+                                                                            server: FakeOpenAI) -> None:
+    same_rows = ("list_trades", {"member": "nancy pelosi", "date_from": "2020-01-01", "date_to": "2020-12-31"})
+    server.queue(tool_calls([same_rows]), text("Nancy Pelosi made 20 trades in 2020."))
+    result = run("How many trades did Pelosi make in 2020?", AskContext(frame), brain_for(server))
+    assert tool_events(result) == [same_rows]
+    assert result.outcome.text.startswith("Nancy Pelosi made 20 trades in 2020.")
+    assert not [event for event in result.events if isinstance(event, ErrorEvent)]
+
+
+def test_a_comparison_is_covered_by_a_query_for_each_side(frame: pd.DataFrame, server: FakeOpenAI) -> None:
+    request = "Compare Pelosi and Khanna"
+    planned = [call for call in tool_events(run(request, AskContext(frame))) if call[0] == "compare_members"]
+    assert planned, "the offline reading plans a comparison"
+    each = [("count_trades", {"member": "Pelosi"}), ("count_trades", {"member": "Khanna"})]
+    server.queue(tool_calls(each), restating())
+    result = run(request, AskContext(frame), brain_for(server))
+    assert tool_events(result) == each
+    assert not [event for event in result.events if isinstance(event, ErrorEvent)]
+
+
+def test_a_setting_the_request_states_must_be_queried_with_it(frame: pd.DataFrame, server: FakeOpenAI) -> None:
+    request = "Which options expire within a year?"
+    offline = run(request, AskContext(frame))
+    assert any(arguments.get("within_days") for _, arguments in tool_events(offline))
+    every_option = ("options_by_expiry", {})
+    server.queue(tool_calls([every_option]), restating())
+    result = run(request, AskContext(frame), brain_for(server))
+    assert tool_events(result) == [every_option, *tool_events(offline)]
+    assert result.outcome.text == offline.outcome.text
+
+
+def test_the_model_leaves_room_for_the_offline_plans_queries(frame: pd.DataFrame, server: FakeOpenAI) -> None:
+    request = "How many trades did Pelosi make in 2020?"
+    years = [("count_trades", {"date_from": f"{year}-01-01", "date_to": f"{year}-12-31"}) for year in range(2012, 2022)]
+    server.queue(tool_calls(years))
+    result = run(request, AskContext(frame), brain_for(server))
+    offline = tool_events(run(request, AskContext(frame)))
+    assert tool_events(result) == [*years[:MAX_CALLS - len(offline)], *offline]
+    assert "20 trades by Nancy Pelosi" in result.outcome.text

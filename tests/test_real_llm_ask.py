@@ -19,8 +19,11 @@ import pytest
 
 from agent.analysis.number_check import unsupported_numbers
 from agent.ask.answer import Answer
+from agent.ask.brain import QueryCall
+from agent.ask.coverage import missed
 from agent.ask.llm import LLMAskBrain
 from agent.ask.loop import AskResult, run
+from agent.ask.offline import understand
 from agent.ask.queries import QUERY_TOOLS, AskContext, QueryResult
 from agent.export import to_dataframe
 from agent.run.events import Check, ErrorEvent, ToolCall
@@ -123,6 +126,15 @@ def test_no_answer_carries_a_number_no_query_states(answers: list[Asked], frame:
                    for data in query_results(asked, frame)]
         for sentence in outcome.sentences:
             assert not unsupported_numbers(sentence.text, sources), (asked.request, sentence.text)
+
+
+def test_a_count_asked_for_is_of_the_rows_the_request_names(answers: list[Asked], frame: pd.DataFrame) -> None:
+    # SmolLM2-135M once answered it with the sum over every row: true numbers, and not the question asked.
+    asked = next(asked for asked in answers if "Pelosi" in asked.request)
+    context = AskContext(frame)
+    ran = [QueryCall(event.tool, event.arguments) for event in asked.result.events if isinstance(event, ToolCall)]
+    assert not missed(context, understand(asked.request, context).calls, ran)
+    assert "68" not in asked.result.outcome.text  # the count of every row
 
 
 def test_the_hostile_figure_never_reaches_the_answer(answers: list[Asked]) -> None:

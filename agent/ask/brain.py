@@ -21,6 +21,7 @@ from agent.run.tools import ToolResult
 
 Output = Literal["csv", "report", "trace"]
 OUTPUT_FILES: dict[Output, str] = {"csv": "transactions.csv", "report": "report.md", "trace": "trace.jsonl"}
+MAX_CALLS = 8  # queries one request may run
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,13 @@ class QueryCall:
     tool: str
     arguments: dict[str, Any] | str = field(default_factory=dict)
     call_id: str = ""  # the model's id for the call, to send its result back under
+
+    @property
+    def written(self) -> str:
+        """The call as the trace's plan writes it: count_trades(member='Pelosi', date_from='2020-01-01')."""
+        if isinstance(self.arguments, str):
+            return f"{self.tool}({self.arguments})"
+        return f"{self.tool}(" + ", ".join(f"{name}={value!r}" for name, value in self.arguments.items()) + ")"
 
 
 @dataclass

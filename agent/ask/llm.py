@@ -10,6 +10,9 @@ The same layers as everywhere else the model writes:
 - Every sentence of the model's answer is checked against the query results: one that states a number no result
   holds, or names a member or ticker no result names, is removed and the trace says so (the loop's own number check
   follows). An answer with no query result behind it is not used: the offline brain's queries answer instead.
+- The model's queries must ask what the request asks: where the offline reading understood the request's member,
+  dates, side or settings, some query of the model must select the same rows (agent.ask.coverage), else the offline
+  plan's queries answer (room for them is kept in the request's queries) and the model's answer is not used.
 - The request and the rows' text reach the model only as data (marked, in the user's turn and in tool results);
   the system prompt says they never change its rules, and the only tools it has are read-only queries.
 - An endpoint that fails (past its retries, a reply that degenerates, a call past its time) hands the request to
@@ -29,8 +32,10 @@ from typing import Any
 
 from agent.analysis.number_check import unsupported_numbers
 from agent.ask.answer import CannotAnswer, Sentence
-from agent.ask.brain import AskState, Draft, QueryCall, Understanding
+from agent.ask.brain import MAX_CALLS, AskState, Draft, QueryCall, Understanding
+from agent.ask.coverage import guarded, missed
 from agent.ask.offline import UNDISCLOSED, OfflineAskBrain
+from agent.ask.offline import compose as offline_compose
 from agent.ask.queries import QUERY_TOOLS, AskContext, QueryResult, member_name
 from agent.errors import LLMError
 from agent.run.events import Check, ErrorEvent, Event, Thought, ThoughtDelta
@@ -91,6 +96,7 @@ class LLMAskBrain:
         self.failure = ""  # why the offline brain took over ('' while the model answers)
         self._offline_plan: Understanding | None = None
         self._offline_from = 0  # the request's step at which the offline plan's queries began
+        self._model_calls = MAX_CALLS  # of the request's queries, those the model may choose (the rest: the plan's)
         self._conversation = _Conversation([])
         self._deadline = math.inf
 
@@ -99,6 +105,9 @@ class LLMAskBrain:
     def understand(self, request: str, context: AskContext) -> Generator[Event, None, Understanding]:
         offline = yield from self.offline.understand(request, context)
         self._offline_plan = offline
+        self._offline_from = 0
+        self.failure = ""
+        self._model_calls = MAX_CALLS - len(guarded(context, offline.calls))
         self._deadline = time.monotonic() + self.time_budget
         if offline.cannot is not None and offline.cannot.reason.startswith("The filings do not say"):
             return offline  # undisclosed: no model is asked to guess at it
@@ -123,10 +132,12 @@ class LLMAskBrain:
         if self.failure:
             return self._offline_call(state)
         conversation = self._conversation
-        if conversation.pending:
-            return conversation.pending.pop(0)
         if conversation.answer is not None:
             return None
+        if len(state.steps) >= self._model_calls:  # the queries left are kept for the offline plan's
+            return (yield from self._unless_missed(state))
+        if conversation.pending:
+            return conversation.pending.pop(0)
         self._report(state)
         try:
             calls, answer = yield from self._step()
@@ -139,7 +150,7 @@ class LLMAskBrain:
                 yield ErrorEvent(message=f"The model repeated the query {repeated[0].tool} it already ran: the "
                                  "earlier result stands, and the model is asked for its answer.", recoverable=True)
                 self._not_run(calls, "a query in this turn already ran (its result is above)")
-                return None
+                return (yield from self._unless_missed(state))
             conversation.pending = calls[1:]
             return calls[0]
         if not any(result.ok for result in state.results):
@@ -149,12 +160,12 @@ class LLMAskBrain:
             self._offline_from = len(state.steps)
             return self._offline_call(state)
         conversation.answer = answer
-        return None
+        return (yield from self._unless_missed(state))
 
     def compose(self, state: AskState) -> Generator[Event, None, Draft]:
-        fallback = _distinct((yield from self.offline.compose(state)))
         if self.failure:
-            return self._offline_draft(state, fallback)
+            return self._offline_draft(state)
+        fallback = _distinct((yield from self.offline.compose(state)))
         if self._conversation.answer is None:  # the loop's query limit, or a repeated call, stopped the queries
             self._report(state)
             self._not_run(self._conversation.pending, "the request's limit of queries was reached")
@@ -261,22 +272,40 @@ class LLMAskBrain:
         self._offline_from = step
         return ErrorEvent(message=f"{self.failure}. The offline brain answers this request.", recoverable=True)
 
+    def _unless_missed(self, state: AskState) -> Generator[Event, None, QueryCall | None]:
+        """The model is done querying: None, unless its queries missed rows the request names (as the offline
+        reading understood it); then the offline plan's first query, and the offline brain answers."""
+        planned = self._offline_plan.calls if self._offline_plan else []
+        made = [call for call, result in state.steps if result.ok]
+        missing = missed(state.context, planned, made)
+        if not missing:
+            return None
+        yield ErrorEvent(message="No query of the model's selected the rows the request asks about, as "
+                         + " and ".join(call.written for call in missing) + " does: its answer is not used, and the "
+                         "offline brain's queries answer instead.", recoverable=True)
+        self.failure = "the model's queries missed the request's rows"
+        self._offline_from = len(state.steps)
+        return self._offline_call(state)
+
     def _offline_call(self, state: AskState) -> QueryCall | None:
         planned = self._offline_plan.calls if self._offline_plan else []
         done = len(state.steps) - self._offline_from
         return planned[done] if done < len(planned) else None
 
-    def _offline_draft(self, state: AskState, fallback: Draft) -> Draft:
-        """The offline brain's answer: its own when nothing it planned ran (it could not answer either)."""
+    def _offline_draft(self, state: AskState) -> Draft:
+        """The offline brain's answer from its own plan's queries (the model's, run before it took over, stay in
+        the trace but may not ask what the request asks); from the model's queries when it planned none, and its
+        own "cannot answer" when nothing ran."""
         plan = self._offline_plan
+        if plan is not None and plan.calls:
+            return offline_compose(state, first_step=self._offline_from)
         if plan is not None and plan.cannot is not None and not any(result.ok for result in state.results):
             return plan.cannot
-        return fallback
+        return offline_compose(state)
 
 
 def _distinct(draft: Draft) -> Draft:
-    """The draft with each sentence once: a query the model ran before the offline brain took over may be one the
-    offline plan runs again, and both results state the same."""
+    """The draft with each sentence once: the model may make the same call twice in one turn."""
     if isinstance(draft, CannotAnswer):
         return draft
     seen: set[str] = set()

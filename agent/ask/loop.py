@@ -16,20 +16,17 @@ from typing import TypeVar, cast
 
 from agent.analysis.report import markdown_report
 from agent.ask.answer import Answer, CannotAnswer, checked_answer, outcome_from_dict
-from agent.ask.brain import OUTPUT_FILES, AskBrain, AskState, Understanding
+from agent.ask.brain import MAX_CALLS, OUTPUT_FILES, AskBrain, AskState, Understanding
 from agent.ask.offline import OfflineAskBrain
 from agent.ask.queries import QUERY_TOOLS, AskContext
 from agent.export import frame_csv
 from agent.run.events import EPHEMERAL_TYPES, Check, Event, FinalAnswer, Observation, Plan, ToolCall, to_jsonl
 
-MAX_CALLS = 8  # queries one request may run
 T = TypeVar("T")
 
 
 def _plan_event(understanding: Understanding) -> Plan:
-    steps = [f"{call.tool}({call.arguments})" if isinstance(call.arguments, str) else
-             f"{call.tool}(" + ", ".join(f"{key}={value!r}" for key, value in call.arguments.items()) + ")"
-             for call in understanding.calls]
+    steps = [call.written for call in understanding.calls]
     steps += [f"write {OUTPUT_FILES[output]}" for output in understanding.outputs]
     parts = [understanding.plan]
     if understanding.understood:

@@ -552,12 +552,14 @@ def understand(request: str, context: AskContext) -> Understanding:
 # --- the answer --------------------------------------------------------------------------------------------------
 
 
-def compose(state: AskState) -> Draft:
-    """The queries' own statements, each citing its result; a failed query's error, when nothing else ran."""
-    sentences = [Sentence(text=result.data.statement, results=[index]) for index, result in enumerate(state.results)
+def compose(state: AskState, first_step: int = 0) -> Draft:
+    """The statements of the queries from first_step on, each citing its result; a failed query's error, when
+    nothing else ran."""
+    results = list(enumerate(state.results))[first_step:]
+    sentences = [Sentence(text=result.data.statement, results=[index]) for index, result in results
                  if result.ok and isinstance(result.data, QueryResult)]
     if not sentences:
-        errors = "; ".join(result.error for result in state.results if not result.ok) or "no query ran"
+        errors = "; ".join(result.error for _, result in results if not result.ok) or "no query ran"
         return CannotAnswer(request=state.request, reason=f"The query could not run: {errors}.",
                             closest="How many trades do these rows hold, and who made them?")
     outputs = state.understanding.outputs
