@@ -347,9 +347,10 @@ class OpenAIChat:
         return min(wait, 30.0)
 
     def _describe(self, exc: Exception) -> str:
+        """What went wrong, scrubbed, without a closing period: the messages it goes into end with their own."""
         if isinstance(exc, openai.APIError):
-            return self.config.scrub(server_message(exc))
-        return self.config.scrub(str(exc) or type(exc).__name__)
+            return self.config.scrub(server_message(exc)).rstrip(".")
+        return self.config.scrub(str(exc) or type(exc).__name__).rstrip(".")
 
 
 @dataclass(frozen=True)
