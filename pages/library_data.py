@@ -9,7 +9,7 @@ from functools import cached_property
 import pandas as pd
 import streamlit as st
 
-from agent.analysis.frame import prepare_trades
+from agent.analysis.frame import prepare_view_trades
 from agent.analysis.library_views import (
     clusters,
     first_disclosed,
@@ -41,9 +41,9 @@ class LibraryData:
 
     @cached_property
     def prepared(self) -> pd.DataFrame:
-        """The current rows prepared, their delays counted from the first version that disclosed them (the
-        superseded versions are read for that), with each row's member."""
-        trades = first_disclosed(prepare_trades(self.all_rows))[self._current]
+        """The current rows prepared as the views read them (prepare_view_trades), their delays counted from the first
+        version that disclosed them (the superseded versions are read for that), with each row's member."""
+        trades = first_disclosed(prepare_view_trades(self.all_rows))[self._current]
         return trades.reset_index(drop=True).assign(member=member_names)
 
     @cached_property

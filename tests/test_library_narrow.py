@@ -5,12 +5,13 @@ columns filled by migration 6 as an add writes them; rows by library_id; House r
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from agent.analysis.frame import prepare_trades
+from agent.analysis.frame import prepare_trades, prepare_view_trades
 from agent.analysis.library_views import (
     PREPARED_COLUMNS,
     clusters,
@@ -42,10 +43,12 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     return shelf
 
 
-def prepared(all_rows: pd.DataFrame) -> pd.DataFrame:
-    """What pages/library_data.py's LibraryData.prepared computes."""
+def prepared(all_rows: pd.DataFrame, prepare: Callable[[pd.DataFrame], pd.DataFrame] = prepare_view_trades
+             ) -> pd.DataFrame:
+    """What pages/library_data.py's LibraryData.prepared computes (with prepare_view_trades), or the same with
+    another preparation."""
     current = (all_rows["row_state"] == "current").to_numpy()
-    trades = first_disclosed(prepare_trades(all_rows))[current]
+    trades = first_disclosed(prepare(all_rows))[current]
     return trades.reset_index(drop=True).assign(member=member_names)
 
 
@@ -58,7 +61,7 @@ def test_the_views_over_the_narrow_rows_equal_the_views_over_the_whole_rows(libr
     pd.testing.assert_frame_equal(narrow[shared], whole[shared])
     pd.testing.assert_series_equal(narrow["ticker"], whole["ticker"].str.upper())
 
-    from_narrow, from_whole = prepared(narrow), prepared(whole)
+    from_narrow, from_whole = prepared(narrow), prepared(whole, prepare_trades)  # the page's, and every column's
     read_by_views = [*VIEW_COLUMNS, *sorted(PREPARED_COLUMNS), "member"]
     pd.testing.assert_frame_equal(from_narrow[read_by_views], from_whole[read_by_views])
     pd.testing.assert_frame_equal(members_table(from_narrow), members_table(from_whole))

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from agent.analysis.frame import prepare_trades
+from agent.analysis.frame import prepare_trades, prepare_view_trades
 from agent.analysis.library_views import (
     MEMBER_COLUMNS,
     TICKER_COLUMNS,
@@ -31,6 +31,8 @@ CISNEROS = "20033455"
 MCCORMICK_LATE = "20030699"
 # A Senate eFD report whose trades were filed 500 days after they happened (its filed date, not a signed one).
 SENATE_LATE = "efd/0a0229c8-022e-44f2-8edd-4e8df74a88a7.html"
+# A House PTR with option rows (7 of them).
+WITH_OPTIONS = "20016961"
 
 
 def frame_of(*paths: object) -> pd.DataFrame:
@@ -129,6 +131,24 @@ def test_views_of_a_prepared_frame_are_the_same_and_leave_it_unchanged(two_membe
     pd.testing.assert_frame_equal(tickers_table(prepared), tickers_table(two_members))
     pd.testing.assert_frame_equal(clusters(prepared), clusters(two_members))
     assert list(prepared.columns) == columns
+
+
+def test_the_views_preparation_is_prepare_trades_for_what_the_views_read() -> None:
+    """prepare_view_trades (the Library page's) gives prepare_trades' values in every column it cleans or adds, over
+    House and Senate rows (a Senate filed date, options), and the views of either are the same."""
+    frame = frame_of(filing_path(GREENE), filing_path(CISNEROS), filing_path(MCCORMICK_LATE), filing_path(WITH_OPTIONS),
+                     senate_file(SENATE_LATE))
+    whole, narrow = prepare_trades(frame), prepare_view_trades(frame)
+    changed = [column for column in narrow.columns if column not in frame.columns or not narrow[column].equals(
+        frame[column].reset_index(drop=True))]
+    assert {"side", "is_option", "midpoint", "open_bracket", "traded_on", "filed_on", "delay_days"} <= set(changed)
+    pd.testing.assert_frame_equal(narrow[changed], whole[changed])
+    assert narrow["is_option"].any() and narrow["delay_days"].notna().all()
+    for view in (members_table, tickers_table, clusters):
+        pd.testing.assert_frame_equal(view(narrow), view(whole))
+    shown = [*changed, "filing_date", "asset_name", "row_number"]  # the late tab's (the rest are the frame's, as given)
+    pd.testing.assert_frame_equal(late_filings(narrow)[shown], late_filings(whole)[shown])
+    assert list(prepare_view_trades(to_dataframe([])).columns)[-3:] == ["traded_on", "filed_on", "delay_days"]
 
 
 def test_views_of_no_rows_are_empty_tables() -> None:

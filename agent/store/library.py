@@ -25,9 +25,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from agent.documents.pdf import sha256_of
 from agent.export import FLAG_MESSAGES, flag_messages, owner_label, to_csv, typed_frame
@@ -67,6 +68,13 @@ VIEW_COLUMNS: tuple[str, ...] = (
     *_VIEW_FILING_COLUMNS, "row_number", "ticker", "transaction_date", "transaction_type", *TYPED_ROW_COLUMNS,
     "library_id", "filing_key", "row_state", "replaces",
 )
+# What view_rows' query reads of a row after its filing_key, in order.
+_VIEW_ROW_COLUMNS = ("row_number", "ticker", "transaction_date", "transaction_type", *TYPED_ROW_COLUMNS,
+                     "library_id", "row_state", "replaces")
+# The view columns that are not text: as read (library_id as its number), and in the frame, in rows()' types.
+_VIEW_NUMBERS = {"row_number": pa.int64(), "amendment_number": pa.int64(), "amount_min": pa.float64(),
+                 "amount_max": pa.float64(), "library_id": pa.int64()}
+_VIEW_DTYPES = {"row_number": "Int64", "amendment_number": "Int64", "amount_min": "Float64", "amount_max": "Float64"}
 # The id of an eFD report (its address's UUID), as a Senate filing_key holds it when its file was named by it.
 _EFD_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # A trade as an amended House row must match it: asset, transaction date, type.
@@ -463,9 +471,8 @@ class Library:
         where, params = chosen
         with self.store.connection() as db, _collector_paused():
             found = db.execute(f"SELECT r.filing_key, r.row_number, r.ticker, r.transaction_date, r.transaction_type, "
-                               f"{', '.join(f'r.{column}' for column in TYPED_ROW_COLUMNS)}, CAST(r.id AS TEXT), "
-                               f"r.state, r.replaces FROM library_rows r WHERE {where} ORDER BY r.id",
-                               params).fetchall()
+                               f"{', '.join(f'r.{column}' for column in TYPED_ROW_COLUMNS)}, r.id, r.state, "
+                               f"r.replaces FROM library_rows r WHERE {where} ORDER BY r.id", params).fetchall()
             filings = db.execute(f"SELECT filing_key, {', '.join(_VIEW_FILING_COLUMNS)} FROM library_filings "
                                  "WHERE workspace = ?", (workspace,)).fetchall()
         return _view_frame(found, filings)
@@ -721,27 +728,23 @@ def rows_frame(found: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
 
 
 def _view_frame(found: Sequence[tuple[Any, ...]], filings: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
-    """view_rows' frame: the rows' values a column at a time, typed once; each filing's values typed once per filing
-    and taken for its rows by their filing_key (an array take: no Python object per row for them)."""
-    row_columns = ("filing_key", "row_number", "ticker", "transaction_date", "transaction_type", *TYPED_ROW_COLUMNS,
-                   "library_id", "row_state", "replaces")
-    filing_columns = ("filing_key", *_VIEW_FILING_COLUMNS)
-    with _collector_paused():
-        rows = dict(zip(row_columns, zip(*found))) if found else dict.fromkeys(row_columns, ())
-        by_filing = dict(zip(filing_columns, zip(*filings))) if filings else dict.fromkeys(filing_columns, ())
-        at = pd.Index(by_filing["filing_key"], dtype=object).get_indexer(pd.Index(rows["filing_key"], dtype=object))
-        columns = {column: _view_array(column, by_filing[column])[at] for column in _VIEW_FILING_COLUMNS}
-        columns |= {column: _view_array(column, rows[column]) for column in row_columns}
-    return pd.DataFrame(columns, columns=list(VIEW_COLUMNS))
+    """view_rows' frame: the rows made Arrow columns in one pass (a struct a row: no Python object per value, under
+    half the time of transposing the tuples and typing each column), each filing's values taken for its rows by
+    their filing_key (an array take), every column in rows()' types."""
+    rows = _arrow_columns(found, ("filing_key", *_VIEW_ROW_COLUMNS))
+    by_filing = _arrow_columns(filings, ("filing_key", *_VIEW_FILING_COLUMNS))
+    at = pc.index_in(rows.column("filing_key"), value_set=by_filing.column("filing_key"))
+    columns = {column: by_filing.column(column).take(at) for column in _VIEW_FILING_COLUMNS}
+    columns |= {column: rows.column(column) for column in ("filing_key", *_VIEW_ROW_COLUMNS)}
+    columns["library_id"] = pc.cast(columns["library_id"], pa.string())  # a number is cheaper to fetch than text
+    return pd.DataFrame({column: pd.array(columns[column], dtype=_VIEW_DTYPES.get(column, "str"))
+                         for column in VIEW_COLUMNS})
 
 
-def _view_array(column: str, values: Sequence[Any]) -> pd.api.extensions.ExtensionArray:
-    """A view column's values in rows()' types: integers, floats, else text."""
-    if column in ("row_number", "amendment_number"):
-        return pd.array(list(values), dtype="Int64")
-    if column in ("amount_min", "amount_max"):
-        return pd.array(list(values), dtype="Float64")
-    return pd.array(np.asarray(values, dtype=object), dtype="str")  # from a list: a quarter slower
+def _arrow_columns(values: Sequence[tuple[Any, ...]], columns: tuple[str, ...]) -> pa.RecordBatch:
+    """Fetched tuples as Arrow columns: _VIEW_NUMBERS' numbers, else text."""
+    struct = pa.struct([(column, _VIEW_NUMBERS.get(column, pa.string())) for column in columns])
+    return pa.RecordBatch.from_struct_array(pa.array(values, type=struct))
 
 
 def _stored_columns(found: Sequence[tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
