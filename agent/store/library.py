@@ -25,12 +25,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from agent.documents.pdf import sha256_of
+from agent.errors import StoreError
 from agent.export import FLAG_MESSAGES, flag_messages, owner_label, to_csv, typed_frame
 from agent.models import CSV_COLUMNS, EXTRA_COLUMNS, FILING_COLUMNS, FileOutcome, Filing, Transaction
 from agent.store.runs import RunStore
@@ -68,9 +70,11 @@ VIEW_COLUMNS: tuple[str, ...] = (
     *_VIEW_FILING_COLUMNS, "row_number", "ticker", "transaction_date", "transaction_type", *TYPED_ROW_COLUMNS,
     "library_id", "filing_key", "row_state", "replaces",
 )
-# What view_rows' query reads of a row after its filing_key, in order.
-_VIEW_ROW_COLUMNS = ("row_number", "ticker", "transaction_date", "transaction_type", *TYPED_ROW_COLUMNS,
-                     "library_id", "row_state", "replaces")
+# What view_rows reads of a row as its add stored it (the filing's blob in library_view_rows, migration 8, else
+# library_rows), in order; its state and link are read apart, as a later add can change them.
+VIEW_STORED_COLUMNS: tuple[str, ...] = ("filing_key", "row_number", "ticker", "transaction_date", "transaction_type",
+                                        *TYPED_ROW_COLUMNS, "library_id")
+_VIEW_STORED_SQL = ", ".join(f"r.{column}" for column in VIEW_STORED_COLUMNS).replace("r.library_id", "r.id")
 # The view columns that are not text: as read (library_id as its number), and in the frame, in rows()' types.
 _VIEW_NUMBERS = {"row_number": pa.int64(), "amendment_number": pa.int64(), "amount_min": pa.float64(),
                  "amount_max": pa.float64(), "library_id": pa.int64()}
@@ -349,10 +353,14 @@ class Library:
                          " ".join((filer_words, row.ticker.lower(), *words(row.asset_name))),
                          *(getattr(row, column) for column in TYPED_ROW_COLUMNS))
                         for row in filing.transactions])
-        ids = db.execute("SELECT id FROM library_rows WHERE workspace = ? AND filing_key = ? ORDER BY id",
-                         (workspace, key)).fetchall()  # in the order inserted: ids only grow
+        stored = db.execute(f"SELECT {_VIEW_STORED_SQL} FROM library_rows r WHERE r.workspace = ? AND "
+                            "r.filing_key = ? ORDER BY r.id", (workspace, key)).fetchall()  # as inserted: ids grow
         db.executemany("INSERT INTO library_records VALUES (?, ?, ?)",
-                       [(row_id, *_stored_row(row)) for (row_id,), row in zip(ids, filing.transactions, strict=True)])
+                       [(values[-1], *_stored_row(row)) for values, row in zip(stored, filing.transactions,
+                                                                                 strict=True)])
+        # The rows as view_rows reads them, read back from library_rows: the blob holds what SQLite returns.
+        db.execute("INSERT INTO library_view_rows VALUES (?, ?, ?)",
+                   (workspace, key, _arrow_stream(_arrow_columns(stored, VIEW_STORED_COLUMNS))))
         self._keep_file(db, filing, data)
 
     def _keep_file(self, db: sqlite3.Connection, filing: Filing, data: bytes | None) -> None:
@@ -464,18 +472,35 @@ class Library:
 
     def view_rows(self, workspace: str, *, include_superseded: bool = False, search: str = "") -> pd.DataFrame:
         """The rows as the library views read them (VIEW_COLUMNS, typed as rows() types them), filtered as rows()
-        filters: a narrow frame read from typed columns, without decoding a record, the filing's values merged
-        from the workspace's filings. A row's whole record is rows(library_ids=...)'s."""
+        filters: a narrow frame of the rows as their adds stored them (an Arrow blob per filing; library_rows' typed
+        columns for a filing stored before migration 8), without decoding a record, with their state and link as
+        they are now, the filing's values merged from the workspace's filings. A row's whole record is
+        rows(library_ids=...)'s."""
         chosen = self._where(workspace, include_superseded, "", "", search, "", "", None)
         assert chosen is not None  # only a member's name can match nobody
         where, params = chosen
         with self.store.connection() as db, _collector_paused():
-            found = db.execute(f"SELECT r.filing_key, r.row_number, r.ticker, r.transaction_date, r.transaction_type, "
-                               f"{', '.join(f'r.{column}' for column in TYPED_ROW_COLUMNS)}, r.id, r.state, "
-                               f"r.replaces FROM library_rows r WHERE {where} ORDER BY r.id", params).fetchall()
+            blobs = db.execute("SELECT arrow FROM library_view_rows WHERE workspace = ? ORDER BY rowid",
+                               (workspace,)).fetchall()  # in the order added: library_id order
+            unstored = db.execute(
+                f"SELECT {_VIEW_STORED_SQL} FROM library_rows r WHERE r.workspace = ? AND r.filing_key IN "
+                "(SELECT filing_key FROM library_filings f WHERE f.workspace = ? AND NOT EXISTS "
+                "(SELECT 1 FROM library_view_rows v WHERE v.workspace = f.workspace AND v.filing_key = f.filing_key)) "
+                "ORDER BY r.id", (workspace, workspace)).fetchall()
+            changed = db.execute("SELECT r.id, r.state, r.replaces FROM library_rows r WHERE r.workspace = ? AND "
+                                 "(r.state != 'current' OR r.replaces != '')", (workspace,)).fetchall()
+            found = db.execute(f"SELECT r.id FROM library_rows r WHERE {where}", params).fetchall() \
+                if words(search) else None
             filings = db.execute(f"SELECT filing_key, {', '.join(_VIEW_FILING_COLUMNS)} FROM library_filings "
                                  "WHERE workspace = ?", (workspace,)).fetchall()
-        return _view_frame(found, filings)
+        rows = _stored_view_rows([blob for (blob,) in blobs], unstored)
+        rows, states = _with_states(rows, changed)
+        keep = np.ones(rows.num_rows, dtype=bool)
+        if found is not None:
+            keep &= np.isin(rows.column("library_id").to_numpy(), np.array([row_id for (row_id,) in found]))
+        if not include_superseded:
+            keep &= states == "current"
+        return _view_frame(rows.filter(keep), filings)
 
     def _where(self, workspace: str, include_superseded: bool, member: str, ticker: str, search: str, date_from: str,
                date_to: str, library_ids: Sequence[str] | None) -> tuple[str, list[Any]] | None:
@@ -579,10 +604,12 @@ class Library:
             filings, superseded_filings = db.execute(
                 "SELECT COUNT(*), COALESCE(SUM(state = 'superseded'), 0) FROM library_filings WHERE workspace = ?",
                 (workspace,)).fetchone()
-            rows, current, linked = db.execute(
-                "SELECT COUNT(*), COALESCE(SUM(state = 'current'), 0), COALESCE(SUM(replaces != ''), 0) "
-                "FROM library_rows WHERE workspace = ?", (workspace,)).fetchone()
-        return LibraryStats(filings, superseded_filings, rows, current, rows - current, linked)
+            (rows,) = db.execute("SELECT COUNT(*) FROM library_rows WHERE workspace = ?", (workspace,)).fetchone()
+            # The few rows not current or linked, from their index (migration 8), not a pass over every row.
+            superseded, linked = db.execute(
+                "SELECT COALESCE(SUM(state != 'current'), 0), COALESCE(SUM(replaces != ''), 0) FROM library_rows "
+                "WHERE workspace = ? AND (state != 'current' OR replaces != '')", (workspace,)).fetchone()
+        return LibraryStats(filings, superseded_filings, rows, rows - superseded, superseded, linked)
 
     # --- export ----------------------------------------------------------------------------------------------
 
@@ -727,24 +754,60 @@ def rows_frame(found: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
     return typed_frame(pd.DataFrame({column: columns[column] for column in FRAME_COLUMNS}))
 
 
-def _view_frame(found: Sequence[tuple[Any, ...]], filings: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
-    """view_rows' frame: the rows made Arrow columns in one pass (a struct a row: no Python object per value, under
-    half the time of transposing the tuples and typing each column), each filing's values taken for its rows by
-    their filing_key (an array take), every column in rows()' types."""
-    rows = _arrow_columns(found, ("filing_key", *_VIEW_ROW_COLUMNS))
+def _stored_view_rows(blobs: Sequence[bytes], unstored: Sequence[tuple[Any, ...]]) -> pa.Table:
+    """The stored view columns of the filings' blobs and of the rows of filings without one, in library_id order."""
+    tables = [pa.ipc.open_stream(blob).read_all() for blob in blobs]
+    # One chunk a column: a thousand filings' chunks made each later step (and pandas' every operation) slower.
+    rows = pa.concat_tables([*tables, pa.Table.from_batches([_arrow_columns(unstored, VIEW_STORED_COLUMNS)])])
+    rows = rows.combine_chunks()
+    ids = rows.column("library_id").to_numpy()
+    if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():  # only rows of filings stored before migration 8
+        rows = rows.take(pc.sort_indices(rows.column("library_id")))
+    return rows
+
+
+def _with_states(rows: pa.Table, changed: Sequence[tuple[int, str, str]]) -> tuple[pa.Table, np.ndarray]:
+    """The rows with their row_state and replaces columns: 'current' and '' but for the `changed` ones (library_id,
+    state, replaces); and the states, for filtering."""
+    states = np.full(rows.num_rows, "current", dtype=object)
+    links = np.full(rows.num_rows, "", dtype=object)
+    if changed:
+        ids, changed_states, changed_links = zip(*changed, strict=True)
+        stored_ids = rows.column("library_id").to_numpy()
+        at = np.searchsorted(stored_ids, np.array(ids))
+        if (at >= len(stored_ids)).any() or (stored_ids[np.minimum(at, len(stored_ids) - 1)] != ids).any():
+            raise StoreError("the library's stored rows (library_view_rows) lack rows that library_rows has")
+        states[at], links[at] = changed_states, changed_links
+    rows = rows.append_column("row_state", pa.array(states, pa.string()))
+    return rows.append_column("replaces", pa.array(links, pa.string())), states
+
+
+def _view_frame(rows: pa.Table, filings: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
+    """view_rows' frame: the rows' Arrow columns, each filing's values taken for its rows by their filing_key (an
+    array take), every column in rows()' types."""
     by_filing = _arrow_columns(filings, ("filing_key", *_VIEW_FILING_COLUMNS))
     at = pc.index_in(rows.column("filing_key"), value_set=by_filing.column("filing_key"))
     columns = {column: by_filing.column(column).take(at) for column in _VIEW_FILING_COLUMNS}
-    columns |= {column: rows.column(column) for column in ("filing_key", *_VIEW_ROW_COLUMNS)}
-    columns["library_id"] = pc.cast(columns["library_id"], pa.string())  # a number is cheaper to fetch than text
+    columns |= {column: rows.column(column) for column in (*VIEW_STORED_COLUMNS, "row_state", "replaces")}
+    columns["library_id"] = pc.cast(columns["library_id"], pa.string())  # stored as its number: cheaper than text
     return pd.DataFrame({column: pd.array(columns[column], dtype=_VIEW_DTYPES.get(column, "str"))
                          for column in VIEW_COLUMNS})
 
 
 def _arrow_columns(values: Sequence[tuple[Any, ...]], columns: tuple[str, ...]) -> pa.RecordBatch:
-    """Fetched tuples as Arrow columns: _VIEW_NUMBERS' numbers, else text."""
+    """Fetched tuples as Arrow columns in one pass (a struct a row: no Python object per value): _VIEW_NUMBERS'
+    numbers, else text."""
     struct = pa.struct([(column, _VIEW_NUMBERS.get(column, pa.string())) for column in columns])
     return pa.RecordBatch.from_struct_array(pa.array(values, type=struct))
+
+
+def _arrow_stream(batch: pa.RecordBatch) -> bytes:
+    """A batch as an Arrow IPC stream (what view_rows reads back with pa.ipc.open_stream)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    data: bytes = sink.getvalue().to_pybytes()
+    return data
 
 
 def _stored_columns(found: Sequence[tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
