@@ -237,17 +237,19 @@ def first_disclosed(trades: pd.DataFrame) -> pd.DataFrame:
     report_date = _column_text(trades, "report_date")
     amendment = pd.to_numeric(_column(trades, "amendment_number"), errors="coerce").fillna(0)
     reports = (trades["chamber"] == "senate") & (report_date != "")
-    codes, names = pd.factorize(trades["filer_name"])  # member_key once per distinct name, not per row
+    # Keyed only where a report can have versions, member_key once per distinct name: the rest are most rows.
+    codes, names = pd.factorize(trades.loc[reports, "filer_name"])
     report_key = pd.Series(np.array([member_key(name) for name in names], dtype=object)[codes],
-                           index=trades.index) + "\0" + report_date
-    earliest = trades.loc[reports, "filed_on"].groupby(report_key[reports]).transform("min")
+                           index=trades.index[reports]) + "\0" + report_date[reports]
+    earliest = trades.loc[reports, "filed_on"].groupby(report_key).transform("min")
     restated = reports & (amendment > 0)
     trades.loc[restated, "filed_on"] = earliest[restated[reports]]
     if "replaces" in trades.columns and "library_id" in trades.columns:
         filed_by_id = pd.Series(trades["filed_on"].to_numpy(), index=trades["library_id"].astype(str))
-        replaced = trades["replaces"].fillna("").astype(str).map(filed_by_id)
-        earlier = replaced.notna() & (replaced < trades["filed_on"])
-        trades.loc[earlier, "filed_on"] = replaced[earlier]
+        links = trades["replaces"].fillna("").astype(str)
+        replaced = links[links != ""].map(filed_by_id)  # the few amended rows; no other row replaces one
+        earlier = replaced.notna() & (replaced < trades.loc[replaced.index, "filed_on"])
+        trades.loc[earlier[earlier].index, "filed_on"] = replaced[earlier]
     trades["delay_days"] = (trades["filed_on"] - trades["traded_on"]).dt.days.astype(float)
     return trades
 

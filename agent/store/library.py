@@ -480,20 +480,22 @@ class Library:
         assert chosen is not None  # only a member's name can match nobody
         where, params = chosen
         with self.store.connection() as db, _collector_paused():
-            blobs = db.execute("SELECT arrow FROM library_view_rows WHERE workspace = ? ORDER BY rowid",
-                               (workspace,)).fetchall()  # in the order added: library_id order
-            unstored = db.execute(
-                f"SELECT {_VIEW_STORED_SQL} FROM library_rows r WHERE r.workspace = ? AND r.filing_key IN "
-                "(SELECT filing_key FROM library_filings f WHERE f.workspace = ? AND NOT EXISTS "
-                "(SELECT 1 FROM library_view_rows v WHERE v.workspace = f.workspace AND v.filing_key = f.filing_key)) "
-                "ORDER BY r.id", (workspace, workspace)).fetchall()
+            # In the order added, which is library_id order (sorted here: SQLite would sort the blobs themselves).
+            blobs = sorted(db.execute("SELECT rowid, arrow FROM library_view_rows WHERE workspace = ?", (workspace,)))
+            unstored_keys = [key for (key,) in db.execute(
+                "SELECT filing_key FROM library_filings f WHERE workspace = ? AND NOT EXISTS (SELECT 1 FROM "
+                "library_view_rows v WHERE v.workspace = f.workspace AND v.filing_key = f.filing_key)", (workspace,))]
+            # CROSS JOIN: each filing's rows from library_rows_by_filing (SQLite would scan the workspace's rows).
+            unstored = db.execute(f"SELECT {_VIEW_STORED_SQL} FROM json_each(?) k CROSS JOIN library_rows r ON "
+                                  "r.workspace = ? AND r.filing_key = k.value ORDER BY r.id",
+                                  (json.dumps(unstored_keys), workspace)).fetchall() if unstored_keys else []
             changed = db.execute("SELECT r.id, r.state, r.replaces FROM library_rows r WHERE r.workspace = ? AND "
                                  "(r.state != 'current' OR r.replaces != '')", (workspace,)).fetchall()
             found = db.execute(f"SELECT r.id FROM library_rows r WHERE {where}", params).fetchall() \
                 if words(search) else None
             filings = db.execute(f"SELECT filing_key, {', '.join(_VIEW_FILING_COLUMNS)} FROM library_filings "
                                  "WHERE workspace = ?", (workspace,)).fetchall()
-        rows = _stored_view_rows([blob for (blob,) in blobs], unstored)
+        rows = _stored_view_rows([blob for _, blob in blobs], unstored)
         rows, states = _with_states(rows, changed)
         keep = np.ones(rows.num_rows, dtype=bool)
         if found is not None:
