@@ -26,12 +26,11 @@ from agent.formats.paper.dates import read_date
 from agent.formats.paper.line_reader import looks_handwritten, number_rows
 from agent.formats.paper.senate_grid import render_dpi, upright_page
 from agent.formats.paper.senate_lists import mentions_attachment, read_list_rows
-from agent.formats.paper.senate_rows import read_senate_rows
+from agent.formats.paper.senate_rows import HANDWRITTEN_CONFIDENCE, read_senate_rows
 from agent.models import Filing, Flag, Transaction
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 EFD_PAGE_SIDE = 1500.0  # points: eFD's GIF pages become PDF pages a pixel a point (2200 x 1728); a scan is ~792
-HANDWRITTEN_CONFIDENCE = 45.0  # mean word confidence of a grid page's cells under which they are handwriting
 
 
 @dataclass
@@ -167,8 +166,10 @@ class SenatePaper:
 
     def printed_forms(self, row: Transaction) -> PrintedForms:
         # The type and amount are X marks (grounded by their cells); the owner is the code read inside the
-        # asset's words, which are grounded themselves.
-        return {"ticker": (f"({row.ticker})" if row.ticker else "", True)}
+        # asset's words, which are grounded themselves. A ticker is printed in parentheses, or written bare (by
+        # hand, as the asset's name, or last after it).
+        printed = f"({row.ticker})"
+        return {"ticker": (printed if printed in row.asset_name else row.ticker, True)}
 
     def expected_rows(self, document: Document) -> ExpectedRows | None:
         return None  # a scan has no text to count its rows in

@@ -2,7 +2,8 @@
 them, around a date read in the date column) whose cells hold a date or an X mark. The asset cell carries the
 owner code ((S), (J), (DC), any case; or "(S, IRA)" after the name), and sometimes the ticker; a line naming a holding
 with no date and no mark ("(S) Peter L. Malkin Family 2000 LLC:") heads the rows under it. The form says
-"Sale", never full or partial: a sale is "S*", a sale of unknown kind."""
+"Sale", never full or partial: a sale is "S*", a sale of unknown kind. Cells written by hand, which tesseract reads as
+specks, are read by the second engine (rapidocr), and what it alone read stays flagged."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ from agent.formats.paper.dates import decide_date
 from agent.formats.paper.grid import Span
 from agent.formats.paper.grid_reader import DATE_CHARS, date_in_cell
 from agent.formats.paper.marks import MARK_INK, label_for, read_marks
-from agent.formats.paper.names import split_ticker, squeeze, unconfirmed_words, vocabulary
+from agent.formats.paper.names import NAME_WORDS, printed_ticker, split_ticker, squeeze, unconfirmed_words, vocabulary
+from agent.formats.paper.senate_dates import read_unread_dates
 from agent.formats.paper.senate_grid import SenateColumns, SenatePage
 from agent.formats.paper.senators import known_senator
 from agent.models import Box, Transaction
@@ -38,7 +40,7 @@ SALE_OF_UNKNOWN_KIND = "S*"
 OPEN_MILLION_HOUSE, OPEN_MILLION = label_for(10)[0], "Over $1,000,000"  # the House form says "Spouse/DC Over ..."
 
 # The form's printed example rows: "IBM Corp. (stock) NYSE", "(DC) Microsoft (stock) NASDAQ/OTC", dates "2/1/1X".
-EXAMPLE = re.compile(r"IBM|Micro|NASDAQ/|xample", re.IGNORECASE)
+EXAMPLE = re.compile(r"IBM|Micro|NASDAQ\W?OTC|xample", re.IGNORECASE)
 EXAMPLE_DATE = re.compile(r"1[Xx]\b")
 
 # An owner code opening the asset cell, "(S)" or "(DC)" (tesseract reads the S of "(S)" as 5, 8 or $ at times, and
@@ -71,6 +73,9 @@ MARGIN = 0.01  # of the page's width: white put left of a column read on its own
 HEADER_ROWS = 3  # the header, with its column titles written upwards, is about six rows high
 EXAMPLE_ROWS = 1.8  # row heights under the header taken by the two example rows (each about 0.8 of a row)
 ROW_INK = 0.04  # a type or amount cell this inked holds a mark (drawn X's ink 7-18%; rule remnants 2%)
+HANDWRITTEN_CONFIDENCE = 45.0  # tesseract's mean word confidence under which the words it read are handwriting
+SPILL = 0.15  # of a row's height, above and below it: how far a hand's writing crosses the row's rules
+NOTE_LETTERS = 3  # a word this short after a ticker written as the asset's name is a note beside it ("sep", "FR")
 
 
 def owner_from_asset(text: str) -> tuple[str, str, bool]:
@@ -120,6 +125,21 @@ def decide_owner(first: str, second: str, flags: list[tuple[str, str]]) -> str:
 def strip_owner(text: str) -> str:
     """The asset's name without the owner code opening it."""
     return owner_from_asset(text)[1].strip()
+
+
+def written_ticker(asset: str) -> tuple[str, str]:
+    """The ticker of an asset written by hand, and what says it is one ("" when printed in parentheses): as
+    `ticker_of` reads it, or a ticker written as the name in any case with a note of a few letters beside it ("Ksu
+    sep", "TRN FR"; not a word names end with, "Inc"). Both are tickers some filing printed: the securities table is
+    the evidence."""
+    table = "a ticker some filing printed (data/securities.tsv)"
+    if ticker := ticker_of(asset):
+        return ticker, "" if f"({ticker})" in asset else table
+    first, *rest = asset.split() or [""]
+    if rest and (ticker := printed_ticker(first)) and all(len(word) <= NOTE_LETTERS and word.upper() not in NAME_WORDS
+                                                          for word in rest):
+        return ticker, f"{table}, written as the name with a note beside it"
+    return "", ""
 
 
 def ticker_of(asset: str) -> str:
@@ -265,6 +285,7 @@ def read_senate_rows(sheet: SenatePage) -> GridReading:
     amounts = house_order(columns.amounts)
     rows: list[PendingRow] = []
     kept: list[tuple[float, float]] = []  # each row's band
+    asset_words: list[list[OcrWord]] = []  # tesseract's words of each row's asset cell
     holding: tuple[str, Box] | None = None
     stray = 0
     for band in bands:
@@ -287,34 +308,85 @@ def read_senate_rows(sheet: SenatePage) -> GridReading:
         if row.transaction_date or row.transaction_type or row.amount:
             rows.append((row, flags))
             kept.append(band)
+            asset_words.append(names)
         else:
             stray += 1
-    confirm_by_second_engine(page, columns, rows, kept)
-    return GridReading(rows, filer_name(filer), stray)
+    year_strip = (data_top - (row_pitch(page) or USUAL_PITCH * page.height), data_top)
+    # a grid filled in by hand has rows tesseract read a word or two of confidently ("5 NPLy"); a row whose name
+    # it read confidently is not taken from the second engine alone
+    by_hand = handwritten([word for words in asset_words for word in words])
+    hands = [handwritten(words) or (by_hand and doubtful(flags, "asset_name"))
+             for words, (_, flags) in zip(asset_words, rows, strict=True)]
+    # a hand crosses the rows' rules: its cells are read taller than the rows (a faint typed row's are not)
+    spill = SPILL if by_hand else 0.0
+    cells = [(top - spill * (bottom - top), bottom + spill * (bottom - top)) for top, bottom in kept]
+    examples = confirm_by_second_engine(page, columns, rows, list(zip(cells, hands, strict=True)), year_strip,
+                                        usual_year)
+    rows = [row for index, row in enumerate(rows) if index not in examples]
+    return GridReading(rows, read_filer(page, filer, name_box, columns.types[0][0]), stray)
+
+
+def handwritten(words: list[OcrWord]) -> bool:
+    """Whether tesseract's words of an asset cell are handwriting (or nothing read): their mean confidence is under
+    HANDWRITTEN_CONFIDENCE."""
+    return not words or sum(w.conf for w in words) / len(words) < HANDWRITTEN_CONFIDENCE
 
 
 def confirm_by_second_engine(page: OcrPage, columns: SenateColumns, rows: list[PendingRow],
-                             bands: list[tuple[float, float]]) -> None:
-    """Doubtful values read again by the second engine (agent/formats/paper/confirm.py): the date cell as the
-    House reader does; the asset cell once for both the owner code and the name, as the form writes the code
-    inside it. A value it reads alike is confirmed by two independent readings and loses its flag."""
-    confirm_cells(page, rows, bands, {"transaction_date": inset(columns.date)})
+                             bands: list[tuple[tuple[float, float], bool]], year_strip: tuple[float, float],
+                             usual_year: int | None) -> list[int]:
+    """Values read again by the second engine (agent/formats/paper/confirm.py) in each row's `bands` (top, bottom of
+    its cells; taller than the row on a grid filled in by hand), given with whether its asset cell is handwriting.
+    Dates tesseract read none of are read in the date cell (agent/formats/paper/senate_dates.py: a year written once
+    in the header, `year_strip`); other doubtful dates as the House reader does. A handwritten asset cell is read
+    for its owner code and name (one reading, flagged); a typed one whose owner or name is doubtful once for both, as
+    the form writes the code inside it: what the second engine reads alike is confirmed by two independent readings
+    and loses its flag (a handwritten one read alike too). Returns the rows whose asset cell it read as the form's
+    printed example row (which tesseract read as specks)."""
+    unread = [index for index, (row, _) in enumerate(rows) if not row.transaction_date]
+    dated = [index for index in range(len(rows)) if index not in unread]
+    confirm_cells(page, [rows[index] for index in dated], [bands[index][0] for index in dated],
+                  {"transaction_date": inset(columns.date)})
+    read_unread_dates(page, inset(columns.date), [rows[index] for index in unread],
+                      [bands[index][0] for index in unread], year_strip, usual_year)
     asked = [index for index, (_, flags) in enumerate(rows)
-             if any(doubtful(flags, field) for field in ("owner", "asset_name"))]
+             if bands[index][1] or any(doubtful(flags, field) for field in ("owner", "asset_name"))]
     if not asked:
-        return
+        return []
+    examples = []
     name = inset(columns.name)
-    words = read_cells(page, [(name[0], bands[index][0], name[1], bands[index][1]) for index in asked])
+    words = read_cells(page, [(name[0], bands[index][0][0], name[1], bands[index][0][1]) for index in asked])
     for position, index in enumerate(asked):
         row, flags = rows[index]
         word = words[position] if words is not None else None
         text = word.text if word is not None else ""
         if word is not None and text:
             page.second_reading.append(word)  # grounding finds the values where they were read
+        if EXAMPLE.search(text):
+            examples.append(index)
         owner, asset, exact = owner_from_asset(text)
+        if bands[index][1] and text and (owner, squeeze(asset)) != (row.owner, squeeze(row.asset_name)):
+            _take_handwriting(row, flags, text)
+            continue
         note = SECOND_ENGINE_MISSING if words is None else f"{SECOND_ENGINE} read {text!r}"
         _settle(flags, "owner", bool(text) and exact and owner == row.owner, note)
         _settle(flags, "asset_name", bool(squeeze(asset)) and squeeze(asset) == squeeze(row.asset_name), note)
+    return examples
+
+
+def _take_handwriting(row: Transaction, flags: list[tuple[str, str]], text: str) -> None:
+    """A handwritten asset cell's owner code, name and ticker as the second engine read it (tesseract read specks):
+    one reading, flagged as such."""
+    owner, asset, _ = owner_from_asset(text)
+    read_by = f"handwritten: {SECOND_ENGINE} alone read {text!r}"
+    flags[:] = [(code, message) for code, message in flags if code not in (*doubt_codes("owner"),
+                                                                           *doubt_codes("asset_name"))]
+    if owner != row.owner:
+        tesseract = repr(row.owner) if row.owner else "none"
+        flags.append(("low_confidence:owner", f"owner code {read_by} (tesseract read {tesseract})"))
+    row.owner, row.asset_name = owner, asset.strip()
+    row.ticker, noted = written_ticker(row.asset_name)
+    flags.append(("low_confidence:asset_name", read_by + (f"; the ticker {row.ticker}: {noted}" if noted else "")))
 
 
 def _settle(flags: list[tuple[str, str]], name: str, confirmed: bool, note: str) -> None:
@@ -361,6 +433,19 @@ def _row(page: OcrPage, columns: SenateColumns, band: tuple[float, float],
     if holding:
         row.boxes.append(holding[1])  # where the holding's name is printed
     return row, flags
+
+
+def read_filer(page: OcrPage, words: list[OcrWord], box: tuple[float, float], right: float) -> str:
+    """The filer from tesseract's `words` of the name box (top, bottom), or, where they name no senator, from the
+    second engine's reading of the box under its printed labels, left of `right` (a name written by hand, which
+    tesseract reads as specks) when that names one."""
+    if not known_senator([w.text for w in words if not LABELS.search(w.text)]):
+        under_labels = max((w.bottom for w in words if LABELS.search(w.text)), default=box[0])
+        read = read_cells(page, [(0.0, under_labels, right, box[1])])
+        if read and (known := known_senator(read[0].text.split())):
+            page.second_reading.append(read[0])  # where the name was read
+            return known
+    return filer_name(words)
 
 
 def filer_name(words: list[OcrWord]) -> str:

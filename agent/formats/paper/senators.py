@@ -16,6 +16,7 @@ TABLE = Path(__file__).with_name("data") / "senators.tsv"
 
 LAST_SIMILAR = 0.75  # a word this similar to a senator's last name is it ("Collis" for "Collins", "Gurr" for "Burr")
 FIRST_SIMILAR = 0.6  # and another this similar to a first name written for them ("Rou" for "Roy": 0.67)
+RUN_TOGETHER_SIMILAR = 0.85  # a word this similar to both names run together is them ("Johnson" is not Ron Johnson)
 INITIAL = re.compile(r"^[A-Z]\.?$")
 
 
@@ -36,7 +37,8 @@ def _similar(a: str, b: str) -> float:
 def known_senator(words: list[str]) -> str:
     """The senator the words of a name box name, as "First M. Last" ("" when none is named): a word (or, for
     "Van Hollen", words) within LAST_SIMILAR of a senator's last name and another within FIRST_SIMILAR of a first
-    name written for them; the initials written after the first name are kept."""
+    name written for them, or one word within RUN_TOGETHER_SIMILAR of both run together ("JohnBoozman", as a hand
+    may write it); the initials written after the first name are kept."""
     letters = [_letters(word) for word in words]
     best: tuple[float, Member, int] | None = None
     for senator in senators():
@@ -51,6 +53,10 @@ def known_senator(words: list[str]) -> str:
                 if not at <= index < at + parts and _similar(word, first) >= FIRST_SIMILAR and (
                         best is None or score > best[0]):
                     best = (score, senator, index)
+        for word in letters:  # the two names written run together ("JohnBoozman"): no initials between them
+            score = 2 * _similar(word, first + last)
+            if score >= 2 * RUN_TOGETHER_SIMILAR and (best is None or score > best[0]):
+                best = (score, senator, len(words))
     if best is None:
         return ""
     _, senator, index = best
