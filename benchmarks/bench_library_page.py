@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, action in (("Library.version (library_version, the caches' key)", lambda: library.version(WORKSPACE)),
                           ("Library.stats (the counts line)", lambda: library.stats(WORKSPACE))):
         steps.append(timed(label, action)[1])
-    all_rows, seconds = timed("Library.view_rows(include_superseded=True): the views' typed columns",
+    all_rows, seconds = timed("Library.view_rows(include_superseded=True): the views' columns, a blob per filing",
                               lambda: library.view_rows(WORKSPACE, include_superseded=True))
     steps.append(seconds)
     prepared, seconds = timed("prepare_view_trades: the columns the views read",
