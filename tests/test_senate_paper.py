@@ -112,7 +112,7 @@ def test_a_ticker_written_by_hand_is_one_some_filing_printed(asset: str, ticker:
     ("4112/13", None, "2013-04-12", "a slash read as '1'"),  # "41/2/13" is no date: one way only
     ("11127", 2013, "2013-11-27", "a slash read as '1'; written without its year: 2013"),
     ("1111", 2013, "", ""),  # 1/11 or 11/1: two ways, no date
-    ("11/57", 2013, "", ""),
+    ("11/57", 2013, "", ""), ("2/30", 2013, "", ""), ("11/27", 2035, "", ""),  # no such day; beyond the form's years
 ])
 def test_a_date_written_by_hand_is_completed_only_one_way(read: str, year: int | None, iso: str, how: str) -> None:
     assert written_date(read, year) == (iso, how)
@@ -243,6 +243,18 @@ def test_a_typed_attachment_is_read_line_by_line_and_every_row_flagged_for_revie
     assert all("needs_review:attachment" in {flag.code for flag in row.flags} for row in listed)
     assert any(flag.code == "senate_paper_attachment" for flag in filing.flags)
     assert not [row for row in filing.transactions if row.page == 1]  # the handwriting across the grid is no row
+
+
+@pytest.mark.slow
+@needs_tesseract
+def test_the_printed_example_rows_are_no_transactions_and_a_microsoft_row_is_one() -> None:
+    # 9eaa5a59's example row: tesseract read its words as specks, rapidocr as "NASDAQOTC"; 7d534d16's sixth row is
+    # "(S) MICROSOFT INC (stock)", a purchase (not goldens: the crowd's transcriptions list both)
+    first, second = (extract_bytes(paper(uuid), f"{uuid}.pdf", ocr=True).filing
+                     for uuid in ("9eaa5a59-b8a5-44ae-b77b-5cc7cf2a8076", "7d534d16-8f7d-4ef1-8be2-a1d815c9d708"))
+    assert first is not None and second is not None
+    assert not [row for row in first.transactions if EXAMPLE.search(row.asset_name)]
+    assert [row.transaction_date for row in second.transactions if "MICROSOFT" in row.asset_name] == ["2018-04-18"]
 
 
 def _golden_ids() -> list[str]:

@@ -6,16 +6,14 @@ one reading: it stays flagged, and the flag says what was read and how the date 
 
 from __future__ import annotations
 
-import contextlib
 import re
-from datetime import date
 
 from agent.documents.ocr import SECOND_ENGINE, SECOND_ENGINE_MISSING, OcrPage, read_cells
 from agent.formats.paper.cells import PendingRow
 from agent.formats.paper.dates import DIGITISH, EDGE_JUNK, read_date
 from agent.formats.paper.grid import Span
 
-YEAR = re.compile(r"(?<!\d)(20[0-3]\d)(?!\d)")  # a year written in the header, as the form's dates run (2008-2030)
+YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")  # a year written in the header ("2013")
 MONTH_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})$")
 FLAG = "low_confidence:transaction_date"
 
@@ -43,10 +41,8 @@ def _as_date(text: str, year: int | None, year_from: str) -> tuple[str, str]:
     match = MONTH_DAY.match(EDGE_JUNK.sub("", text).translate(DIGITISH))
     if match is None or year is None:
         return "", ""
-    with contextlib.suppress(ValueError):  # no such day
-        return (date(year, int(match.group(1)), int(match.group(2))).isoformat(),
-                f"written without its year: {year}" + (f" from {year_from}" if year_from else ""))
-    return "", ""
+    iso = read_date(f"{match.group(1)}/{match.group(2)}/{year}")[0]  # a real day, in the years the form's dates take
+    return (iso, f"written without its year: {year}" + (f" from {year_from}" if year_from else "")) if iso else ("", "")
 
 
 def read_unread_dates(page: OcrPage, day: Span, rows: list[PendingRow], cells: list[tuple[float, float]],

@@ -42,6 +42,7 @@ OPEN_MILLION_HOUSE, OPEN_MILLION = label_for(10)[0], "Over $1,000,000"  # the Ho
 # The form's printed example rows: "IBM Corp. (stock) NYSE", "(DC) Microsoft (stock) NASDAQ/OTC", dates "2/1/1X".
 EXAMPLE = re.compile(r"IBM|Micro|NASDAQ\W?OTC|xample", re.IGNORECASE)
 EXAMPLE_DATE = re.compile(r"1[Xx]\b")
+EXAMPLE_LETTERS = 4  # amount cells inked by the example rows' "E X A M P L E" (a transaction marks one)
 
 # An owner code opening the asset cell, "(S)" or "(DC)" (tesseract reads the S of "(S)" as 5, 8 or $ at times, and
 # the cell's left rule as "|", "[" or "l"),
@@ -263,7 +264,8 @@ def read_senate_rows(sheet: SenatePage) -> GridReading:
     page.words = [*filer, *first]
     page.second_reading = [*second, *enlarged, *names_again]
     # the form's two printed example rows open the grid, each under a row high
-    examples_end = data_top + EXAMPLE_ROWS * (row_pitch(page) or USUAL_PITCH * page.height)
+    pitch = row_pitch(page) or USUAL_PITCH * page.height
+    examples_end = data_top + EXAMPLE_ROWS * pitch
     ruled = rule_bands(page, data_top, grid_bottom)
     bands = [band for band in date_bands(page, [second, enlarged, first], day, ruled)
              if examples_end <= (band[0] + band[1]) / 2 <= grid_bottom]
@@ -286,6 +288,7 @@ def read_senate_rows(sheet: SenatePage) -> GridReading:
     rows: list[PendingRow] = []
     kept: list[tuple[float, float]] = []  # each row's band
     asset_words: list[list[OcrWord]] = []  # tesseract's words of each row's asset cell
+    lettered_rows: set[int] = set()  # rows with ink in EXAMPLE_LETTERS amount cells or more
     holding: tuple[str, Box] | None = None
     stray = 0
     for band in bands:
@@ -293,9 +296,12 @@ def read_senate_rows(sheet: SenatePage) -> GridReading:
         names = [w for w in words_in_cell(first, columns.name, top, bottom) if not JUNK_TEXT.match(w.text)]
         text = " ".join(w.text for w in names).strip(" |_-—~")
         dates = readings[band]
-        if EXAMPLE.search(text) or any(EXAMPLE_DATE.search(read) for _, _, read in dates):
-            continue  # the form's printed example rows
         inks = [[cell_ink(page, *cell, top, bottom) for cell in cells] for cells in (columns.types, amounts)]
+        # the printed example rows: their words with "E X A M P L E" across the amount cells ("Microsoft" alone is
+        # a transaction), or their "2/1/1X" dates
+        lettered = sum(ink >= MARK_INK for ink in inks[1]) >= EXAMPLE_LETTERS
+        if (lettered and EXAMPLE.search(text)) or any(EXAMPLE_DATE.search(read) for _, _, read in dates):
+            continue
         # a clear X anywhere, or faint ink in both a type and an amount cell (thin hand-drawn x's)
         marked = max(max(inks[0]), max(inks[1])) >= ROW_INK or min(max(inks[0]), max(inks[1])) >= MARK_INK
         if not marked and not any(iso for iso, _, _ in dates):
@@ -309,9 +315,11 @@ def read_senate_rows(sheet: SenatePage) -> GridReading:
             rows.append((row, flags))
             kept.append(band)
             asset_words.append(names)
+            if lettered:
+                lettered_rows.add(len(rows) - 1)
         else:
             stray += 1
-    year_strip = (data_top - (row_pitch(page) or USUAL_PITCH * page.height), data_top)
+    year_strip = (data_top - pitch, data_top)
     # a grid filled in by hand has rows tesseract read a word or two of confidently ("5 NPLy"); a row whose name
     # it read confidently is not taken from the second engine alone
     by_hand = handwritten([word for words in asset_words for word in words])
@@ -322,7 +330,7 @@ def read_senate_rows(sheet: SenatePage) -> GridReading:
     cells = [(top - spill * (bottom - top), bottom + spill * (bottom - top)) for top, bottom in kept]
     examples = confirm_by_second_engine(page, columns, rows, list(zip(cells, hands, strict=True)), year_strip,
                                         usual_year)
-    rows = [row for index, row in enumerate(rows) if index not in examples]
+    rows = [row for index, row in enumerate(rows) if index not in examples or index not in lettered_rows]
     return GridReading(rows, read_filer(page, filer, name_box, columns.types[0][0]), stray)
 
 
@@ -341,8 +349,8 @@ def confirm_by_second_engine(page: OcrPage, columns: SenateColumns, rows: list[P
     in the header, `year_strip`); other doubtful dates as the House reader does. A handwritten asset cell is read
     for its owner code and name (one reading, flagged); a typed one whose owner or name is doubtful once for both, as
     the form writes the code inside it: what the second engine reads alike is confirmed by two independent readings
-    and loses its flag (a handwritten one read alike too). Returns the rows whose asset cell it read as the form's
-    printed example row (which tesseract read as specks)."""
+    and loses its flag (a handwritten one read alike too). Returns the rows whose asset cell it read as the words of
+    the form's printed example rows."""
     unread = [index for index, (row, _) in enumerate(rows) if not row.transaction_date]
     dated = [index for index in range(len(rows)) if index not in unread]
     confirm_cells(page, [rows[index] for index in dated], [bands[index][0] for index in dated],
@@ -365,7 +373,7 @@ def confirm_by_second_engine(page: OcrPage, columns: SenateColumns, rows: list[P
         if EXAMPLE.search(text):
             examples.append(index)
         owner, asset, exact = owner_from_asset(text)
-        if bands[index][1] and text and (owner, squeeze(asset)) != (row.owner, squeeze(row.asset_name)):
+        if bands[index][1] and squeeze(asset) and (owner, squeeze(asset)) != (row.owner, squeeze(row.asset_name)):
             _take_handwriting(row, flags, text)
             continue
         note = SECOND_ENGINE_MISSING if words is None else f"{SECOND_ENGINE} read {text!r}"
