@@ -1,6 +1,7 @@
-"""The Library page's narrow read (Library.view_rows: the few typed columns the views read) against the whole rows
-(Library.rows) on real filings with Senate amendment chains and a House amended filing: the same views; the typed
-columns filled by migration 6 as an add writes them; rows by library_id; House relinking of a replaced reading."""
+"""The Library page's narrow read (Library.view_rows: the few columns the views read, from each filing's Arrow blob or,
+for a filing stored before migration 8, from library_rows' typed columns) against the whole rows (Library.rows) on real
+filings with Senate amendment chains and a House amended filing: the same views; blobs and library_rows alike; the
+typed columns filled by migration 6 as an add writes them; rows by library_id; House relinking of a replaced reading."""
 
 from __future__ import annotations
 
