@@ -19,6 +19,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import threading
 import time
 import zlib
@@ -28,6 +29,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
+from agent.documents.sandbox import default_sandbox
 from agent.run.extract import extract_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -264,13 +266,19 @@ def scanned_corpus() -> list[Path]:
     return house + sorted((SHARED / "senate" / "paper").glob("*.pdf"))
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (tesseract runs, stopped PDF workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def measure_corpus(sample: int) -> None:
     paths = scanned_corpus()
     chosen = sorted(paths, key=lambda p: zlib.crc32(p.name.encode()))[:sample] if sample else paths
     pages = with_rows = rows = flagged = 0
     statuses: Counter[str] = Counter()
     slowest = (0.0, "")
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), cpu_seconds()
     with PeakMemory() as memory:
         for path in chosen:
             outcome = extract_bytes(path.read_bytes(), path.name, ocr=True)
@@ -282,10 +290,12 @@ def measure_corpus(sample: int) -> None:
             if count:
                 slowest = max(slowest, (outcome.seconds / count, path.name))
     seconds = time.perf_counter() - started
+    default_sandbox().close()  # its workers' CPU counts once they have ended
+    cpu = cpu_seconds() - cpu_before
     what = f"{len(chosen)} of {len(paths)}" if sample else f"all {len(paths)}"
     print(f"scanned corpus ({what} scanned filings, House and Senate): {pages} page(s) in {seconds:.0f} s")
-    print(f"  seconds per page: {seconds / pages:.2f} (target 3); slowest filing {slowest[1]} at "
-          f"{slowest[0]:.1f} s a page" if pages else "  no pages")
+    print(f"  seconds per page: {seconds / pages:.2f} (target 3), {cpu / pages:.2f} of CPU; slowest filing "
+          f"{slowest[1]} at {slowest[0]:.1f} s a page" if pages else "  no pages")
     print(f"  peak memory (this process and its workers): {memory.peak / 2**20:.0f} MiB (target < 1024)")
     print(f"  filings with >= 1 row: {with_rows}; rows {rows}, unflagged {rows - flagged} "
           f"({(rows - flagged) / rows:.2f})" if rows else f"  filings with >= 1 row: {with_rows}; no rows")

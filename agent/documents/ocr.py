@@ -55,11 +55,17 @@ MAX_SKEW, SKEW_STEP = 2.0, 0.1  # degrees: the tilt looked for in a scan, and ho
 MIN_RULE_PIXELS = 500  # fewer pixels of ruled lines (at half resolution) than this tell no tilt
 SKEW_SAMPLE = 20000  # pixels of ruled lines enough to measure a tilt
 FEW_ROW_RULES = 10  # a grid page with fewer horizontal rules than this is checked for a tilt hiding them
-PARALLEL_PAGES = 2  # tesseract processes at once (one per core of the 2-core machines this runs on)
+PARALLEL_PAGES = 2  # pages read at once, and engine calls (one per core of the 2-core machines this runs on)
 SECOND_ENGINE = "rapidocr"
 SECOND_ENGINE_MISSING = ("the second OCR engine is not installed (rapidocr and onnxruntime, in requirements.txt: "
                          "run scripts/run.sh)")
 CELL_PAD = 1.0  # points trimmed off each side of a cell read by the second engine: its ruled lines
+CELL_MARGIN = 6.0  # points of white kept left and right of a cell's ink for the second engine
+MODEL_WINDOW = 320 / 48  # width over height of the second engine's recognition input (rapidocr's rec_img_shape)
+
+# Engine calls (tesseract processes, the second engine's readings) at once, from every thread: pages, and the
+# columns of a page, are read in threads, and more calls than cores only share the cores and add to peak memory.
+_engine_slots = threading.BoundedSemaphore(PARALLEL_PAGES)
 
 
 
@@ -132,15 +138,18 @@ def _run_tesseract(image: np.ndarray, dpi: int, psm: int = 6, whitelist: str = "
     if exe is None:
         raise OcrUnavailable(MISSING_MESSAGE)
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    with tempfile.NamedTemporaryFile(suffix=".png") as handle:
+    # an uncompressed grey map: compressing a page as PNG cost 60 ms of this process's CPU; tesseract reads the same
+    # pixels either way
+    with tempfile.NamedTemporaryFile(suffix=".pgm") as handle:
         Image.fromarray(image).save(handle.name)
         try:
             # tessedit_do_invert=0: the scans have no white-on-black text, and the inverted pass costs a third
             options = ["-c", "tessedit_do_invert=0"]
             if whitelist:
                 options += ["-c", f"tessedit_char_whitelist={whitelist}"]
-            result = subprocess.run([exe, handle.name, "-", "--psm", str(psm), "--dpi", str(dpi), *options, "tsv"],
-                                    check=False, capture_output=True, text=True, env=env, timeout=TIMEOUT)
+            with _engine_slots:
+                result = subprocess.run([exe, handle.name, "-", "--psm", str(psm), "--dpi", str(dpi), *options, "tsv"],
+                                        check=False, capture_output=True, text=True, env=env, timeout=TIMEOUT)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise OcrUnavailable(f"tesseract could not run ({exc})") from None
     if result.returncode != 0:
@@ -168,16 +177,18 @@ def parse_tsv(tsv: str, scale: float) -> list[OcrWord]:
 
 
 def _runs(mask: np.ndarray, length: int) -> np.ndarray:
-    """Pixels of `mask` that belong to a horizontal run of at least `length` set pixels."""
+    """Pixels of `mask` that belong to a horizontal run of at least `length` set pixels. Found from where each run
+    starts and ends, in arrays of a byte a pixel: running sums of int32s over a whole page cost ten times the
+    memory (the largest share of OCR's own, two pages at a time)."""
     length = max(2, min(length, mask.shape[1]))
-    padded = np.pad(mask, ((0, 0), (1, 0))).astype(np.int32)
-    sums = np.cumsum(padded, axis=1)
-    full = (sums[:, length:] - sums[:, :-length]) == length  # window starting at i is all ink
-    covered = np.cumsum(np.pad(full, ((0, 0), (1, 0))).astype(np.int32), axis=1)
-    index = np.arange(mask.shape[1])
-    low = np.clip(index - length + 1, 0, full.shape[1])
-    high = np.clip(index + 1, 0, full.shape[1])
-    return (covered[:, high] - covered[:, low]) > 0
+    edges = np.diff(np.pad(mask, ((0, 0), (1, 1))).view(np.int8), axis=1)  # 1 where a run starts, -1 just past it
+    rows, starts = np.nonzero(edges == 1)
+    ends = np.nonzero(edges == -1)[1]  # in the same order: each row's runs, left to right
+    long = ends - starts >= length
+    marks = np.zeros((mask.shape[0], mask.shape[1] + 1), np.int8)
+    marks[rows[long], starts[long]] = 1
+    marks[rows[long], ends[long]] = -1
+    return np.cumsum(marks, axis=1, dtype=np.int8)[:, :-1].astype(bool)
 
 
 def rule_masks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -396,11 +407,28 @@ def second_engine() -> Any | None:
                 from rapidocr import RapidOCR
             except ImportError:
                 return None
-            # one thread a call: pages are read two at a time, one per core
+            # one thread a call: pages are read two at a time, one per core. onnxruntime's own memory arena: without
+            # it the buffers for crops of ever new widths go back to malloc, which keeps them (a peak of 366 MiB against
+            # 263 over 200 cells of real scans)
             _second_engine.append(RapidOCR(params={
                 "Global.log_level": "critical", "EngineConfig.onnxruntime.intra_op_num_threads": 1,
-                "EngineConfig.onnxruntime.inter_op_num_threads": 1}))
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                "EngineConfig.onnxruntime.enable_cpu_mem_arena": True}))
         return _second_engine[0]
+
+
+def ink_columns(crop: np.ndarray, margin: int) -> np.ndarray:
+    """A crop wider than the second engine's model window cut to the columns from its first to its last inked one,
+    `margin` pixels wider each side, and to no less than that window. The engine scales a crop to its model's
+    height and reads along all of its width, so the white of a cell wider than its text costs time (and runs the
+    words of a long name together); a narrower crop is padded to the window anyway, and left as it is."""
+    window = int(crop.shape[0] * MODEL_WINDOW)
+    inked = np.flatnonzero((crop < INK).any(axis=0))
+    if crop.shape[1] <= window or not len(inked):
+        return np.ascontiguousarray(crop)
+    left = max(0, int(inked[0]) - margin)
+    right = max(int(inked[-1]) + margin + 1, left + window)
+    return np.ascontiguousarray(crop[:, left:right])
 
 
 def read_cells(page: OcrPage, cells: list[tuple[float, float, float, float]]) -> list[OcrWord] | None:
@@ -417,7 +445,8 @@ def read_cells(page: OcrPage, cells: list[tuple[float, float, float, float]]) ->
                           max(0, int((x0 + CELL_PAD) * s)): int((x1 - CELL_PAD) * s)]
         text, score = "", 0.0
         if crop.size:  # one cell a call: the engine's own preparation (padding a small crop to its model's height)
-            read = engine(np.ascontiguousarray(crop), use_det=False, use_cls=False, use_rec=True)
+            with _engine_slots:
+                read = engine(ink_columns(crop, round(CELL_MARGIN * s)), use_det=False, use_cls=False, use_rec=True)
             if read.txts:
                 text, score = str(read.txts[0]).strip(), float(read.scores[0])
         words.append(OcrWord(text, x0, top, x1, bottom, score * 100, (-1, index, 0)))
