@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from agent.analysis.fit import InvestorProfile
+from agent.ask.profile import remembered_profile
 from agent.documents import ocr
 from agent.errors import StoreError
 from agent.export import investor_table, to_dataframe
@@ -330,10 +331,11 @@ def saved_profile() -> InvestorProfile | None:
     if "profile" not in st.session_state:
         history = store()
         try:
-            stored = history.load_profile(workspace()) if history else None
-        except StoreError:
-            stored = None
-        st.session_state["profile"] = InvestorProfile.from_dict(stored) if stored else None
+            st.session_state["profile"] = remembered_profile(history, workspace()) if history else None
+        except StoreError as exc:
+            st.session_state["profile"] = None
+            st.warning(f"The remembered profile cannot be read: {exc}. State your profile again (Risk profile page or "
+                       "Ask) to replace it.")
     return st.session_state["profile"]
 
 

@@ -164,3 +164,16 @@ def test_the_extract_page_has_the_ask_box(app):
     next(button for button in app.button if button.label == "Ask").click().run()
     assert not app.exception
     assert "1 member traded" in app.success[-1].value  # the samples' one fictional filer
+
+
+def test_a_remembered_profile_this_version_does_not_read_is_said_and_replaced(app, tmp_path):
+    RunStore(tmp_path / "history.sqlite3").save_profile(WORKSPACE, {"risk": "high", "horizon": "long"})  # renamed field
+    app.run()  # the first page that reads the profile says why it has none
+    assert not app.exception
+    assert [warning.value for warning in app.warning] == [
+        "The remembered profile cannot be read: it is not a profile this version reads (no field risk; no "
+        "risk_tolerance). State your profile again (Risk profile page or Ask) to replace it."]
+    seeded(app).switch_page(ASK_PAGE).run()
+    asked(app, "I'm an aggressive investor with a short horizon")
+    assert not app.exception
+    assert RunStore(tmp_path / "history.sqlite3").load_profile(WORKSPACE)["risk_tolerance"] == "high"

@@ -367,6 +367,19 @@ def test_cli_keeps_each_workspace_profile_in_the_db_given(tmp_path: Path,
     assert not (tmp_path / "data" / "history.sqlite3").exists()
 
 
+def test_cli_says_when_the_remembered_profile_is_not_one_it_reads(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    database = tmp_path / "history.sqlite3"
+    RunStore(database).save_profile("cli", {"risk_tolerance": "reckless", "horizon": "long"})  # another version's
+    assert main(["ask", "How many trades are there?", str(filing_path("20016726")), "--db", str(database)]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("history: cannot read the remembered profile: it is not a profile this version reads "
+                            "(risk_tolerance must be one of")
+    assert "--forget-profile" in error and "Traceback" not in error
+    assert main(["ask", "--forget-profile", "How many trades are there?", str(filing_path("20016726")),
+                 "--db", str(database)]) == 0
+
+
 def test_cli_says_when_the_history_cannot_be_opened(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
 from agent.analysis.formatting import counted, number_text, percent_text
@@ -102,6 +102,15 @@ class InvestorProfile:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> InvestorProfile:
+        """A profile as to_dict wrote it; ValueError saying what is wrong otherwise (a field it does not know or
+        lacks, a value out of range), as for a profile saved by another version."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a profile is a JSON object, not {type(data).__name__}")
+        unknown = sorted(set(data) - {field.name for field in fields(cls)})
+        missing = [name for name in ("risk_tolerance", "horizon") if name not in data]
+        if unknown or missing:
+            raise ValueError("; ".join([*([f"no field {', '.join(unknown)}"] if unknown else []),
+                                        *([f"no {', '.join(missing)}"] if missing else [])]))
         return cls(**data)
 
 

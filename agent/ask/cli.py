@@ -150,7 +150,7 @@ def _answer(args: argparse.Namespace, command: argparse.ArgumentParser, store: R
             print(_forget(store, args.workspace))
         profile = remembered_profile(store, args.workspace)
     except StoreError as exc:
-        print(f"history: cannot read the remembered profile: {exc}", file=sys.stderr)
+        print(f"history: cannot read the remembered profile: {exc}; `ask --forget-profile` forgets it", file=sys.stderr)
         return 1
     if not args.request.strip():
         return 0

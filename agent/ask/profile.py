@@ -4,6 +4,7 @@ profiles table (agent.store.runs.RunStore), described in the same words by both.
 from __future__ import annotations
 
 from agent.analysis.fit import InvestorProfile
+from agent.errors import StoreError
 from agent.store.runs import RunStore
 
 
@@ -15,9 +16,15 @@ def describe_profile(profile: InvestorProfile) -> str:
 
 
 def remembered_profile(store: RunStore, workspace: str) -> InvestorProfile | None:
-    """The workspace's profile, or None when none is remembered (raises StoreError when the store cannot be read)."""
+    """The workspace's profile, or None when none is remembered. StoreError when the store cannot be read, or the
+    profile it holds is not one this version reads (saved by another version, or edited)."""
     stored = store.load_profile(workspace)
-    return InvestorProfile.from_dict(stored) if stored else None
+    if not stored:
+        return None
+    try:
+        return InvestorProfile.from_dict(stored)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"it is not a profile this version reads ({exc})") from None
 
 
 def remember_profile(store: RunStore, workspace: str, profile: InvestorProfile) -> None:
