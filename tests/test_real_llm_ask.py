@@ -20,7 +20,7 @@ import pytest
 from agent.analysis.number_check import unsupported_numbers
 from agent.ask.answer import Answer
 from agent.ask.brain import QueryCall
-from agent.ask.coverage import missed
+from agent.ask.coverage import guarded, missed
 from agent.ask.llm import LLMAskBrain
 from agent.ask.loop import AskResult, run
 from agent.ask.offline import understand
@@ -133,7 +133,7 @@ def test_a_count_asked_for_is_of_the_rows_the_request_names(answers: list[Asked]
     asked = next(asked for asked in answers if "Pelosi" in asked.request)
     context = AskContext(frame)
     ran = [QueryCall(event.tool, event.arguments) for event in asked.result.events if isinstance(event, ToolCall)]
-    assert not missed(context, understand(asked.request, context).calls, ran)
+    assert not missed(context, guarded(context, understand(asked.request, context).calls), ran)
     assert "68" not in asked.result.outcome.text  # the count of every row
 
 

@@ -67,12 +67,14 @@ def guarded(context: AskContext, planned: Sequence[QueryCall]) -> list[tuple[Que
     return [(call, found) for call, found in reaches if found is not None and (found.filtered or found.settings)]
 
 
-def missed(context: AskContext, planned: Sequence[QueryCall], made: Sequence[QueryCall]) -> list[QueryCall]:
-    """The guarded planned calls that no made call covers: none selects the same rows (for a comparison, each
-    side's rows), or, where the planned call has settings, none of its tool runs with them over those rows."""
+def missed(context: AskContext, planned: Sequence[tuple[QueryCall, Reach]],
+           made: Sequence[QueryCall]) -> list[QueryCall]:
+    """The guarded planned calls (guarded()'s) that no made call covers: none selects the same rows (for a
+    comparison, each side's rows), or, where the planned call has settings, none of its tool runs with them over
+    those rows."""
     made_reach = [found for found in (reach(context, call) for call in made) if found is not None]
     selected = frozenset().union(*(found.selections for found in made_reach))
-    return [call for call, wanted in guarded(context, planned)
+    return [call for call, wanted in planned
             if not (wanted.selections <= selected and (not wanted.settings or any(
                 found.tool == wanted.tool and found.settings == wanted.settings
                 and wanted.selections <= found.selections for found in made_reach)))]

@@ -33,7 +33,7 @@ from typing import Any
 from agent.analysis.number_check import unsupported_numbers
 from agent.ask.answer import CannotAnswer, Sentence
 from agent.ask.brain import MAX_CALLS, AskState, Draft, QueryCall, Understanding
-from agent.ask.coverage import guarded, missed
+from agent.ask.coverage import Reach, guarded, missed
 from agent.ask.offline import UNDISCLOSED, OfflineAskBrain
 from agent.ask.offline import compose as offline_compose
 from agent.ask.queries import QUERY_TOOLS, AskContext, QueryResult, member_name
@@ -96,6 +96,7 @@ class LLMAskBrain:
         self.failure = ""  # why the offline brain took over ('' while the model answers)
         self._offline_plan: Understanding | None = None
         self._offline_from = 0  # the request's step at which the offline plan's queries began
+        self._guarded: list[tuple[QueryCall, Reach]] = []  # the offline plan's calls the model's queries must cover
         self._model_calls = MAX_CALLS  # of the request's queries, those the model may choose (the rest: the plan's)
         self._conversation = _Conversation([])
         self._deadline = math.inf
@@ -107,7 +108,8 @@ class LLMAskBrain:
         self._offline_plan = offline
         self._offline_from = 0
         self.failure = ""
-        self._model_calls = MAX_CALLS - len(guarded(context, offline.calls))
+        self._guarded = guarded(context, offline.calls)
+        self._model_calls = MAX_CALLS - len(self._guarded)
         self._deadline = time.monotonic() + self.time_budget
         if offline.cannot is not None and offline.cannot.reason.startswith("The filings do not say"):
             return offline  # undisclosed: no model is asked to guess at it
@@ -275,9 +277,8 @@ class LLMAskBrain:
     def _unless_missed(self, state: AskState) -> Generator[Event, None, QueryCall | None]:
         """The model is done querying: None, unless its queries missed rows the request names (as the offline
         reading understood it); then the offline plan's first query, and the offline brain answers."""
-        planned = self._offline_plan.calls if self._offline_plan else []
         made = [call for call, result in state.steps if result.ok]
-        missing = missed(state.context, planned, made)
+        missing = missed(state.context, self._guarded, made)
         if not missing:
             return None
         yield ErrorEvent(message="No query of the model's selected the rows the request asks about, as "
