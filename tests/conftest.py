@@ -14,34 +14,30 @@ SAMPLES = ROOT / "samples"
 SHARED_SENATE = Path(os.environ.get("TRADETRACE_SENATE", ROOT.parent / "shared" / "senate"))
 
 
-def filing_path(docid: str) -> Path:
-    """A real filing from ../shared/filings; skips the test with a reason when they are absent."""
-    path = SHARED_FILINGS / "pdfs" / f"{docid}.pdf"
+def present(path: Path, shared: Path, what: str) -> Path:
+    """`path` when it exists; otherwise the test fails under CI (which must have ../shared beside the project) or
+    is skipped with the reason."""
     if not path.exists():
         if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI must have ../shared/filings beside the project")
-        pytest.skip(f"real filings not found at {SHARED_FILINGS} (they live in ../shared/filings beside the project)")
+            pytest.fail(f"{path} is missing: CI must have ../shared/{shared.name} beside the project")
+        pytest.skip(f"{what} not found at {shared} (they live in ../shared/{shared.name} beside the project)")
     return path
+
+
+def filing_path(docid: str) -> Path:
+    """A real filing from ../shared/filings; skips the test with a reason when they are absent."""
+    return present(SHARED_FILINGS / "pdfs" / f"{docid}.pdf", SHARED_FILINGS, "real filings")
 
 
 def senate_file(relative: str) -> Path:
     """A real Senate report from ../shared/senate; skips the test with a reason when they are absent."""
-    path = SHARED_SENATE / relative
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI must have ../shared/senate beside the project")
-        pytest.skip(f"real Senate reports not found at {SHARED_SENATE}")
-    return path
+    return present(SHARED_SENATE / relative, SHARED_SENATE, "real Senate reports")
 
 
 def electronic_filings(limit: int, year: str = "") -> list[Path]:
     """The first `limit` electronic House PTRs in ../shared/filings' manifest (of `year` when given); skips the test
     with a reason when they are absent."""
-    manifest = SHARED_FILINGS / "MANIFEST.tsv"
-    if not manifest.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{manifest} is missing: CI must have ../shared/filings beside the project")
-        pytest.skip(f"real filings not found at {SHARED_FILINGS}")
+    manifest = present(SHARED_FILINGS / "MANIFEST.tsv", SHARED_FILINGS, "real filings")
     with manifest.open(encoding="utf-8") as handle:
         return [SHARED_FILINGS / row["file"] for row in csv.DictReader(handle, delimiter="\t")
                 if row["kind"] == "electronic" and (not year or row["year"] == year)][:limit]
@@ -49,10 +45,7 @@ def electronic_filings(limit: int, year: str = "") -> list[Path]:
 
 @pytest.fixture
 def shared_filings() -> Path:
-    if not (SHARED_FILINGS / "MANIFEST.tsv").exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{SHARED_FILINGS} is missing: CI must have ../shared/filings beside the project")
-        pytest.skip(f"real filings not found at {SHARED_FILINGS} (they live in ../shared/filings beside the project)")
+    present(SHARED_FILINGS / "MANIFEST.tsv", SHARED_FILINGS, "real filings")
     return SHARED_FILINGS
 
 
