@@ -20,6 +20,7 @@ from agent.errors import StoreError
 from agent.run.events import Event, FinalAnswer, ThoughtDelta
 from agent.run.llm import OpenAIChat
 from pages.common import (
+    PROFILE_ERROR,
     ScopedRows,
     current_result,
     llm_config,
@@ -65,6 +66,7 @@ def forget() -> str:
     """Forget the workspace's profile (the session's, and history's when it can be written); '' or why history
     still holds it."""
     st.session_state["profile"] = None
+    st.session_state.pop(PROFILE_ERROR, None)
     history = store()
     try:
         if history:
@@ -78,8 +80,10 @@ def profile_box(key: str) -> None:
     """What is remembered about the investor, a button to forget it, and a form to change it."""
     profile = saved_profile()
     if profile is None:
-        st.caption("No profile remembered yet: state one in words (\"I'm a cautious investor, no options, ten-year "
-                   "horizon\") and it is kept for this workspace.")
+        unread = st.session_state.get(PROFILE_ERROR)
+        st.caption((f"{unread} State" if unread else "No profile remembered yet: state")
+                   + " one in words (\"I'm a cautious investor, no options, ten-year horizon\") and it is kept for "
+                   "this workspace.")
     else:
         said, button = st.columns([4, 1], vertical_alignment="center")
         said.caption(f"Remembered profile: {describe_profile(profile)}.")

@@ -34,6 +34,7 @@ SCOPES: dict[Scope, str] = {"run": "This run", "library": "The whole library"}
 SCOPE_KEY = "scope"  # the scope chosen, kept apart from its widget (which Streamlit drops on another page)
 SCOPE_WIDGET = "scope_switch"
 LIBRARY_ERROR = "library_error"  # why the library's rows could not be read, on this rerun
+PROFILE_ERROR = "profile_error"  # why the remembered profile could not be read, until it is forgotten or replaced
 
 
 @st.cache_resource
@@ -334,8 +335,9 @@ def saved_profile() -> InvestorProfile | None:
             st.session_state["profile"] = remembered_profile(history, workspace()) if history else None
         except StoreError as exc:
             st.session_state["profile"] = None
-            st.warning(f"The remembered profile cannot be read: {exc}. State your profile again (Risk profile page or "
-                       "Ask) to replace it.")
+            st.session_state[PROFILE_ERROR] = f"The remembered profile cannot be read: {exc}."
+            st.warning(f"{st.session_state[PROFILE_ERROR]} State your profile again (Risk profile page or Ask) to "
+                       "replace it.")
     return st.session_state["profile"]
 
 

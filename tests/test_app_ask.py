@@ -174,6 +174,8 @@ def test_a_remembered_profile_this_version_does_not_read_is_said_and_replaced(ap
         "The remembered profile cannot be read: it is not a profile this version reads (no field risk; no "
         "risk_tolerance). State your profile again (Risk profile page or Ask) to replace it."]
     seeded(app).switch_page(ASK_PAGE).run()
+    assert ("The remembered profile cannot be read: it is not a profile this version reads (no field risk; no "
+            "risk_tolerance). State one in words") in texts(app)  # the Ask box says why it holds none
     asked(app, "I'm an aggressive investor with a short horizon")
     assert not app.exception
     assert RunStore(tmp_path / "history.sqlite3").load_profile(WORKSPACE)["risk_tolerance"] == "high"
